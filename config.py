@@ -1,0 +1,101 @@
+"""Configuration defaults; the environment overrides them with STATUSPAGE_* variables."""
+
+from __future__ import annotations
+
+
+class Config:
+    """Production defaults: nothing secret, nothing read from the environment here."""
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = "sqlite:///statuspage.db"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Page identity; the admin settings page overrides these without a restart.
+    PAGE_NAME = "Status"
+    PAGE_ID = "statuspage01"
+    BASE_URL = "http://127.0.0.1:5000"
+    TIMEZONE = "UTC"
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = None  # None: Secure when BASE_URL is https
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
+
+    MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB; bulk CSV imports stay well below
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+
+    #: Werkzeug hash method for staff passwords.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    # Admin bootstrap (make run); generated and printed once when unset.
+    ADMIN_EMAIL: str | None = None
+    ADMIN_PASSWORD: str | None = None
+
+    # Public page.
+    HISTORY_DAYS_ON_PAGE = 7
+    UPTIME_DAYS = 90
+    UPCOMING_MAINTENANCE_DAYS = 14
+    HISTORY_PAGE_SIZE = 20
+    FEED_ITEMS = 50
+    CACHE_SECONDS = 15
+    REDIS_URL: str | None = None
+
+    # Scheduler.
+    SCHEDULER_TICK_SECONDS = 10
+    SCHEDULER_STALE_SECONDS = 120
+
+    # Mail.
+    MAIL_BACKEND = "smtp"  # smtp | console | memory
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "status@localhost"
+    MAIL_BATCH_SIZE = 500
+    MAIL_MAX_ATTEMPTS = 8
+    DIGEST_HOUR = 8
+
+    # Abuse limits.
+    SUBSCRIBE_RATE_LIMIT = "10 per hour"
+    SUBSCRIBE_ADDRESS_RATE_LIMIT = "3 per hour"
+    SUBSCRIBE_MAX_COMPONENTS = 50
+    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+    # A development key file in instance/ is created only when this is true.
+    GENERATE_SECRET_KEY = False
+    SEED_DEMO = False
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite in instance/, console mail, a generated local secret key."""
+
+    PAGE_NAME = "Acme Cloud"
+    GENERATE_SECRET_KEY = True
+    MAIL_BACKEND = "console"
+
+
+class TestingConfig(Config):
+    """pytest: in-memory SQLite unless TEST_DATABASE_URL is given, mail kept in memory."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    MAIL_BACKEND = "memory"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+    #: Fast hashing keeps hundreds of test sign-ins quick; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    """gunicorn + scheduler process; STATUSPAGE_SECRET_KEY and a database URL must be set."""

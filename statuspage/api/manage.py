@@ -1,0 +1,367 @@
+"""The management API at /api/manage/v1: incidents, updates, component statuses, maintenance and
+subscribers, for scripts and monitoring.
+
+Authorised only by an API token in `Authorization: Bearer` (never a cookie, so exempt from
+CSRF), checked before any view runs: 401 without a live token, 403 when its scope is too
+narrow (read for GET, write for changes, admin for subscribers). JSON in and out; every write is
+one service call with the token as the actor, so the audit log says "token <name>" via api.
+Internal items are included: this is a staff API. Internal notes are not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, g, request, url_for
+
+from statuspage.api import serialize
+from statuspage.api.validation import (
+    Fields,
+    InvalidFields,
+    MalformedBody,
+    check_query,
+    read_json_object,
+    read_paging,
+)
+from statuspage.database import utcnow
+from statuspage.enums import (
+    Audience,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    StatusCause,
+    TokenScope,
+    Via,
+    Visibility,
+)
+from statuspage.errors import json_error
+from statuspage.extensions import db
+from statuspage.models import Component, Incident, Maintenance, Notice
+from statuspage.security import bearer_challenge, bearer_token
+from statuspage.services import access_tokens
+from statuspage.services import components as component_service
+from statuspage.services import incidents as incident_service
+from statuspage.services import maintenance as maintenance_service
+from statuspage.services import status as status_service
+from statuspage.services import subscribers as subscriber_service
+from statuspage.services.errors import NotFound, ServiceError
+from statuspage.services.history import get_notice_view
+from statuspage.services.site import get_site_settings
+from statuspage.services.unit import Actor
+
+bp = Blueprint("manage", __name__, url_prefix="/api/manage/v1")
+
+F = TypeVar("F", bound=Callable[..., Any])
+AUDIENCE = Audience.INTERNAL
+#: Components one request may name.
+MAX_COMPONENTS = 200
+OPEN_STATUSES = [s for s in IncidentStatus if s is not IncidentStatus.RESOLVED]
+#: Endpoints that take ?page= and ?per_page=; the others take no query at all.
+PAGED = {"manage.list_incidents", "manage.list_maintenance", "manage.list_subscribers"}
+
+
+def needs_scope(scope: TokenScope) -> Callable[[F], F]:
+    """Declare the scope a view needs; `authenticate` checks it before the view runs."""
+
+    def decorator(view: F) -> F:
+        view.required_scope = scope  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    """Every route: a live API token, with the scope its view declares (admin if it forgot)."""
+    if request.method == "OPTIONS":
+        return None  # Flask's automatic answer lists the methods; it reads nothing
+    view = current_app.view_functions.get(request.endpoint or "")
+    needed: TokenScope = getattr(view, "required_scope", TokenScope.ADMIN)
+    secret = bearer_token()
+    try:
+        token = access_tokens.authenticate_token(secret)
+    except access_tokens.TokenRefused as refused:
+        response = json_error(401, refused.message)
+        response.headers["WWW-Authenticate"] = bearer_challenge("invalid_token" if secret else None)
+        return _no_store(response)
+    if not token.scope.allows(needed):
+        response = json_error(
+            403, f"This token's scope is {token.scope.value}; this needs {needed.value}."
+        )
+        response.headers["WWW-Authenticate"] = bearer_challenge("insufficient_scope", needed.value)
+        return _no_store(response)
+    if request.endpoint and request.endpoint not in PAGED:
+        check_query(request.args)
+    g.api_actor = Actor(
+        user_id=token.created_by_id, label=f"token {token.name}", via=Via.API,
+        ip=request.remote_addr,
+    )  # fmt: skip
+    return None
+
+
+@bp.errorhandler(MalformedBody)
+def malformed_body(error: MalformedBody) -> Response:
+    return _no_store(json_error(400, error.message))
+
+
+@bp.errorhandler(InvalidFields)
+def invalid_fields(error: InvalidFields) -> Response:
+    return _no_store(json_error(422, "Some fields are not valid.", fields=error.fields))
+
+
+@bp.errorhandler(ServiceError)
+def service_error(error: ServiceError) -> Response:
+    """A domain error from a service: its status code, and its message under its field."""
+    fields = {error.field: [error.message]} if error.field else None
+    return _no_store(json_error(error.status_code, error.message, fields=fields))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _no_store(Response(body, status=status, content_type="application/json"))
+
+
+def _listing(items: list[Any], page: int, per_page: int, total: int) -> Response:
+    return _json({"data": items, "meta": {"page": page, "per_page": per_page, "total": total}})
+
+
+def _actor() -> Actor:
+    return g.api_actor
+
+
+def _find(kind: type[Any], ident: str, label: str) -> Any:
+    """The incident, window or component with this id; NotFound (404) otherwise."""
+    found = db.session.scalars(sa.select(kind).where(kind.id == ident)).first()
+    if found is None:
+        raise NotFound(f"No {label} with id {ident}.")
+    return found
+
+
+def _components(fields: Fields, ids: list[str]) -> dict[str, Component]:
+    """The components *ids* name; a field message for each id that names none."""
+    found = component_service.find_components(ids)
+    for ident in ids:
+        if ident not in found:
+            fields.error("components", f"No component with id {ident}.")
+    return found
+
+
+def _notice_json(notice: Notice) -> dict[str, Any]:
+    """A notice as the API shows it, read back through the internal read path."""
+    settings = get_site_settings()
+    if isinstance(notice, Maintenance):
+        view = get_notice_view(notice.id, AUDIENCE, Maintenance, with_notes=False)
+        assert view is not None
+        return serialize.managed_maintenance_json(view, settings)
+    view = get_notice_view(notice.id, AUDIENCE, Incident, with_notes=False)
+    assert view is not None
+    return serialize.managed_incident_json(view, settings)
+
+
+@bp.get("/incidents")
+@needs_scope(TokenScope.READ)
+def list_incidents() -> Response:
+    """Incidents, internal ones too, newest first, a page at a time."""
+    page, per_page = read_paging(request.args)
+    views = status_service.list_notices(
+        AUDIENCE, Incident, page=page, per_page=per_page, with_notes=False
+    )
+    settings = get_site_settings()
+    items = [serialize.managed_incident_json(v, settings) for v in views]
+    return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Incident))
+
+
+@bp.post("/incidents")
+@needs_scope(TokenScope.WRITE)
+def create_incident() -> Response:
+    """Open an incident with its first update and the statuses it gives its components."""
+    fields = Fields(
+        read_json_object(request),
+        allowed={"name", "status", "impact", "body", "visibility", "deliver_notifications",
+                 "components"},
+    )  # fmt: skip
+    name = fields.text("name", required=True, max_length=255)
+    body = fields.text("body", required=True, max_length=incident_service.MAX_BODY)
+    status = fields.choice(
+        "status", IncidentStatus, default=IncidentStatus.INVESTIGATING, allowed=OPEN_STATUSES
+    )
+    impact = fields.choice("impact", Impact, default=Impact.MINOR)
+    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+    deliver = fields.boolean("deliver_notifications", default=True)
+    statuses = fields.choice_map("components", ComponentStatus, max_items=MAX_COMPONENTS)
+    found = _components(fields, list(statuses))
+    fields.finish()
+    incident = incident_service.open_incident(
+        name=name or "",
+        body=body or "",
+        status=status or IncidentStatus.INVESTIGATING,
+        impact=impact or Impact.MINOR,
+        visibility=visibility or Visibility.PUBLIC,
+        deliver_notifications=deliver,
+        components={found[i]: s for i, s in statuses.items()},
+        actor=_actor(),
+    )
+    response = _json({"data": _notice_json(incident)}, status=201)
+    response.headers["Location"] = url_for("manage.get_incident", incident_id=incident.id)
+    return response
+
+
+@bp.get("/incidents/<id:incident_id>")
+@needs_scope(TokenScope.READ)
+def get_incident(incident_id: str) -> Response:
+    return _json({"data": _notice_json(_find(Incident, incident_id, "incident"))})
+
+
+@bp.patch("/incidents/<id:incident_id>")
+@needs_scope(TokenScope.WRITE)
+def update_incident(incident_id: str) -> Response:
+    """Change an incident's name, impact or visibility; what is left out stays as it is."""
+    incident = _find(Incident, incident_id, "incident")
+    fields = Fields(read_json_object(request), allowed={"name", "impact", "visibility"})
+    if not fields.data:
+        fields.error("body", "Send at least one of name, impact, visibility.")
+    name = fields.text("name", required=False, max_length=255)
+    impact = fields.choice("impact", Impact, default=incident.impact)
+    visibility = fields.choice("visibility", Visibility, default=incident.visibility)
+    fields.finish()
+    incident_service.update_incident(
+        incident,
+        name=incident.name if name is None else name,
+        impact=impact or incident.impact,
+        visibility=visibility or incident.visibility,
+        actor=_actor(),
+    )
+    return _json({"data": _notice_json(incident)})
+
+
+@bp.post("/incidents/<id:incident_id>/updates")
+@needs_scope(TokenScope.WRITE)
+def post_incident_update(incident_id: str) -> Response:
+    """Post an update now, or at `publish_at` (a future time schedules it)."""
+    incident = _find(Incident, incident_id, "incident")
+    fields = Fields(
+        read_json_object(request),
+        allowed={"status", "body", "components", "impact", "visibility", "deliver_notifications",
+                 "publish_at"},
+    )  # fmt: skip
+    status = fields.choice("status", IncidentStatus, required=True)
+    body = fields.text("body", required=True, max_length=incident_service.MAX_BODY)
+    impact = fields.choice("impact", Impact)
+    visibility = fields.choice("visibility", Visibility)
+    deliver = fields.boolean("deliver_notifications", default=True)
+    publish_at = fields.moment("publish_at", required=False, now=utcnow())
+    statuses = fields.choice_map("components", ComponentStatus, max_items=MAX_COMPONENTS)
+    found = _components(fields, list(statuses))
+    fields.finish()
+    assert status is not None
+    update = incident_service.post_update(
+        incident,
+        status=status,
+        body=body or "",
+        components={found[i]: s for i, s in statuses.items()},
+        impact=impact,
+        visibility=visibility,
+        deliver_notifications=deliver,
+        publish_at=publish_at,
+        actor=_actor(),
+    )
+    view = status_service.build_update_view(update, AUDIENCE)
+    return _json({"data": serialize.managed_update_json(view, get_site_settings())}, status=201)
+
+
+@bp.get("/components")
+@needs_scope(TokenScope.READ)
+def list_components() -> Response:
+    """Every live component and group, internal ones too, in page order."""
+    groups, leaves = status_service.visible_tree(AUDIENCE)
+    items = serialize.managed_components_json(groups, leaves, get_site_settings())
+    return _json({"data": items})
+
+
+@bp.put("/components/<id:component_id>/status")
+@needs_scope(TokenScope.WRITE)
+def set_component_status(component_id: str) -> Response:
+    """Set a component's status from automation; open incidents' next updates may move it."""
+    component = _find(Component, component_id, "component")
+    fields = Fields(read_json_object(request), allowed={"status"})
+    status = fields.choice("status", ComponentStatus, required=True)
+    fields.finish()
+    assert status is not None
+    component_service.set_component_status(
+        component, status, cause=StatusCause.AUTOMATION, actor=_actor()
+    )
+    return _json({"data": serialize.managed_component_json(component, get_site_settings())})
+
+
+@bp.get("/maintenance")
+@needs_scope(TokenScope.READ)
+def list_maintenance() -> Response:
+    """Maintenance windows, internal ones too, latest start first, a page at a time."""
+    page, per_page = read_paging(request.args)
+    views = status_service.list_notices(
+        AUDIENCE, Maintenance, page=page, per_page=per_page, with_notes=False
+    )
+    settings = get_site_settings()
+    items = [serialize.managed_maintenance_json(v, settings) for v in views]
+    return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Maintenance))
+
+
+@bp.post("/maintenance")
+@needs_scope(TokenScope.WRITE)
+def schedule_maintenance() -> Response:
+    """Announce a window; the scheduler starts and completes it unless auto_* are false."""
+    now = utcnow()
+    fields = Fields(
+        read_json_object(request),
+        allowed={"name", "body", "scheduled_for", "scheduled_until", "components", "visibility",
+                 "auto_start", "auto_complete", "remind_minutes", "deliver_notifications"},
+    )  # fmt: skip
+    name = fields.text("name", required=True, max_length=255)
+    body = fields.text("body", required=True, max_length=incident_service.MAX_BODY)
+    scheduled_for = fields.moment("scheduled_for", required=True, now=now)
+    scheduled_until = fields.moment("scheduled_until", required=True, now=now)
+    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+    auto_start = fields.boolean("auto_start", default=True)
+    auto_complete = fields.boolean("auto_complete", default=True)
+    deliver = fields.boolean("deliver_notifications", default=True)
+    remind = fields.integer(
+        "remind_minutes", minimum=1, maximum=7 * 24 * 60, default=60, nullable=True
+    )
+    ids = fields.id_list("components", max_items=MAX_COMPONENTS)
+    found = _components(fields, ids)
+    fields.finish()
+    assert scheduled_for is not None and scheduled_until is not None
+    window = maintenance_service.schedule_maintenance(
+        name=name or "",
+        body=body or "",
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        components=[found[i] for i in ids],
+        visibility=visibility or Visibility.PUBLIC,
+        auto_start=auto_start,
+        auto_complete=auto_complete,
+        remind_minutes=remind,
+        deliver_notifications=deliver,
+        actor=_actor(),
+        now=now,
+    )
+    return _json({"data": _notice_json(window)}, status=201)
+
+
+@bp.get("/subscribers")
+@needs_scope(TokenScope.ADMIN)
+def list_subscribers() -> Response:
+    """Subscribers newest first, a page at a time: personal data, so admin scope only."""
+    page, per_page = read_paging(request.args)
+    subscribers, total = subscriber_service.list_subscribers(page=page, per_page=per_page)
+    settings = get_site_settings()
+    items = [serialize.subscriber_json(s, settings) for s in subscribers]
+    return _listing(items, page, per_page, total)

@@ -1,0 +1,229 @@
+"""Statuspage v2 JSON shapes, field for field: strict consumers reject anything extra."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from statuspage.enums import ComponentStatus, MaintenanceStatus
+from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
+from statuspage.services.site import SiteSettings
+from statuspage.services.status import NoticeView, Overall, UpdateView
+
+Json = dict[str, Any]
+
+
+def api_time(value: datetime | None, settings: SiteSettings) -> str | None:
+    """ISO 8601 with milliseconds and the page's UTC offset ("Z" when it is zero)."""
+    if value is None:
+        return None
+    text = value.astimezone(settings.tz).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def api_date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def api_time_zone(settings: SiteSettings) -> str:
+    """Statuspage names its UTC pages Etc/UTC."""
+    return "Etc/UTC" if settings.timezone in ("UTC", "Etc/UTC", "Z") else settings.timezone
+
+
+def page_json(settings: SiteSettings, updated_at: datetime) -> Json:
+    return {
+        "id": settings.page_id,
+        "name": settings.page_name,
+        "url": settings.base_url,
+        "time_zone": api_time_zone(settings),
+        "updated_at": api_time(updated_at, settings),
+    }
+
+
+def status_json(overall: Overall) -> Json:
+    return {"indicator": overall.indicator.value, "description": overall.description}
+
+
+def component_json(
+    component: Component, settings: SiteSettings, *, position: int | None = None
+) -> Json:
+    return {
+        "id": component.id,
+        "name": component.name,
+        "status": component.status.value,
+        "created_at": api_time(component.created_at, settings),
+        "updated_at": api_time(component.updated_at, settings),
+        "position": component.position if position is None else position,
+        "description": component.description,
+        "showcase": component.showcase,
+        "start_date": api_date(component.start_date),
+        "group_id": component.group_id,
+        "page_id": settings.page_id,
+        "group": False,
+        "only_show_if_degraded": component.only_show_if_degraded,
+    }
+
+
+def group_json(group: ComponentGroup, children: list[Component], settings: SiteSettings) -> Json:
+    status = ComponentStatus.worst(c.status for c in children)
+    updated = max([group.updated_at, *(c.updated_at for c in children)])
+    return {
+        "id": group.id,
+        "name": group.name,
+        "status": status.value,
+        "created_at": api_time(group.created_at, settings),
+        "updated_at": api_time(updated, settings),
+        "position": group.position,
+        "description": group.description,
+        "showcase": group.showcase,
+        "start_date": api_date(group.start_date),
+        "group_id": None,
+        "page_id": settings.page_id,
+        "group": True,
+        "only_show_if_degraded": group.only_show_if_degraded,
+        "components": [c.id for c in children],
+    }
+
+
+def components_json(
+    groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
+) -> list[Json]:
+    """Top-level items by position, each group followed by its children (Statuspage's order)."""
+    children: dict[str, list[Component]] = {g.id: [] for g in groups}
+    top: list[tuple[int, str, list[Json]]] = []
+    for component in components:
+        if component.group_id is None:
+            top.append((component.position, component.name, [component_json(component, settings)]))
+        else:
+            children[component.group_id].append(component)
+    for group in groups:
+        members = children[group.id]
+        if not members:
+            continue
+        block = [group_json(group, members, settings)]
+        block += [component_json(c, settings) for c in members]
+        top.append((group.position, group.name, block))
+    return [
+        item for _, _, block in sorted(top, key=lambda t: (t[0], t[1].lower())) for item in block
+    ]
+
+
+def _status_value(notice: Notice, value: str) -> str:
+    if isinstance(notice, Maintenance):
+        return MaintenanceStatus(value).api_value
+    return value
+
+
+def update_json(update_view: UpdateView, settings: SiteSettings) -> Json:
+    """One entry of incident_updates, its affected components as the reader may see them."""
+    update = update_view.update
+    affected = [
+        {
+            "code": change.component_id,
+            "name": change.component.full_name,
+            "old_status": (change.old_status or change.new_status).value,
+            "new_status": change.new_status.value,
+        }
+        for change in update_view.changes
+    ]
+    return {
+        "id": update.id,
+        "status": _status_value(update.notice, update.status_value),
+        "body": update.body,
+        "incident_id": update.notice_id,
+        "created_at": api_time(update.created_at, settings),
+        "updated_at": api_time(update.updated_at, settings),
+        "display_at": api_time(update.display_at, settings),
+        "affected_components": affected or None,
+        "deliver_notifications": update.deliver_notifications,
+        "custom_tweet": None,
+        "tweet_id": None,
+    }
+
+
+def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
+    notice = view.notice
+    updates = [update_json(update_view, settings) for update_view in view.updates]
+    data: Json = {
+        "id": notice.id,
+        "name": notice.name,
+        "status": _status_value(notice, notice.status_value),
+        "created_at": api_time(notice.created_at, settings),
+        "updated_at": api_time(notice.updated_at, settings),
+        "monitoring_at": api_time(notice.monitoring_at, settings),
+        "resolved_at": api_time(notice.resolved_at, settings),
+        "impact": "maintenance" if isinstance(notice, Maintenance) else notice.impact.value,
+        "shortlink": settings.absolute_url(_path(notice)),
+        "started_at": api_time(notice.started_at, settings),
+        "page_id": settings.page_id,
+        "incident_updates": updates,
+        "components": [component_json(c, settings) for c in view.components],
+    }
+    if isinstance(notice, Maintenance):
+        data["monitoring_at"] = None
+        data["scheduled_for"] = api_time(notice.scheduled_for, settings)
+        data["scheduled_until"] = api_time(notice.scheduled_until, settings)
+    else:
+        data["reminder_intervals"] = None
+    return data
+
+
+def _path(notice: Incident | Maintenance) -> str:
+    kind = "maintenance" if isinstance(notice, Maintenance) else "incidents"
+    return f"/{kind}/{notice.id}"
+
+
+# The management API: Statuspage's shapes where they exist, plus what staff need to manage them
+# (visibility, a window's automation). Never used by the public v2 endpoints above.
+
+
+def managed_incident_json(view: NoticeView, settings: SiteSettings) -> Json:
+    return {**incident_json(view, settings), "visibility": view.notice.visibility.value}
+
+
+def managed_maintenance_json(view: NoticeView, settings: SiteSettings) -> Json:
+    window = view.notice
+    assert isinstance(window, Maintenance)
+    return {
+        **incident_json(view, settings),
+        "visibility": window.visibility.value,
+        "auto_start": bool(window.auto_start),
+        "auto_complete": bool(window.auto_complete),
+        "remind_minutes": window.remind_minutes,
+    }
+
+
+def managed_update_json(update_view: UpdateView, settings: SiteSettings) -> Json:
+    """An update just posted: `published_at` stays null until a scheduled one is published."""
+    update = update_view.update
+    return {
+        **update_json(update_view, settings),
+        "visibility": update.visibility.value,
+        "published_at": api_time(update.published_at, settings),
+    }
+
+
+def managed_component_json(component: Component, settings: SiteSettings) -> Json:
+    return {**component_json(component, settings), "visibility": component.visibility.value}
+
+
+def managed_components_json(
+    groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
+) -> list[Json]:
+    """components_json with each item's visibility."""
+    visibility = {item.id: item.visibility.value for item in [*groups, *components]}
+    return [
+        {**item, "visibility": visibility[item["id"]]}
+        for item in components_json(groups, components, settings)
+    ]
+
+
+def subscriber_json(subscriber: Subscriber, settings: SiteSettings) -> Json:
+    return {
+        "id": subscriber.id,
+        "email": subscriber.email,
+        "state": subscriber.state.value,
+        "cadence": subscriber.cadence.value,
+        "created_at": api_time(subscriber.created_at, settings),
+        "confirmed_at": api_time(subscriber.confirmed_at, settings),
+    }

@@ -1,0 +1,163 @@
+"""Command line: `flask users ...`, `flask demo seed`, `flask scheduler run`."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from statuspage.database import utcnow
+from statuspage.enums import Role
+from statuspage.services import users as user_service
+from statuspage.services.errors import ServiceError
+from statuspage.services.unit import CLI
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
+mail_cli = AppGroup("mail", help="The outbox: deliver queued mail, send a test message.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.VIEWER.value)
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a user; the password comes from a prompt or standard input, never argv."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = user_service.create_user(
+            email=email, password=password, role=Role(role), name=name, actor=CLI
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@users_cli.command("ensure-admin")
+def ensure_admin() -> None:
+    """Make sure an active admin exists: from STATUSPAGE_ADMIN_EMAIL/_PASSWORD, or generated
+    (its credentials are printed this once)."""
+    if user_service.count_active_admins():
+        return
+    config = current_app.config
+    email = config.get("ADMIN_EMAIL") or "admin@example.com"
+    password = config.get("ADMIN_PASSWORD")
+    generated = not password
+    password = password or secrets.token_urlsafe(18)
+    try:
+        user = user_service.create_user(
+            email=email, password=password, role=Role.ADMIN, name="Administrator", actor=CLI
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    if generated:
+        click.echo(
+            "\n  An admin account was created. Sign in at /login with:\n"
+            f"    email:    {user.email}\n    password: {password}\n"
+            "  This password is shown only now.\n"
+        )
+    else:
+        click.echo(f"Admin {user.email} created from STATUSPAGE_ADMIN_EMAIL.")
+
+
+@demo_cli.command("seed")
+@click.option("--force", is_flag=True, help="Delete existing components and incidents first.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when data exists.")
+@click.option("--large", is_flag=True, help="500 components and 20,000 incidents over 2 years.")
+def seed(force: bool, if_empty: bool, large: bool) -> None:
+    """Fill the database with a believable demo page."""
+    from statuspage import demo
+
+    if not demo.database_is_empty():
+        if if_empty:
+            return
+        if not force:
+            raise click.ClickException("The database is not empty; use --force to replace it.")
+        demo.clear_database()
+    now = utcnow()
+    if large:
+        from statuspage import demo_large
+
+        counts = demo_large.seed_large(now=now, echo=click.echo)
+    else:
+        counts = demo.seed_demo(now=now)
+    click.echo(f"Seeded {counts['components']} components and {counts['incidents']} incidents.")
+
+
+@scheduler_cli.command("run")
+@click.option("--name", default="scheduler", help="Heartbeat name of this process.")
+def run(name: str) -> None:
+    """Run the scheduler in this process until SIGTERM or Ctrl-C."""
+    import logging
+
+    from statuspage.scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    run_scheduler(current_app._get_current_object(), name=name)  # type: ignore[attr-defined]
+
+
+@scheduler_cli.command("tick")
+def tick() -> None:
+    """Apply everything due now, once (what the scheduler does every few seconds)."""
+    from statuspage.services import due_work
+
+    report = due_work.run_due_work()
+    click.echo(
+        f"published {report.published}, started {report.started}, completed {report.completed}, "
+        f"reminded {report.reminded} (skipped {report.reminders_skipped}), "
+        f"materialised {report.materialised}, lost races {report.lost_races}"
+    )
+
+
+@mail_cli.command("deliver")
+@click.option("--worker", default=None, help="Name recorded on the rows this process claims.")
+def deliver(worker: str | None) -> None:
+    """Expand events, queue due digests and send everything due until the queue is empty."""
+    from statuspage.services import digests, notifications
+
+    mailer = current_app.extensions["mailer"]
+    made = notifications.fan_out_events()
+    queued = digests.queue_due_digests()
+    sent = failed = retried = 0
+    while True:
+        report = notifications.deliver_pending(mailer, worker=worker)
+        sent, failed, retried = sent + report.sent, failed + report.failed, retried + report.retried
+        if not (report.sent or report.skipped) or report.errors:
+            break
+    click.echo(f"made {made}, digests {queued}, sent {sent}, retried {retried}, failed {failed}")
+
+
+@mail_cli.command("test")
+@click.option("--to", "to_address", required=True, help="Where to send the test message.")
+def send_test(to_address: str) -> None:
+    """Queue a test message (the scheduler, or `flask mail deliver`, sends it)."""
+    from statuspage.services import notifications
+
+    try:
+        notifications.queue_test_mail(to_address, requested_by="command line", actor=CLI)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Test message to {to_address} queued.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(scheduler_cli)
+
+    @app.shell_context_processor
+    def shell_context() -> dict:
+        from statuspage import models
+        from statuspage.extensions import db
+
+        return {"db": db, **{name: getattr(models, name) for name in models.__all__}}

@@ -1,0 +1,98 @@
+"""Declarative base, the aware-UTC column type and id helpers; imports nothing from the package."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID_ALPHABET = string.ascii_lowercase + string.digits
+ID_LENGTH = 12
+
+
+def new_id() -> str:
+    """Return a random 12-character [a-z0-9] id, the Statuspage id shape, never guessable."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; the only clock the package reads when a caller passes no `now`."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Store naive UTC, hand back aware UTC: SQLite drops tzinfo and feedgen rejects naive times."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value.replace(tzinfo=UTC)
+
+
+class StrEnumType(sa.TypeDecorator):
+    """Persist a StrEnum as its Statuspage string (a VARCHAR, no native enum to migrate)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum_class: type, length: int = 32) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        if value is None:
+            return None
+        return self.enum_class(value).value
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Any:
+        return None if value is None else self.enum_class(value)
+
+
+class Base(DeclarativeBase):
+    registry = sa.orm.registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime, date: sa.Date, str: sa.String(255)},
+    )
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite ignores foreign keys (and so ON DELETE) unless asked, per connection; a file
+    database also gets write-ahead logging so the web server and the scheduler can share it."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
+        if files and files[0]:
+            # A file shared by the web server and the scheduler: readers never wait for the
+            # writer, and a commit is not an fsync each time.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

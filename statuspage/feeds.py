@@ -1,0 +1,184 @@
+"""Atom and RSS history feeds in Statuspage's shape, built with feedgen.
+
+The functions here take NoticeViews the read services already filtered for one audience and
+never query: what a feed shows is decided in services/history.py, how it looks is decided here.
+Every date comes from the data (never "now"), so two renders of one page version are identical.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+import lxml.html
+from feedgen.feed import FeedEntry, FeedGenerator
+
+from statuspage.enums import Audience
+from statuspage.markdown import render_plain
+from statuspage.models import Component, IncidentUpdate, Notice
+from statuspage.services.site import SiteSettings
+from statuspage.services.status import NoticeView, UpdateView
+from statuspage.templating import local, notice_url, zone_label
+
+FeedFormat = Literal["atom", "rss"]
+CONTENT_TYPES: dict[str, str] = {
+    "atom": "application/atom+xml; charset=utf-8",
+    "rss": "application/rss+xml; charset=utf-8",
+}
+#: Statuspage labels an update that did not change the status this way.
+REPEAT_LABEL = "Update"
+NOTE_LABEL = "Internal note"
+GENERATOR = "Status page"
+#: English month names whatever the server's locale.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def tag_host(settings: SiteSettings) -> str:
+    """The authority of our tag URIs (RFC 4151): the BASE_URL host, without port."""
+    return urlsplit(settings.base_url).hostname or "localhost"
+
+
+def feed_title(
+    settings: SiteSettings, component: Component | None = None, audience: Audience = Audience.PUBLIC
+) -> str:
+    """Statuspage's feed titles, which readers show as the subscription name; the internal feed
+    says so, so nobody mistakes it for the public one."""
+    scope = "Internal " if audience is Audience.INTERNAL else ""
+    if component is None:
+        return f"{settings.page_name} Status - {scope}Incident History"
+    return f"{settings.page_name} Status - {scope}{component.full_name} History"
+
+
+def entry_id(notice: Notice, host: str) -> str:
+    """A tag URI that never changes, so readers never show one incident twice."""
+    kind = "Maintenance" if notice.type == "maintenance" else "Incident"
+    return f"tag:{host},2005:{kind}/{notice.id}"
+
+
+def label_updates(view: NoticeView) -> list[tuple[UpdateView, str]]:
+    """Each update with its label, newest first: its status, or "Update" when it repeats the
+    status of the update before it (Statuspage's wording)."""
+    labelled: list[tuple[UpdateView, str]] = []
+    previous: str | None = None
+    for update_view in reversed(view.updates):
+        update = update_view.update
+        if update.is_note:
+            labelled.append((update_view, NOTE_LABEL))
+            continue
+        same = update.status_value == previous
+        labelled.append((update_view, REPEAT_LABEL if same else update_view.status_label))
+        previous = update.status_value
+    return labelled[::-1]
+
+
+def _inner_html(element: lxml.html.HtmlElement) -> str:
+    """A paragraph's content without its <p>, escaped as it was."""
+    children = "".join(lxml.html.tostring(child, encoding="unicode") for child in element)
+    return html.escape(element.text or "", quote=False) + children
+
+
+def render_inline_body(update: IncidentUpdate) -> str:
+    """The body as inline HTML so each update stays one <p> that consumers can split on:
+    paragraphs become line breaks; richer bodies (lists, tables, code) fall back to text."""
+    source = (update.body_html or "").strip()
+    blocks = lxml.html.fragments_fromstring(source) if source else []
+    if blocks and all(not isinstance(b, str) and b.tag == "p" for b in blocks):
+        return "<br><br>".join(_inner_html(block) for block in blocks)
+    return html.escape(render_plain(update.body), quote=False).replace("\n", "<br>")
+
+
+def render_time_html(moment: datetime) -> str:
+    """Statuspage's <small> time stamp, in the page's zone and naming it, as on the pages."""
+    shown = local(moment)
+    return (
+        f"<small>{_MONTHS[shown.month - 1]} <var data-var='date'>{shown.day}</var>, "
+        f"<var data-var='time'>{shown:%H:%M}</var> {zone_label(moment)}</small>"
+    )
+
+
+def render_entry_html(view: NoticeView) -> str:
+    """Every update newest first, one <p> each, in the markup feed consumers parse."""
+    parts = []
+    for update_view, label in label_updates(view):
+        update = update_view.update
+        body = render_inline_body(update)
+        text = f" - {body}" if body else ""
+        stamp = render_time_html(update.display_at)
+        parts.append(f"<p>{stamp}<br><strong>{html.escape(label)}</strong>{text}</p>")
+    return "".join(parts)
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """Feeds show seconds; dropping microseconds keeps Atom and RSS dates equal."""
+    return moment.replace(microsecond=0)
+
+
+def entry_updated(view: NoticeView) -> datetime:
+    """When the entry last changed for its readers: its latest visible update."""
+    latest = view.latest
+    return _whole_second(latest.update.display_at if latest else view.notice.started_at)
+
+
+def _add_entry(
+    fg: FeedGenerator,
+    view: NoticeView,
+    *,
+    fmt: FeedFormat,
+    audience: Audience,
+    host: str,
+) -> None:
+    """One <entry>/<item> per notice, in the order given (feedgen prepends by default)."""
+    notice = view.notice
+    entry: FeedEntry = fg.add_entry(order="append")
+    entry.guid(entry_id(notice, host), permalink=False)  # also the Atom <id>
+    entry.title(notice.name)
+    entry.link(href=notice_url(notice, audience, external=True), rel="alternate")
+    entry.published(_whole_second(notice.started_at))
+    entry.updated(entry_updated(view))
+    content = render_entry_html(view)
+    # feedgen: description() would also overwrite the Atom content, so each format sets one.
+    if fmt == "rss":
+        entry.description(content)
+    else:
+        entry.content(content, type="html")
+
+
+def build_feed(
+    notices: Sequence[NoticeView],
+    *,
+    fmt: FeedFormat,
+    audience: Audience,
+    settings: SiteSettings,
+    title: str,
+    self_path: str,
+    page_url: str,
+    empty_updated: datetime,
+) -> bytes:
+    """The Atom or RSS document for *notices* (already filtered for *audience*, newest first).
+
+    The feed id is the tag URI of *self_path* without its extension, so the Atom and RSS
+    versions of one feed share it.
+    """
+    host = tag_host(settings)
+    self_url = settings.absolute_url(self_path)
+    fg = FeedGenerator()
+    fg.id(f"tag:{host},2005:{self_path.rsplit('.', 1)[0]}")
+    fg.title(title)
+    fg.subtitle(f"Incidents and maintenance reported on the {settings.page_name} status page")
+    fg.author({"name": settings.page_name, "uri": settings.absolute_url("/")})
+    fg.generator(GENERATOR)
+    fg.language("en")
+    # feedgen: RSS's channel <link> is the last link added, so the page goes last.
+    self_type = "application/atom+xml" if fmt == "atom" else "application/rss+xml"
+    fg.link(href=self_url, rel="self", type=self_type)
+    fg.link(href=page_url, rel="alternate", type="text/html")
+    for view in notices:
+        _add_entry(fg, view, fmt=fmt, audience=audience, host=host)
+    dates = [entry_updated(view) for view in notices]
+    fg.updated(max(dates) if dates else _whole_second(empty_updated))
+    if fmt == "rss":
+        return fg.rss_str(pretty=False)
+    return fg.atom_str(pretty=False)

@@ -1,0 +1,132 @@
+"""Components, the things customers depend on, and the groups that hold them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.database import StrEnumType, new_id, utcnow
+from statuspage.enums import ComponentStatus, StatusCause, Visibility
+from statuspage.extensions import db
+
+
+class ComponentGroup(db.Model):
+    __tablename__ = "component_group"
+    __audited__ = True
+
+    id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
+    name: Mapped[str]
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    #: Order among the page's top-level items (groups and ungrouped components), from 1.
+    position: Mapped[int] = mapped_column(default=1)
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 16), default=Visibility.PUBLIC
+    )
+    showcase: Mapped[bool] = mapped_column(default=True)
+    only_show_if_degraded: Mapped[bool] = mapped_column(default=False)
+    start_date: Mapped[date | None]
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    components: Mapped[list[Component]] = relationship(
+        back_populates="group", order_by="Component.position"
+    )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def __repr__(self) -> str:
+        return f"<ComponentGroup {self.id} {self.name!r}>"
+
+
+class Component(db.Model):
+    __tablename__ = "component"
+    __audited__ = True
+
+    id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
+    group_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("component_group.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str]
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    #: Order within its group, or among top-level items when ungrouped, from 1.
+    position: Mapped[int] = mapped_column(default=1)
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 16), default=Visibility.PUBLIC
+    )
+    #: Show the 90-day uptime bars for this component.
+    showcase: Mapped[bool] = mapped_column(default=True)
+    only_show_if_degraded: Mapped[bool] = mapped_column(default=False)
+    #: Uptime history starts here; days before it are not counted.
+    start_date: Mapped[date | None]
+    archived_at: Mapped[datetime | None]
+    status: Mapped[ComponentStatus] = mapped_column(
+        StrEnumType(ComponentStatus), default=ComponentStatus.OPERATIONAL
+    )
+    #: When the current status began: the open end of the status history.
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Optimistic lock: a status decided from a stale read is refused, not written twice.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    group: Mapped[ComponentGroup | None] = relationship(back_populates="components")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def full_name(self) -> str:
+        """ "Group - Child", the name Statuspage puts in affected_components."""
+        return f"{self.group.name} - {self.name}" if self.group else self.name
+
+    def __repr__(self) -> str:
+        return f"<Component {self.id} {self.name!r} {self.status}>"
+
+
+class ComponentStatusChange(db.Model):
+    """One change of one component's status: the history uptime is computed from."""
+
+    __tablename__ = "component_status_change"
+    __table_args__ = (sa.Index("ix_component_status_change_component_at", "component_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    component_id: Mapped[str] = mapped_column(sa.ForeignKey("component.id", ondelete="CASCADE"))
+    old_status: Mapped[ComponentStatus] = mapped_column(StrEnumType(ComponentStatus))
+    new_status: Mapped[ComponentStatus] = mapped_column(StrEnumType(ComponentStatus))
+    at: Mapped[datetime]
+    cause: Mapped[StatusCause] = mapped_column(StrEnumType(StatusCause, 16))
+    #: The incident or maintenance that caused it; kept as NULL if that is deleted.
+    notice_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("notice.id", ondelete="SET NULL"), index=True
+    )
+    update_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("incident_update.id", ondelete="SET NULL")
+    )
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(default="")
+
+    component: Mapped[Component] = relationship()
+
+
+class ComponentDay(db.Model):
+    """Seconds one component spent in each non-operational status on one day of the page's
+    time zone. Maintained as statuses change, so the 90-day bars never replay the history."""
+
+    __tablename__ = "component_day"
+
+    component_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True, index=True)
+    degraded_seconds: Mapped[int] = mapped_column(default=0)
+    partial_seconds: Mapped[int] = mapped_column(default=0)
+    major_seconds: Mapped[int] = mapped_column(default=0)
+    maintenance_seconds: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,285 @@
+"""Incidents (and, by single-table inheritance, maintenance windows) with their update timelines.
+
+Statuspage treats a maintenance as a kind of incident with a schedule; so do we. Both live in
+the `notice` table and share one update table, so the page, the feeds and the mails read one
+timeline shape; `select(Incident)` still only ever returns incidents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.database import StrEnumType, new_id, utcnow
+from statuspage.enums import (
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+    UpdateKind,
+    Visibility,
+)
+from statuspage.extensions import db
+from statuspage.models.component import Component
+
+if TYPE_CHECKING:
+    from statuspage.models.user import User
+
+
+class Notice(db.Model):
+    __tablename__ = "notice"
+    __audited__ = True
+    __table_args__ = (sa.Index("ix_notice_type_started_at", "type", "started_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
+    type: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str]
+    #: IncidentStatus or MaintenanceStatus value; read it through `.status`.
+    status_value: Mapped[str] = mapped_column("status", sa.String(32), index=True)
+    impact: Mapped[Impact] = mapped_column(StrEnumType(Impact, 16), default=Impact.NONE)
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 16), default=Visibility.PUBLIC
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    monitoring_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Optimistic lock: two writers (two schedulers, two editors) never both apply a change;
+    #: the second one's UPDATE matches no row and is rolled back.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    affected: Mapped[list[NoticeComponent]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan"
+    )
+    updates: Mapped[list[IncidentUpdate]] = relationship(
+        back_populates="notice",
+        cascade="all, delete-orphan",
+        order_by="(IncidentUpdate.display_at.desc(), IncidentUpdate.created_at.desc())",
+    )
+
+    __mapper_args__ = {
+        "polymorphic_on": "type",
+        "polymorphic_abstract": True,
+        "version_id_col": version,
+    }
+
+    @property
+    def components(self) -> list[Component]:
+        return [link.component for link in self.affected]
+
+    def claim_for(self, component: Component) -> ComponentStatus | None:
+        """The status this notice currently gives *component*, None when it is not affected."""
+        for link in self.affected:
+            if link.component_id == component.id:
+                return link.status
+        return None
+
+    @property
+    def published_updates(self) -> list[IncidentUpdate]:
+        return [u for u in self.updates if u.published_at is not None]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.name!r} {self.status_value}>"
+
+
+class Incident(Notice):
+    __mapper_args__ = {"polymorphic_identity": "incident"}
+
+    @property
+    def status(self) -> IncidentStatus:
+        return IncidentStatus(self.status_value)
+
+    @status.setter
+    def status(self, value: IncidentStatus) -> None:
+        self.status_value = IncidentStatus(value).value
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status_value == IncidentStatus.RESOLVED.value
+
+
+class Maintenance(Notice):
+    """A planned window. Its status moves scheduled -> in_progress -> verifying -> completed
+    (or cancelled); while active it claims under_maintenance for its components."""
+
+    __mapper_args__ = {"polymorphic_identity": "maintenance"}
+
+    scheduled_for: Mapped[datetime | None] = mapped_column(index=True)
+    scheduled_until: Mapped[datetime | None]
+    auto_start: Mapped[bool | None]
+    auto_complete: Mapped[bool | None]
+    #: Minutes before the start to remind subscribers; None for no reminder.
+    remind_minutes: Mapped[int | None]
+    reminded_at: Mapped[datetime | None]
+    #: The reminder came due after the window had started, so it was not sent.
+    reminder_skipped: Mapped[bool | None]
+    cancelled_at: Mapped[datetime | None]
+    #: The timeline messages the automatic start and end post (editable per window).
+    start_message: Mapped[str | None] = mapped_column(sa.Text)
+    complete_message: Mapped[str | None] = mapped_column(sa.Text)
+    #: Bumped on every change of the window, for iCalendar's SEQUENCE.
+    sequence: Mapped[int | None]
+    recurrence_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("maintenance_recurrence.id", ondelete="SET NULL"), index=True
+    )
+    #: The start the rule gave this occurrence, even after it is moved (its identity in the rule).
+    occurrence_start: Mapped[datetime | None]
+    #: Edited by hand: the rule no longer rewrites this occurrence.
+    detached: Mapped[bool | None]
+
+    recurrence: Mapped[MaintenanceRecurrence | None] = relationship(back_populates="occurrences")
+
+    @property
+    def status(self) -> MaintenanceStatus:
+        return MaintenanceStatus(self.status_value)
+
+    @status.setter
+    def status(self, value: MaintenanceStatus) -> None:
+        self.status_value = MaintenanceStatus(value).value
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status.is_closed
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.is_closed
+
+    @property
+    def duration(self) -> timedelta:
+        assert self.scheduled_for is not None and self.scheduled_until is not None
+        return self.scheduled_until - self.scheduled_for
+
+
+# One window per occurrence of a rule, however many schedulers materialise it at once.
+Notice.__table__.append_constraint(
+    sa.UniqueConstraint(
+        Notice.__table__.c.recurrence_id,
+        Notice.__table__.c.occurrence_start,
+        name="uq_notice_recurrence_occurrence",
+    )
+)
+
+
+class MaintenanceRecurrence(db.Model):
+    """A repeating window (an RFC 5545 RRULE in the page's time zone) that materialises
+    concrete Maintenance occurrences ahead of time."""
+
+    __tablename__ = "maintenance_recurrence"
+    __audited__ = True
+
+    id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
+    name: Mapped[str]
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    #: e.g. "FREQ=WEEKLY;BYDAY=SU" (DTSTART comes from `first_start` and `timezone`).
+    rrule: Mapped[str] = mapped_column(sa.String(500))
+    #: Local wall-clock start of the first occurrence, and the zone the rule repeats in.
+    first_start: Mapped[datetime] = mapped_column(sa.DateTime)
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    duration_minutes: Mapped[int]
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 16), default=Visibility.PUBLIC
+    )
+    auto_start: Mapped[bool] = mapped_column(default=True)
+    auto_complete: Mapped[bool] = mapped_column(default=True)
+    remind_minutes: Mapped[int | None]
+    start_message: Mapped[str] = mapped_column(sa.Text, default="")
+    complete_message: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Comma-separated component ids.
+    component_ids: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    occurrences: Mapped[list[Maintenance]] = relationship(back_populates="recurrence")
+
+
+class NoticeComponent(db.Model):
+    """A component affected by a notice, with the status that notice currently claims for it.
+
+    A component's own status is the worst claim of the open notices affecting it, which is
+    how resolving one of two overlapping incidents leaves the other one's status in place.
+    """
+
+    __tablename__ = "notice_component"
+    __audited__ = True
+
+    notice_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[ComponentStatus] = mapped_column(StrEnumType(ComponentStatus))
+
+    notice: Mapped[Notice] = relationship(back_populates="affected")
+    component: Mapped[Component] = relationship(lazy="joined")
+
+
+class IncidentUpdate(db.Model):
+    """One entry of a timeline. Unpublished (published_at NULL) until its publish time."""
+
+    __tablename__ = "incident_update"
+    __audited__ = True
+    __table_args__ = (
+        sa.Index("ix_incident_update_notice_display", "notice_id", "display_at"),
+        sa.Index("ix_incident_update_pending", "published_at", "display_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
+    notice_id: Mapped[str] = mapped_column(sa.ForeignKey("notice.id", ondelete="CASCADE"))
+    kind: Mapped[UpdateKind] = mapped_column(StrEnumType(UpdateKind, 16), default=UpdateKind.UPDATE)
+    status_value: Mapped[str] = mapped_column("status", sa.String(32))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Sanitized HTML of `body`, rendered once on write.
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 16), default=Visibility.PUBLIC
+    )
+    #: The time shown on the timeline; for a scheduled update, when it is to be published.
+    display_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    deliver_notifications: Mapped[bool] = mapped_column(default=True)
+    #: The impact this update sets on its notice when it is published, if it changes it.
+    impact: Mapped[Impact | None] = mapped_column(StrEnumType(Impact, 16))
+
+    notice: Mapped[Notice] = relationship(back_populates="updates")
+    author: Mapped[User | None] = relationship()
+    changes: Mapped[list[UpdateComponentChange]] = relationship(
+        back_populates="update", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind is UpdateKind.NOTE
+
+
+class UpdateComponentChange(db.Model):
+    """Each affected component's status before and after one update (Statuspage's
+    affected_components). `old_status` is filled when the update is published."""
+
+    __tablename__ = "update_component"
+
+    update_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("incident_update.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True
+    )
+    old_status: Mapped[ComponentStatus | None] = mapped_column(StrEnumType(ComponentStatus))
+    new_status: Mapped[ComponentStatus] = mapped_column(StrEnumType(ComponentStatus))
+
+    update: Mapped[IncidentUpdate] = relationship(back_populates="changes")
+    component: Mapped[Component] = relationship(lazy="joined")

@@ -1,0 +1,136 @@
+"""Subscribers, what they follow, and the outbox that mails them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.database import StrEnumType, utcnow
+from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
+from statuspage.extensions import db
+
+subscriber_component = sa.Table(
+    "subscriber_component",
+    db.metadata,
+    sa.Column(
+        "subscriber_id", sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("component_id", sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True),
+)
+subscriber_group = sa.Table(
+    "subscriber_group",
+    db.metadata,
+    sa.Column(
+        "subscriber_id", sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "group_id", sa.ForeignKey("component_group.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Subscriber(db.Model):
+    __tablename__ = "subscriber"
+    __audited__ = True
+    __affects_page__ = False
+    __table_args__ = (sa.Index("ix_subscriber_due", "state", "cadence", "next_digest_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased: one subscription per mailbox, whatever the caps.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    cadence: Mapped[Cadence] = mapped_column(StrEnumType(Cadence, 16), default=Cadence.IMMEDIATE)
+    state: Mapped[SubscriberState] = mapped_column(
+        StrEnumType(SubscriberState, 16), default=SubscriberState.PENDING
+    )
+    #: True: every public event; False: only events touching the chosen components or groups.
+    everything: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    confirmation_sent_at: Mapped[datetime | None]
+    #: Bumped to make every link sent so far stop working (after unsubscribing).
+    token_version: Mapped[int] = mapped_column(default=1)
+    next_digest_at: Mapped[datetime | None]
+    last_digest_at: Mapped[datetime | None]
+    #: Permanent delivery failures in a row; at BOUNCE_LIMIT the subscriber is bouncing.
+    failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    components: Mapped[list[Any]] = relationship(
+        "Component", secondary=subscriber_component, lazy="selectin"
+    )
+    groups: Mapped[list[Any]] = relationship(
+        "ComponentGroup", secondary=subscriber_group, lazy="selectin"
+    )
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Subscriber {self.email} {self.state} {self.cadence}>"
+
+
+class NotificationEvent(db.Model):
+    """Something subscribers hear about, written in the transaction that published it.
+
+    The scheduler later expands it into one Delivery per immediate subscriber in scope.
+    """
+
+    __tablename__ = "notification_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What happened, unique: "update:<id>", "reminder:<maintenance id>".
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    notice_id: Mapped[str | None] = mapped_column(sa.ForeignKey("notice.id", ondelete="CASCADE"))
+    update_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("incident_update.id", ondelete="CASCADE")
+    )
+    #: Affected component ids at the time (subscribers with a scope match on these).
+    component_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(index=True)
+    recipients: Mapped[int] = mapped_column(default=0)
+
+
+class Delivery(db.Model):
+    """One email to one address: the outbox row the sender claims, sends and marks."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        # A retry, a second scheduler or a double click can never mail twice.
+        sa.UniqueConstraint("subscriber_id", "key", name="uq_delivery_subscriber_key"),
+        sa.Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscriber.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notification_event.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DeliveryKind] = mapped_column(StrEnumType(DeliveryKind, 16))
+    key: Mapped[str] = mapped_column(sa.String(80))
+    #: The address at the time it was queued (test mails have no subscriber).
+    to_address: Mapped[str | None] = mapped_column(sa.String(254))
+    state: Mapped[DeliveryState] = mapped_column(
+        StrEnumType(DeliveryState, 16), default=DeliveryState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Composed content, for mails composed when queued (digests).
+    subject: Mapped[str | None] = mapped_column(sa.String(300))
+    text_body: Mapped[str | None] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscriber: Mapped[Subscriber | None] = relationship()
+    event: Mapped[NotificationEvent | None] = relationship()

@@ -1,0 +1,183 @@
+"""Subscribing (double opt-in), managing a subscription and one-click unsubscribing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from statuspage.enums import Audience, Cadence, SubscriberState, Via
+from statuspage.extensions import csrf, limiter
+from statuspage.public.blueprint import bp
+from statuspage.public.forms import EmptyForm, ManageForm, SubscribeForm
+from statuspage.services import subscribers
+from statuspage.services.errors import InvalidInput
+from statuspage.services.status import visible_tree
+from statuspage.services.tokens import InvalidToken, read_token
+from statuspage.services.unit import Actor
+
+
+def visitor() -> Actor:
+    """Subscribers have no account: the audit log records the form and the address."""
+    return Actor(user_id=None, label="public form", via=Via.UI, ip=request.remote_addr)
+
+
+def _choices(form: Any) -> None:
+    groups, components = visible_tree(Audience.PUBLIC)
+    form.groups.choices = [SelectChoice(g.id, g.name) for g in groups]
+    form.components.choices = [SelectChoice(c.id, c.full_name) for c in components]
+
+
+def _address_key() -> str:
+    """Rate-limit per address as well as per network (a list of addresses from one bot)."""
+    return "subscribe:" + subscribers.clean_email_for_search(request.form.get("email", ""))
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SUBSCRIBE_RATE_LIMIT"],
+    methods=["POST"],
+    error_message="Too many subscription requests from your network. Please try again in an hour.",
+)
+@limiter.limit(
+    lambda: current_app.config["SUBSCRIBE_ADDRESS_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_address_key,
+    error_message="Too many subscription requests for this address. Please try again later.",
+)
+def subscribe() -> Response | tuple[str, int]:
+    form = SubscribeForm()
+    _choices(form)
+    if request.method == "GET":
+        form.email.data = request.args.get("email", "")[:254]
+        return render_template("public/subscribe.html", form=form), 200
+    if not form.validate_on_submit():
+        return render_template("public/subscribe.html", form=form), 422
+    if form.website.data:  # a bot: same answer, nothing stored, nothing sent
+        return redirect(url_for("public.subscribe_sent"))
+    chosen = form.scope.data == "chosen"
+    try:
+        subscribers.subscribe(
+            email=form.email.data,
+            cadence=Cadence(form.cadence.data),
+            component_ids=form.components.data if chosen else [],
+            group_ids=form.groups.data if chosen else [],
+            actor=visitor(),
+        )
+    except InvalidInput as error:
+        getattr(form, error.field or "email").errors.append(error.message)
+        return render_template("public/subscribe.html", form=form), 422
+    return redirect(url_for("public.subscribe_sent"))
+
+
+@bp.get("/subscribe/sent")
+def subscribe_sent() -> str:
+    return render_template(
+        "public/message.html",
+        title="Check your inbox",
+        message="If the address can receive mail, a message is on its way. Follow its link "
+        "to confirm; nothing is sent until you do, and unconfirmed addresses are forgotten "
+        "after 7 days.",
+    )
+
+
+def _subscriber(token: str, purpose: str) -> Any:
+    try:
+        return read_token(token, purpose)
+    except InvalidToken as error:
+        return error
+
+
+def _invalid(error: InvalidToken) -> tuple[str, int]:
+    return render_template(
+        "public/message.html", title="Link not valid", message=error.message
+    ), 400
+
+
+@bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
+def confirm_subscription(token: str) -> Response | tuple[str, int]:
+    """GET shows a button (mail scanners follow links); POST confirms."""
+    subscriber = _subscriber(token, "confirm")
+    if isinstance(subscriber, InvalidToken):
+        return _invalid(subscriber)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("public/confirm.html", form=form, subscriber=subscriber), 400
+        subscribers.confirm_subscription(subscriber, actor=visitor())
+        flash("You are subscribed.", "success")
+        return redirect(url_for("public.manage_subscription", token=_manage_token(subscriber)))
+    if subscriber.state is not SubscriberState.PENDING:
+        return redirect(url_for("public.manage_subscription", token=_manage_token(subscriber)))
+    return render_template("public/confirm.html", form=form, subscriber=subscriber), 200
+
+
+def _manage_token(subscriber: Any) -> str:
+    from statuspage.services.tokens import make_token
+
+    return make_token(subscriber, "manage")
+
+
+@bp.route("/subscribe/manage/<token>", methods=["GET", "POST"])
+def manage_subscription(token: str) -> Response | tuple[str, int]:
+    subscriber = _subscriber(token, "manage")
+    if isinstance(subscriber, InvalidToken):
+        return _invalid(subscriber)
+    form = ManageForm()
+    _choices(form)
+    if request.method == "GET":
+        form.cadence.data = subscriber.cadence.value
+        form.scope.data = "everything" if subscriber.everything else "chosen"
+        form.components.data = [c.id for c in subscriber.components]
+        form.groups.data = [g.id for g in subscriber.groups]
+        form.paused.data = subscriber.state is SubscriberState.PAUSED
+    elif form.validate_on_submit():
+        chosen = form.scope.data == "chosen"
+        try:
+            subscribers.update_subscription(
+                subscriber,
+                cadence=Cadence(form.cadence.data),
+                component_ids=form.components.data if chosen else [],
+                group_ids=form.groups.data if chosen else [],
+                paused=form.paused.data,
+                actor=visitor(),
+            )
+        except InvalidInput as error:
+            getattr(form, error.field or "cadence").errors.append(error.message)
+        else:
+            flash("Your preferences are saved.", "success")
+            return redirect(url_for("public.manage_subscription", token=token))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "public/manage.html",
+        form=form,
+        subscriber=subscriber,
+        token=token,
+        unsubscribe_form=EmptyForm(formdata=None),
+    ), status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str) -> tuple[str, int]:
+    """RFC 8058 one-click: a POST with no login and no CSRF token unsubscribes; GET asks first."""
+    subscriber = _subscriber(token, "unsubscribe")
+    if isinstance(subscriber, InvalidToken):
+        if request.method == "POST":
+            # Already unsubscribed (old token) or garbage: nothing more to do, say so plainly.
+            return render_template(
+                "public/message.html",
+                title="Unsubscribed",
+                message="This address receives nothing from us.",
+            ), 200
+        return _invalid(subscriber)
+    if request.method == "POST":
+        subscribers.unsubscribe(subscriber, actor=visitor())
+        return render_template(
+            "public/message.html",
+            title="Unsubscribed",
+            message=f"{subscriber.email} will receive no more mail from us.",
+        ), 200
+    return render_template("public/unsubscribe.html", subscriber=subscriber, token=token), 200

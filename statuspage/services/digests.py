@@ -1,0 +1,262 @@
+"""Digests: one mail per period for hourly, daily and weekly subscribers.
+
+A subscriber's digest is due at `next_digest_at`. It is claimed with a conditional UPDATE that
+moves `next_digest_at` on and `last_digest_at` to now, and in the same transaction its content
+is composed and written to the outbox. So each period's digest is composed exactly once: a
+second scheduler's claim matches no row, and a crash rolls back the claim with the outbox row,
+leaving the digest due. Sending it is then at-least-once, like every outbox row (see
+notifications.py): we would rather repeat a digest than lose one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.orm import selectinload
+
+from statuspage.database import utcnow
+from statuspage.enums import (
+    Cadence,
+    ComponentStatus,
+    DeliveryKind,
+    SubscriberState,
+    UpdateKind,
+    Visibility,
+)
+from statuspage.extensions import db
+from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, Notice, Subscriber
+from statuspage.services.site import get_site_settings
+from statuspage.services.status import status_label
+from statuspage.templating import format_datetime, format_duration, format_window
+
+
+def next_digest_time(
+    cadence: Cadence, after: datetime, *, tz: ZoneInfo, hour: int
+) -> datetime | None:
+    """The first due time strictly after *after*: top of the next hour; *hour* o'clock local
+    each day; or *hour* o'clock local on Mondays. None for immediate subscribers."""
+    if cadence is Cadence.IMMEDIATE:
+        return None
+    if cadence is Cadence.HOURLY:
+        return after.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    day = after.astimezone(tz).date()
+    while True:
+        candidate = datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC)
+        if candidate > after and (cadence is Cadence.DAILY or day.weekday() == 0):
+            return candidate
+        day += timedelta(days=1)
+
+
+@dataclass
+class DigestItem:
+    name: str
+    kind_label: str
+    status_label: str
+    url: str
+    window: str | None
+    updates: list[dict[str, str]] = field(default_factory=list)
+    components: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _in_scope(subscriber: Subscriber, notice: Notice) -> bool:
+    if subscriber.everything:
+        return True
+    ids = {c.id for c in subscriber.components}
+    groups = {g.id for g in subscriber.groups}
+    return any(
+        link.component_id in ids or link.component.group_id in groups for link in notice.affected
+    )
+
+
+def _affected_time(
+    component_ids: list[str], since: datetime, until: datetime
+) -> dict[str, dict[ComponentStatus, float]]:
+    """Seconds each component spent in each non-operational status within [since, until)."""
+    spent: dict[str, dict[ComponentStatus, float]] = defaultdict(lambda: defaultdict(float))
+    if not component_ids:
+        return spent
+    changes = db.session.scalars(
+        sa.select(ComponentStatusChange)
+        .where(
+            ComponentStatusChange.component_id.in_(component_ids), ComponentStatusChange.at < until
+        )
+        .order_by(
+            ComponentStatusChange.component_id, ComponentStatusChange.at, ComponentStatusChange.id
+        )
+    ).all()
+    by_component: dict[str, list[ComponentStatusChange]] = defaultdict(list)
+    for change in changes:
+        by_component[change.component_id].append(change)
+    for component_id, rows in by_component.items():
+        for current, following in zip(rows, [*rows[1:], None], strict=True):
+            start = max(current.at, since)
+            end = min(following.at if following else until, until)
+            if end > start and current.new_status is not ComponentStatus.OPERATIONAL:
+                spent[component_id][current.new_status] += (end - start).total_seconds()
+    return spent
+
+
+def _describe(spent: dict[ComponentStatus, float]) -> str:
+    parts = [
+        f"{status.label.lower()} {format_duration(timedelta(seconds=seconds))}"
+        for status, seconds in sorted(spent.items(), key=lambda kv: -kv[0].severity)
+        if seconds >= 60
+    ]
+    return ", ".join(parts) if parts else "not affected"
+
+
+def _active_span(notice: Notice, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The part of [since, until) during which *notice* was open (empty before it started)."""
+    if isinstance(notice, Maintenance) and notice.status_value == "scheduled":
+        return until, until
+    start = max(since, notice.started_at)
+    end = min(until, notice.resolved_at or until)
+    return start, end
+
+
+def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) -> list[DigestItem]:
+    """What happened in the subscriber's scope in [since, until); empty when nothing did."""
+    settings = get_site_settings()
+    notices = db.session.scalars(
+        sa.select(Notice)
+        .where(
+            Notice.visibility == Visibility.PUBLIC,
+            sa.exists().where(
+                IncidentUpdate.notice_id == Notice.id,
+                IncidentUpdate.published_at.is_not(None),
+                IncidentUpdate.visibility == Visibility.PUBLIC,
+                IncidentUpdate.kind == UpdateKind.UPDATE,
+                IncidentUpdate.display_at >= since,
+                IncidentUpdate.display_at < until,
+            ),
+        )
+        .order_by(Notice.started_at.desc())
+        .options(selectinload(Notice.updates), selectinload(Notice.affected))
+    ).all()
+    notices = [n for n in notices if _in_scope(subscriber, n)]
+    items = []
+    for notice in notices:
+        maintenance = isinstance(notice, Maintenance)
+        path = f"/maintenance/{notice.id}" if maintenance else f"/incidents/{notice.id}"
+        window = None
+        if maintenance:
+            window = format_window(notice)
+        item = DigestItem(
+            name=notice.name,
+            kind_label="Scheduled maintenance" if maintenance else "Incident",
+            status_label=status_label(notice, notice.status_value),
+            url=settings.absolute_url(path),
+            window=window,
+        )
+        for update in notice.updates:
+            if (
+                update.published_at is not None
+                and update.kind is UpdateKind.UPDATE
+                and update.visibility is Visibility.PUBLIC
+                and since <= update.display_at < until
+            ):
+                item.updates.append(
+                    {
+                        "time": format_datetime(update.display_at),
+                        "status": status_label(notice, update.status_value),
+                        "body": update.body,
+                    }
+                )
+        # Time each component was affected while this notice was open, within the period.
+        start, end = _active_span(notice, since, until)
+        public = [
+            link for link in notice.affected if link.component.visibility is Visibility.PUBLIC
+        ]
+        spent = (
+            _affected_time([link.component_id for link in public], start, end)
+            if end > start
+            else {}
+        )
+        for link in public:
+            item.components.append(
+                (link.component.full_name, _describe(spent.get(link.component_id, {})))
+            )
+        items.append(item)
+    return items
+
+
+def queue_due_digests(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Claim each due subscriber's digest, compose it and queue it; returns how many queued."""
+    now = now or utcnow()
+    settings = get_site_settings()
+    hour = int(current_app.config["DIGEST_HOUR"])
+    due = db.session.execute(
+        sa.select(
+            Subscriber.id, Subscriber.next_digest_at, Subscriber.last_digest_at, Subscriber.cadence
+        )
+        .where(
+            Subscriber.state == SubscriberState.ACTIVE,
+            Subscriber.cadence != Cadence.IMMEDIATE,
+            Subscriber.next_digest_at <= now,
+        )
+        .order_by(Subscriber.next_digest_at)
+        .limit(limit)
+    ).all()
+    queued = 0
+    for subscriber_id, seen, since, cadence in due:
+        following = next_digest_time(Cadence(cadence), now, tz=settings.tz, hour=hour)
+        claimed = db.session.execute(
+            sa.update(Subscriber)
+            .where(Subscriber.id == subscriber_id, Subscriber.next_digest_at == seen)
+            .values(next_digest_at=following, last_digest_at=now)
+        )
+        if claimed.rowcount != 1:  # another scheduler took this one
+            db.session.rollback()
+            continue
+        subscriber = db.session.get(Subscriber, subscriber_id)
+        start = since or subscriber.confirmed_at or now
+        items = compose_digest(subscriber, since=start, until=now)
+        if items:
+            _queue_digest(subscriber, items, start, now)
+            queued += 1
+        db.session.commit()
+    return queued
+
+
+def _queue_digest(
+    subscriber: Subscriber,
+    items: list[DigestItem],
+    since: datetime,
+    until: datetime,
+) -> None:
+    from statuspage.services.messages import MANAGE, TO, UNSUBSCRIBE
+    from statuspage.services.subscribers import queue_mail
+
+    settings = get_site_settings()
+    title = {
+        Cadence.HOURLY: "Hourly digest",
+        Cadence.DAILY: "Daily digest",
+        Cadence.WEEKLY: "Weekly digest",
+    }[subscriber.cadence]
+    period = f"{format_datetime(since)} – {format_datetime(until)}"
+    context = {
+        "page_name": settings.page_name,
+        "page_url": settings.base_url + "/",
+        "title": title,
+        "period": period,
+        "items": items,
+        "manage_url": MANAGE,
+        "unsubscribe_url": UNSUBSCRIBE,
+        "to": TO,
+        "subject": title,
+    }
+    count = f"{len(items)} update{'' if len(items) == 1 else 's'}"
+    queue_mail(
+        subscriber,
+        DeliveryKind.DIGEST,
+        f"digest:{int(until.timestamp())}",
+        now=until,
+        subject=f"[{settings.page_name}] {title}: {count}",
+        text_body=render_template("email/digest.txt", **context),
+        html_body=render_template("email/digest.html", **context),
+    )

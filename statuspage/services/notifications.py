@@ -1,0 +1,447 @@
+"""The outbox: notification events, their fan-out to subscribers, and delivery by SMTP.
+
+Publishing writes one NotificationEvent in the same transaction as the update (so an update and
+its notice can never be separated). The scheduler expands each event into one Delivery per
+immediate subscriber in scope with one INSERT ... SELECT, made idempotent by the unique
+(subscriber, key) constraint, then sends due deliveries over one SMTP connection per batch.
+
+Delivery is at-least-once. A row is claimed (state "sending", committed) before its SMTP
+transaction and marked "sent" (committed) as soon as the server accepts it. A sender killed
+mid-batch leaves at most its one in-flight row "sending"; when the claim's lease runs out that
+row goes back to "pending" and is sent again, with the same Message-ID, so the recipient's
+mail system collapses the rare duplicate. Losing a notice would be worse than that.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import smtplib
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from statuspage.database import utcnow
+from statuspage.enums import (
+    Cadence,
+    DeliveryKind,
+    DeliveryState,
+    SubscriberState,
+    UpdateKind,
+    Visibility,
+)
+from statuspage.extensions import db
+from statuspage.models import (
+    Component,
+    Delivery,
+    IncidentUpdate,
+    Maintenance,
+    Notice,
+    NotificationEvent,
+    Subscriber,
+)
+from statuspage.models.subscriber import subscriber_component, subscriber_group
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BOUNCE_LIMIT = 3
+BACKOFF_BASE = 30  # seconds; doubles each attempt
+BACKOFF_CAP = 6 * 3600
+
+
+# ---- events (written by the publishing transaction) -------------------------------------
+
+
+def _public_component_ids(notice: Notice) -> list[str]:
+    return [
+        link.component_id
+        for link in notice.affected
+        if link.component.visibility is Visibility.PUBLIC
+        and (link.component.group is None or link.component.group.visibility is Visibility.PUBLIC)
+    ]
+
+
+def record_update_event(update: IncidentUpdate) -> NotificationEvent | None:
+    """Queue the notice of a just-published update, when subscribers should hear of it."""
+    notice = update.notice
+    if (
+        not update.deliver_notifications
+        or update.kind is not UpdateKind.UPDATE
+        or update.visibility is not Visibility.PUBLIC
+        or notice.visibility is not Visibility.PUBLIC
+    ):
+        return None
+    return _record(f"update:{update.id}", notice, update)
+
+
+def record_reminder_event(maintenance: Maintenance) -> NotificationEvent | None:
+    """Queue the reminder of an upcoming public window."""
+    if maintenance.visibility is not Visibility.PUBLIC:
+        return None
+    stamp = int(maintenance.scheduled_for.timestamp()) if maintenance.scheduled_for else 0
+    return _record(f"reminder:{maintenance.id}:{stamp}", maintenance, None)
+
+
+def _record(key: str, notice: Notice, update: IncidentUpdate | None) -> NotificationEvent | None:
+    if db.session.scalar(sa.select(NotificationEvent.id).where(NotificationEvent.key == key)):
+        return None
+    event = NotificationEvent(
+        key=key,
+        notice_id=notice.id,
+        update_id=update.id if update is not None else None,
+        component_ids=_public_component_ids(notice),
+        created_at=db.session.info.get("now") or utcnow(),
+    )
+    db.session.add(event)
+    return event
+
+
+# ---- fan-out ---------------------------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(select: sa.Select, columns: list[str]) -> int:
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(Delivery).from_select(columns, select).on_conflict_do_nothing()
+    # SQLAlchemy reports an INSERT's rowcount only when asked (psycopg would give -1).
+    statement = statement.execution_options(preserve_rowcount=True)
+    return db.session.execute(statement).rowcount or 0
+
+
+def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
+    """Expand new events into deliveries, one transaction per event; returns deliveries made."""
+    now = now or utcnow()
+    made = 0
+    pending = db.session.scalars(
+        sa.select(NotificationEvent.id)
+        .where(NotificationEvent.fanned_out_at.is_(None))
+        .order_by(NotificationEvent.id)
+        .limit(limit)
+    ).all()
+    for event_id in pending:
+        claimed = db.session.execute(
+            sa.update(NotificationEvent)
+            .where(NotificationEvent.id == event_id, NotificationEvent.fanned_out_at.is_(None))
+            .values(fanned_out_at=now)
+        )
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        event = db.session.get(NotificationEvent, event_id)
+        count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)
+        event.recipients = count
+        db.session.commit()
+        made += count
+    return made
+
+
+_DELIVERY_COLUMNS = [
+    "subscriber_id",
+    "event_id",
+    "kind",
+    "key",
+    "to_address",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+]
+
+
+def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
+    """Confirmed immediate subscribers whose scope meets the event's components."""
+    ids = list(event.component_ids or [])
+    in_scope = Subscriber.everything.is_(True)
+    if ids:
+        by_component = sa.exists().where(
+            subscriber_component.c.subscriber_id == Subscriber.id,
+            subscriber_component.c.component_id.in_(ids),
+        )
+        by_group = sa.exists().where(
+            subscriber_group.c.subscriber_id == Subscriber.id,
+            subscriber_group.c.group_id == Component.group_id,
+            Component.id.in_(ids),
+        )
+        in_scope = sa.or_(in_scope, by_component, by_group)
+    return sa.select(
+        Subscriber.id,
+        sa.literal(event.id),
+        sa.literal(DeliveryKind.NOTIFICATION.value),
+        sa.literal(f"event:{event.id}"),
+        Subscriber.email,
+        sa.literal(DeliveryState.PENDING.value),
+        sa.literal(0),
+        sa.literal(now, type_=Delivery.__table__.c.next_attempt_at.type),
+        sa.literal(now, type_=Delivery.__table__.c.created_at.type),
+    ).where(
+        Subscriber.state == SubscriberState.ACTIVE.value,
+        Subscriber.cadence == Cadence.IMMEDIATE.value,
+        in_scope,
+    )
+
+
+# ---- sending ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def release_stale_claims(now: datetime) -> int:
+    """Rows a dead sender left "sending" go back to the queue (at-least-once)."""
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < now - LEASE)
+        .values(state=DeliveryState.PENDING, claimed_by=None, last_error="sender stopped mid-send")
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def claim_batch(*, now: datetime, worker: str, size: int) -> list[int]:
+    """Take up to *size* due rows for this worker; a row is only ever claimed by one."""
+    due = (
+        sa.select(Delivery.id)
+        .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+        .order_by(Delivery.id)
+        .limit(size)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = db.session.scalars(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.SENDING, claimed_by=worker, claimed_at=now)
+        .returning(Delivery.id)
+    ).all()
+    db.session.commit()
+    return sorted(ids)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Exponential with jitter, so a recovering server is not hit by every retry at once."""
+    seconds = min(BACKOFF_BASE * 2 ** max(0, attempts - 1), BACKOFF_CAP)
+    return timedelta(seconds=seconds * random.uniform(0.5, 1.5))  # noqa: S311 (not crypto)
+
+
+_MARKS: dict[int, Any] = {}
+
+
+@contextmanager
+def _marking() -> Iterator[None]:
+    """One connection of its own for the batch's outcomes: committing them never expires the
+    batch's loaded rows, and no connection is checked out per mail."""
+    connection = db.engine.connect()
+    _MARKS[id(db.session)] = connection
+    try:
+        yield
+    finally:
+        _MARKS.pop(id(db.session), None)
+        connection.close()
+
+
+_SENT = (
+    sa.update(Delivery)
+    .where(Delivery.id == sa.bindparam("delivery_id"))
+    .values(
+        state=DeliveryState.SENT,
+        sent_at=sa.bindparam("sent_at"),
+        attempts=sa.bindparam("attempts"),
+        message_id=sa.bindparam("message_id"),
+        last_error=None,
+    )
+)
+
+
+def _mark_sent(delivery_id: int, *, attempts: int, message_id: str) -> None:
+    """The hot path of a fan-out: one prepared statement, committed at once."""
+    params = {
+        "delivery_id": delivery_id,
+        "sent_at": utcnow(),
+        "attempts": attempts,
+        "message_id": message_id,
+    }
+    connection = _MARKS.get(id(db.session))
+    if connection is None:
+        with db.engine.begin() as fresh:
+            fresh.execute(_SENT, params)
+        return
+    connection.execute(_SENT, params)
+    connection.commit()
+
+
+def _mark(delivery_id: int, **values: Any) -> None:
+    """Record one outcome in its own short transaction, at once (see the module docstring)."""
+    connection = _MARKS.get(id(db.session))
+    statement = sa.update(Delivery).where(Delivery.id == delivery_id).values(**values)
+    if connection is None:
+        with db.engine.begin() as fresh:
+            fresh.execute(statement)
+        return
+    connection.execute(statement)
+    connection.commit()
+
+
+def _retry_or_fail(delivery: Delivery, error: str, now: datetime, report: DeliveryReport) -> None:
+    attempts = delivery.attempts + 1
+    if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        _mark(delivery.id, state=DeliveryState.FAILED, attempts=attempts, last_error=error[:500])
+        report.failed += 1
+    else:
+        _mark(
+            delivery.id,
+            state=DeliveryState.PENDING,
+            attempts=attempts,
+            last_error=error[:500],
+            next_attempt_at=now + _backoff(attempts),
+            claimed_by=None,
+        )
+        report.retried += 1
+
+
+def _fail_permanently(delivery: Delivery, error: str, report: DeliveryReport) -> None:
+    _mark(
+        delivery.id,
+        state=DeliveryState.FAILED,
+        attempts=delivery.attempts + 1,
+        last_error=error[:500],
+    )
+    report.failed += 1
+    if delivery.subscriber_id is not None and delivery.kind is not DeliveryKind.TEST:
+        subscriber = db.session.get(Subscriber, delivery.subscriber_id)
+        failures = subscriber.failures + 1
+        values: dict[str, Any] = {"failures": failures, "last_error": error[:500]}
+        if failures >= BOUNCE_LIMIT and subscriber.state is SubscriberState.ACTIVE:
+            values["state"] = SubscriberState.BOUNCING
+        db.session.execute(
+            sa.update(Subscriber).where(Subscriber.id == subscriber.id).values(**values)
+        )
+        db.session.commit()
+
+
+def _smtp_code(error: Exception) -> tuple[int | None, str]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, message = next(iter(error.recipients.values()), (None, b""))
+        return code, f"{code} {message!r}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code, f"{error.smtp_code} {error.smtp_error!r}"
+    return None, repr(error)
+
+
+SENDABLE_TO_ANYONE = (DeliveryKind.CONFIRMATION, DeliveryKind.MANAGE, DeliveryKind.TEST)
+
+
+def deliver_pending(
+    mailer: Any, *, now: datetime | None = None, worker: str | None = None, batch: int | None = None
+) -> DeliveryReport:
+    """Send one batch of due deliveries over one connection; safe with several workers."""
+    from statuspage.services.messages import MessageComposer
+
+    now = now or utcnow()
+    worker = worker or f"{socket.gethostname()}:{id(mailer)}"
+    size = batch or current_app.config["MAIL_BATCH_SIZE"]
+    report = DeliveryReport()
+    release_stale_claims(now)
+    ids = claim_batch(now=now, worker=worker, size=size)
+    if not ids:
+        return report
+    deliveries = db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.id)
+        .options(
+            # A fan-out batch needs each subscriber's address and token version, not its scope.
+            sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.components),
+            sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.groups),
+            sa.orm.joinedload(Delivery.event),
+        )
+    ).all()
+    try:
+        with _marking(), mailer.connect() as connection:
+            composer = MessageComposer(now=now, eight_bit=connection.eight_bit)
+            for delivery in deliveries:
+                _send_one(connection, composer, delivery, now, report)
+    except (smtplib.SMTPException, OSError) as error:
+        # The connection is gone (refused, timed out, dropped): whatever is unsent waits.
+        db.session.rollback()
+        text = f"connection: {error!r}"
+        report.errors.append(text)
+        unsent = db.session.scalars(
+            sa.select(Delivery).where(
+                Delivery.id.in_(ids),
+                Delivery.state == DeliveryState.SENDING,
+                Delivery.claimed_by == worker,
+            )
+        ).all()
+        for delivery in unsent:
+            _retry_or_fail(delivery, text, now, report)
+    return report
+
+
+def _send_one(
+    connection: Any, composer: Any, delivery: Delivery, now: datetime, report: DeliveryReport
+) -> None:
+    """Send one claimed row and record the outcome; connection errors propagate."""
+    subscriber = delivery.subscriber
+    if delivery.kind not in SENDABLE_TO_ANYONE and (
+        subscriber is None or subscriber.state is not SubscriberState.ACTIVE
+    ):
+        _mark(delivery.id, state=DeliveryState.SKIPPED, last_error="not an active subscriber")
+        report.skipped += 1
+        return
+    message = composer.compose(delivery)
+    try:
+        connection.send(message)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+        code, text = _smtp_code(error)
+        report.errors.append(text)
+        if code is not None and 500 <= code < 600:
+            _fail_permanently(delivery, text, report)
+        else:
+            _retry_or_fail(delivery, text, now, report)
+        return
+    _mark_sent(delivery.id, attempts=delivery.attempts + 1, message_id=message.message_id)
+    report.sent += 1
+
+
+def host_of_base_url() -> str:
+    from statuspage.services.site import get_site_settings
+
+    return urlsplit(get_site_settings().base_url).hostname or "localhost"
+
+
+def queue_test_mail(
+    to_address: str, *, requested_by: str, actor: Any, now: datetime | None = None
+) -> Delivery:
+    """A message to check the mail settings; it goes through the outbox like every mail."""
+    from statuspage.services.unit import unit_of_work
+    from statuspage.services.users import normalize_email
+
+    with unit_of_work("queue_test_mail", actor=actor, now=now) as now:
+        delivery = Delivery(
+            subscriber_id=None,
+            kind=DeliveryKind.TEST,
+            key=f"test:{now.timestamp()}",
+            to_address=normalize_email(to_address),
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            text_body=requested_by[:200],
+        )
+        db.session.add(delivery)
+    return delivery

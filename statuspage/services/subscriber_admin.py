@@ -1,0 +1,453 @@
+"""Subscribers seen by staff: the list and its counts, the delivery log and dashboard, CSV in
+and out.
+
+The reads here are the admin's only way into the subscriber tables. The import is one service
+call, one transaction: every new address goes through the same helper as the public form
+(`subscribers.start_subscription`), so it is pending until its owner clicks the confirmation link.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
+from statuspage.database import utcnow
+from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
+from statuspage.extensions import db
+from statuspage.models import (
+    Component,
+    ComponentGroup,
+    Delivery,
+    Notice,
+    NotificationEvent,
+    Subscriber,
+)
+from statuspage.models.subscriber import subscriber_component, subscriber_group
+from statuspage.services.errors import DuplicateEmail, InvalidInput
+from statuspage.services.subscribers import start_subscription
+from statuspage.services.unit import Actor, unit_of_work
+from statuspage.services.users import normalize_email
+
+#: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = ["email", "state", "cadence", "scope", "created_at", "confirmed_at"]
+#: Rows with a problem listed on the result page; the rest are only counted.
+MAX_REPORTED_PROBLEMS = 200
+
+
+# ---- the list -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriberCounts:
+    """The list's headline numbers, so the template never counts rows itself."""
+
+    total: int
+    by_state: dict[SubscriberState, int]
+    by_cadence: dict[Cadence, int]
+
+
+def count_subscribers() -> SubscriberCounts:
+    """Totals per state and per cadence: one grouped query each, whatever the list size."""
+    by_state = dict.fromkeys(SubscriberState, 0)
+    for state, count in db.session.execute(
+        sa.select(Subscriber.state, sa.func.count()).group_by(Subscriber.state)
+    ):
+        by_state[state] = count
+    by_cadence = dict.fromkeys(Cadence, 0)
+    for cadence, count in db.session.execute(
+        sa.select(Subscriber.cadence, sa.func.count()).group_by(Subscriber.cadence)
+    ):
+        by_cadence[cadence] = count
+    return SubscriberCounts(sum(by_state.values()), by_state, by_cadence)
+
+
+def list_subscribers(
+    *,
+    search: str | None = None,
+    state: SubscriberState | None = None,
+    cadence: Cadence | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Any:
+    """Subscribers newest first, filtered for the admin list; a Flask-SQLAlchemy Pagination."""
+    query = sa.select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
+    needle = (search or "").strip().lower()
+    if needle:
+        query = query.where(sa.func.lower(Subscriber.email).contains(needle, autoescape=True))
+    if state is not None:
+        query = query.where(Subscriber.state == state)
+    if cadence is not None:
+        query = query.where(Subscriber.cadence == cadence)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def list_deliveries(subscriber: Subscriber, *, page: int = 1, per_page: int = 25) -> Any:
+    """One subscriber's delivery log, newest first; a Flask-SQLAlchemy Pagination."""
+    query = (
+        sa.select(Delivery)
+        .where(Delivery.subscriber_id == subscriber.id)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def describe_scope(subscriber: Subscriber) -> list[str]:
+    """What the subscriber follows, in words: groups then components, or "everything"."""
+    if subscriber.everything:
+        return ["Everything"]
+    return sorted(f"{g.name} (group)" for g in subscriber.groups) + sorted(
+        c.full_name for c in subscriber.components
+    )
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+def escape_formula(value: str) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula, with a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _iso(value: datetime | None) -> str:
+    """ISO 8601 in UTC, whatever the page's zone: spreadsheets and scripts read it alike."""
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else ""
+
+
+def export_subscribers_csv() -> str:
+    """Every subscriber as CSV text (formula-safe), in three queries whatever the count."""
+    scopes: dict[int, list[str]] = defaultdict(list)
+    groups = db.session.execute(
+        sa.select(subscriber_group.c.subscriber_id, ComponentGroup.name)
+        .join(ComponentGroup, ComponentGroup.id == subscriber_group.c.group_id)
+        .order_by(ComponentGroup.name)
+    )
+    for subscriber_id, name in groups:
+        scopes[subscriber_id].append(f"{name} (group)")
+    parent = aliased(ComponentGroup)
+    components = db.session.execute(
+        sa.select(subscriber_component.c.subscriber_id, parent.name, Component.name)
+        .join(Component, Component.id == subscriber_component.c.component_id)
+        .outerjoin(parent, parent.id == Component.group_id)
+        .order_by(parent.name, Component.name)
+    )
+    for subscriber_id, group_name, name in components:
+        scopes[subscriber_id].append(f"{group_name} - {name}" if group_name else name)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    rows = db.session.execute(
+        sa.select(
+            Subscriber.id,
+            Subscriber.email,
+            Subscriber.state,
+            Subscriber.cadence,
+            Subscriber.everything,
+            Subscriber.created_at,
+            Subscriber.confirmed_at,
+        ).order_by(Subscriber.created_at, Subscriber.id)
+    )
+    for row in rows:
+        scope = "everything" if row.everything else "; ".join(scopes.get(row.id, []))
+        cells = [row.email, row.state.value, row.cadence.value, scope]
+        cells += [_iso(row.created_at), _iso(row.confirmed_at)]
+        writer.writerow([escape_formula(cell) for cell in cells])
+    return out.getvalue()
+
+
+# ---- import ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One row not imported, with the line number a spreadsheet shows for it."""
+
+    line: int
+    reason: str
+    text: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the result page."""
+
+    created: int = 0
+    already_subscribed: int = 0
+    merged_duplicates: int = 0
+    blank_lines: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    bad_rows: int = 0
+
+    def add_problem(self, line: int, reason: str, cells: Sequence[str]) -> None:
+        """Count a bad row, and keep its details while the list is short enough to read."""
+        self.bad_rows += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(ImportProblem(line, reason, ",".join(cells)[:120]))
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A checked row: an address that can subscribe, at a known line."""
+
+    line: int
+    email: str
+    cadence: Cadence
+
+
+def _decode_text(content: bytes) -> str:
+    """UTF-8 text (a byte-order mark is fine), or InvalidInput on the file field."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). Save it as "
+            "“CSV UTF-8” and upload it again.",
+            field="file",
+        ) from error
+    if "\x00" in text:
+        raise InvalidInput("The file is not a CSV text file.", field="file")
+    return text
+
+
+def _unescape_formula(value: str) -> str:
+    """Undo the export's formula escape, so an exported file imports as it was."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _read_rows(text: str, report: ImportReport) -> list[_Row]:
+    """Parse and check every row; a bad row is reported by line number and skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InvalidInput("The file is empty.", field="file")
+        names = [name.strip().lower() for name in header]
+        if "email" not in names:
+            raise InvalidInput(
+                "The first line must name the columns, with one called “email” "
+                "(and optionally “cadence”).",
+                field="file",
+            )
+        email_at = names.index("email")
+        cadence_at = names.index("cadence") if "cadence" in names else None
+        rows: list[_Row] = []
+        last_line = reader.line_num
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if not cells:
+                report.blank_lines += 1
+                continue
+            rows.extend(_check_row(cells, line, email_at, cadence_at, report))
+    except csv.Error as error:
+        raise InvalidInput(
+            f"The file is not valid CSV (line {reader.line_num}: {error}).", field="file"
+        ) from error
+    return rows
+
+
+def _check_row(
+    cells: list[str], line: int, email_at: int, cadence_at: int | None, report: ImportReport
+) -> list[_Row]:
+    """The row as an address and a cadence, or nothing and a problem in the report."""
+    if not any(cell.strip() for cell in cells):
+        report.add_problem(line, "Empty row: no email address.", cells)
+        return []
+    if len(cells) <= max(email_at, cadence_at or 0):
+        report.add_problem(line, "Missing column: fewer cells than the header names.", cells)
+        return []
+    raw_email = _unescape_formula(cells[email_at].strip())
+    if not raw_email:
+        report.add_problem(line, "No email address.", cells)
+        return []
+    try:
+        email = normalize_email(raw_email)
+    except InvalidInput as error:
+        report.add_problem(line, f"Invalid email address: {error.message}", cells)
+        return []
+    raw_cadence = cells[cadence_at].strip().lower() if cadence_at is not None else ""
+    try:
+        cadence = Cadence(raw_cadence or Cadence.IMMEDIATE.value)
+    except ValueError:
+        allowed = ", ".join(c.value for c in Cadence)
+        report.add_problem(line, f"Unknown cadence “{raw_cadence[:40]}” (use {allowed}).", cells)
+        return []
+    return [_Row(line, email, cadence)]
+
+
+def _find_existing(emails: Sequence[str]) -> set[str]:
+    """The addresses already on the list, in any state, in chunks the databases accept."""
+    found: set[str] = set()
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        found.update(
+            db.session.scalars(sa.select(Subscriber.email).where(Subscriber.email.in_(chunk)))
+        )
+    return found
+
+
+def import_subscribers(
+    content: bytes, *, actor: Actor, now: datetime | None = None
+) -> ImportReport:
+    """Add a CSV file's new addresses as pending, each with a confirmation mail, in one go."""
+    # Duplicates are merged, existing subscribers (in any state) are left as they are, and a
+    # bad row is reported and skipped: one transaction, so a failure imports nothing.
+    report = ImportReport()
+    rows = _read_rows(_decode_text(content), report)
+    first: dict[str, _Row] = {}
+    for row in rows:
+        if row.email in first:
+            report.merged_duplicates += 1
+        else:
+            first[row.email] = row
+    try:
+        with unit_of_work("import_subscribers", actor=actor, now=now) as now:
+            existing = _find_existing(list(first))
+            report.already_subscribed = len(existing)
+            for email, row in first.items():
+                if email not in existing:
+                    start_subscription(None, email=email, cadence=row.cadence, now=now)
+                    report.created += 1
+    except sa.exc.IntegrityError as error:
+        raise DuplicateEmail(
+            "One of these addresses subscribed while the file was being imported; nothing was "
+            "imported. Import the file again.",
+            field="file",
+        ) from error
+    return report
+
+
+# ---- the delivery dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """An event with what the dashboard says about it, read in two queries for all events."""
+
+    event: NotificationEvent
+    #: None when the notice was deleted since.
+    notice_name: str | None
+    notice_type: str | None
+    sent: int
+
+    @property
+    def is_reminder(self) -> bool:
+        """Reminders are keyed "reminder:...": the page names them apart from updates."""
+        return self.event.key.startswith("reminder:")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The mail settings an admin may see: everything but the password."""
+
+    backend: str
+    server: str | None
+    port: int | None
+    security: str
+    sender: str
+    username: str | None
+
+
+@dataclass(frozen=True)
+class MailDashboard:
+    """Everything the delivery dashboard shows, read before rendering."""
+
+    by_state: dict[DeliveryState, int]
+    failures: list[Delivery]
+    oldest_pending_at: datetime | None
+    oldest_pending_age: timedelta | None
+    events: list[EventSummary]
+    tests: list[Delivery]
+    settings: MailSettings
+
+
+def read_mail_settings() -> MailSettings:
+    """The mail settings in force, without the password."""
+    config = current_app.config
+    backend = str(config["MAIL_BACKEND"])
+    smtp = backend == "smtp"
+    if config.get("MAIL_USE_SSL"):
+        security = "SSL/TLS from the start"
+    elif config.get("MAIL_USE_TLS"):
+        security = "STARTTLS"
+    else:
+        security = "None (plain SMTP)"
+    return MailSettings(
+        backend=backend,
+        server=str(config["MAIL_SERVER"]) if smtp else None,
+        port=int(config["MAIL_PORT"]) if smtp else None,
+        security=security if smtp else "Not used",
+        sender=str(config["MAIL_DEFAULT_SENDER"]),
+        username=config.get("MAIL_USERNAME") or None,
+    )
+
+
+def build_mail_dashboard(
+    *, now: datetime | None = None, failures: int = 20, events: int = 10, tests: int = 5
+) -> MailDashboard:
+    """The outbox at a glance: a few small queries, none per row."""
+    now = now or utcnow()
+    by_state = dict.fromkeys(DeliveryState, 0)
+    for state, count in db.session.execute(
+        sa.select(Delivery.state, sa.func.count()).group_by(Delivery.state)
+    ):
+        by_state[state] = count
+    last_failures = db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.state == DeliveryState.FAILED)
+        .order_by(sa.func.coalesce(Delivery.claimed_at, Delivery.created_at).desc())
+        .order_by(Delivery.id.desc())
+        .limit(failures)
+    ).all()
+    oldest = db.session.scalar(
+        sa.select(sa.func.min(Delivery.created_at)).where(Delivery.state == DeliveryState.PENDING)
+    )
+    return MailDashboard(
+        by_state=by_state,
+        failures=list(last_failures),
+        oldest_pending_at=oldest,
+        oldest_pending_age=max(now - oldest, timedelta(0)) if oldest else None,
+        events=_list_recent_events(events),
+        tests=list(
+            db.session.scalars(
+                sa.select(Delivery)
+                .where(Delivery.kind == DeliveryKind.TEST)
+                .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+                .limit(tests)
+            )
+        ),
+        settings=read_mail_settings(),
+    )
+
+
+def _list_recent_events(limit: int) -> list[EventSummary]:
+    """The latest events with their notice's name, recipients and how many were sent."""
+    rows = db.session.execute(
+        sa.select(NotificationEvent, Notice.name, Notice.type)
+        .outerjoin(Notice, Notice.id == NotificationEvent.notice_id)
+        .order_by(NotificationEvent.created_at.desc(), NotificationEvent.id.desc())
+        .limit(limit)
+    ).all()
+    ids = [event.id for event, _, _ in rows]
+    sent: dict[int, int] = {}
+    if ids:
+        counts = db.session.execute(
+            sa.select(Delivery.event_id, sa.func.count())
+            .where(Delivery.event_id.in_(ids), Delivery.state == DeliveryState.SENT)
+            .group_by(Delivery.event_id)
+        )
+        sent = {event_id: count for event_id, count in counts}
+    return [
+        EventSummary(event, name, notice_type, sent.get(event.id, 0))
+        for event, name, notice_type in rows
+    ]

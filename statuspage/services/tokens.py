@@ -1,0 +1,45 @@
+"""Signed, expiring links for subscribers: confirm, manage, unsubscribe. No login needed, and a
+link stops working once the subscriber unsubscribes (the token carries a version)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from statuspage.extensions import db
+from statuspage.models import Subscriber
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+LINK_MAX_AGE = 400 * 24 * 3600  # manage/unsubscribe links in mail stay valid for over a year
+
+
+class InvalidToken(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="subscriber-link")
+
+
+def make_token(subscriber: Subscriber, purpose: str) -> str:
+    return _serializer().dumps({"s": subscriber.id, "p": purpose, "v": subscriber.token_version})
+
+
+def read_token(token: str, purpose: str) -> Subscriber:
+    """The subscriber a link is for; InvalidToken when forged, expired, or superseded."""
+    max_age = CONFIRM_MAX_AGE if purpose == "confirm" else LINK_MAX_AGE
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise InvalidToken("This link has expired. Subscribe again to get a new one.") from error
+    except BadSignature as error:
+        raise InvalidToken("This link is not valid. Check that it was copied whole.") from error
+    allowed = {purpose, "manage"} if purpose == "unsubscribe" else {purpose}
+    if not isinstance(data, dict) or data.get("p") not in allowed:
+        raise InvalidToken("This link is not valid for this page.")
+    subscriber = db.session.get(Subscriber, data.get("s"))
+    if subscriber is None or subscriber.token_version != data.get("v"):
+        raise InvalidToken("This link is no longer valid.")
+    return subscriber

@@ -1,0 +1,179 @@
+"""One transaction per service call, with the actor recorded in the audit log.
+
+Every public writing service runs its body inside `unit_of_work(...)`. The session listener
+below then writes an audit entry for each audited row the flush changes (before and after of
+the changed fields) and bumps the page version that public caches key on, in the same
+transaction. A flush that touches an audited row outside a unit of work is refused: that is
+how "services are the only writers" is enforced rather than hoped for.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from statuspage.database import utcnow
+from statuspage.enums import Via
+from statuspage.extensions import db
+
+if TYPE_CHECKING:
+    from statuspage.models.user import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing and through which channel; services take it as `actor=`."""
+
+    user_id: int | None
+    label: str
+    via: Via
+    ip: str | None = None
+
+    @classmethod
+    def of(cls, user: User, *, via: Via = Via.UI, ip: str | None = None) -> Actor:
+        return cls(user_id=user.id, label=user.email, via=via, ip=ip)
+
+
+SCHEDULER = Actor(user_id=None, label="scheduler", via=Via.SCHEDULER)
+CLI = Actor(user_id=None, label="command line", via=Via.CLI)
+
+
+class WriteOutsideService(RuntimeError):
+    pass
+
+
+@contextmanager
+def unit_of_work(action: str, *, actor: Actor, now: datetime | None = None) -> Iterator[datetime]:
+    """Run one service's changes as one transaction; yields the `now` to stamp them with."""
+    session = db.session
+    if "actor" in session.info:  # a service called from a service: join its transaction
+        yield session.info["now"]
+        return
+    now = now or utcnow()
+    session.info.update(actor=actor, action=action, now=now)
+    try:
+        yield now
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        for key in ("actor", "action", "now"):
+            session.info.pop(key, None)
+
+
+REDACTED = ["[redacted]", "[redacted]"]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a column value for the audit log."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _label(obj: Any) -> str:
+    for attr in ("name", "email"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, str):
+            return value[:255]
+    return ""
+
+
+def _identity(obj: Any) -> str:
+    keys = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "/".join(str(k) for k in keys)
+
+
+def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    excluded = getattr(obj, "__audit_exclude__", frozenset())
+    changes: dict[str, list[Any]] = {}
+    for column_attr in state.mapper.column_attrs:
+        key = column_attr.key
+        if key in ("updated_at", "body_html", "version"):
+            continue
+        if operation == "updated":
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before == after:
+                continue
+            # Secrets: the log says they changed, never what they were or became.
+            changes[key] = REDACTED if key in excluded else [_plain(before), _plain(after)]
+        elif key in excluded:
+            continue
+        elif operation == "created":
+            changes[key] = [None, _plain(state.attrs[key].value)]
+        else:
+            changes[key] = [_plain(state.attrs[key].value), None]
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_flush(session: Session, flush_context: Any) -> None:
+    rows = []
+    touched_page = False
+    actor: Actor | None = session.info.get("actor")
+    groups = (("created", session.new), ("updated", session.dirty), ("deleted", session.deleted))
+    for operation, objects in groups:
+        for obj in objects:
+            if not getattr(obj, "__audited__", False):
+                continue
+            if operation == "updated" and not session.is_modified(obj, include_collections=False):
+                continue
+            if actor is None:
+                raise WriteOutsideService(
+                    f"{type(obj).__name__} changed outside a service (no unit_of_work)"
+                )
+            changes = _changes(obj, operation)
+            if operation == "updated" and not changes:
+                continue
+            touched_page = touched_page or getattr(obj, "__affects_page__", True)
+            rows.append(
+                {
+                    "at": session.info["now"],
+                    "actor_id": actor.user_id,
+                    "actor_label": actor.label,
+                    "via": actor.via.value,
+                    "ip": actor.ip,
+                    "action": session.info["action"],
+                    "operation": operation,
+                    "object_type": type(obj).__name__,
+                    "object_id": _identity(obj),
+                    "object_label": _label(obj),
+                    "changes": changes,
+                }
+            )
+    if rows:
+        from statuspage.models.audit import AuditEntry
+
+        session.connection().execute(sa.insert(AuditEntry), rows)
+    if touched_page:
+        bump_page_version(session, session.info["now"])
+
+
+def bump_page_version(session: Session, now: datetime) -> None:
+    """Invalidate every cached public response: their keys carry this version."""
+    from statuspage.models.site import PageState
+
+    connection = session.connection()
+    result = connection.execute(
+        sa.update(PageState)
+        .where(PageState.id == 1)
+        .values(version=PageState.version + 1, changed_at=now)
+    )
+    if result.rowcount == 0:
+        connection.execute(sa.insert(PageState).values(id=1, version=2, changed_at=now))

@@ -1,0 +1,271 @@
+"""Uptime: per-day aggregates kept as statuses change, and the 90-day bars read from them.
+
+Uptime over a period = 100 % - (major-outage minutes + 0.3 x partial-outage minutes) /
+minutes in the period. Degraded performance and maintenance do not count as downtime. The
+period starts at the later of the window's first day and the component's start_date (or its
+creation day when it has none) and ends now; days before it are not drawn as bars. A group's
+uptime is the mean of its children's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from statuspage.enums import ComponentStatus
+from statuspage.extensions import db
+from statuspage.models import Component, ComponentDay, ComponentStatusChange
+
+PARTIAL_OUTAGE_WEIGHT = 0.3
+
+_BAR_CLASS = {
+    ComponentStatus.DEGRADED_PERFORMANCE: "d",
+    ComponentStatus.PARTIAL_OUTAGE: "p",
+    ComponentStatus.MAJOR_OUTAGE: "m",
+    ComponentStatus.UNDER_MAINTENANCE: "u",
+}
+
+_COLUMN = {
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded_seconds",
+    ComponentStatus.PARTIAL_OUTAGE: "partial_seconds",
+    ComponentStatus.MAJOR_OUTAGE: "major_seconds",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance_seconds",
+}
+
+
+def _tz() -> ZoneInfo:
+    from statuspage.services.site import get_site_settings
+
+    return get_site_settings().tz
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The aware UTC instant a local day starts (23 or 25 hours apart across DST changes)."""
+    from datetime import UTC
+
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def split_by_day(start: datetime, end: datetime, tz: ZoneInfo) -> Iterable[tuple[date, int]]:
+    """(local day, seconds) pieces of [start, end)."""
+    day = start.astimezone(tz).date()
+    cursor = start
+    while cursor < end:
+        next_midnight = local_midnight(day + timedelta(days=1), tz)
+        piece_end = min(end, next_midnight)
+        seconds = int((piece_end - cursor).total_seconds())
+        if seconds > 0:
+            yield day, seconds
+        cursor = piece_end
+        day += timedelta(days=1)
+
+
+def record_interval(
+    component: Component, status: ComponentStatus, start: datetime, end: datetime
+) -> None:
+    """Add the time *component* spent in *status* over [start, end) to its day rows."""
+    column = _COLUMN.get(status)
+    if column is None or end <= start or component.id is None:
+        return
+    for day, seconds in split_by_day(start, end, _tz()):
+        row = db.session.get(ComponentDay, (component.id, day))
+        if row is None:
+            row = ComponentDay(
+                component_id=component.id,
+                day=day,
+                degraded_seconds=0,
+                partial_seconds=0,
+                major_seconds=0,
+                maintenance_seconds=0,
+            )
+            db.session.add(row)
+        setattr(row, column, getattr(row, column) + seconds)
+
+
+def rebuild_uptime() -> int:
+    """Recompute every day row from the status history (after a time-zone change)."""
+    db.session.execute(sa.delete(ComponentDay))
+    count = 0
+    for component in db.session.scalars(sa.select(Component)):
+        changes = db.session.scalars(
+            sa.select(ComponentStatusChange)
+            .where(ComponentStatusChange.component_id == component.id)
+            .order_by(ComponentStatusChange.at, ComponentStatusChange.id)
+        ).all()
+        for previous, change in zip(changes, changes[1:], strict=False):
+            record_interval(component, previous.new_status, previous.at, change.at)
+            count += 1
+        db.session.flush()
+    db.session.commit()
+    return count
+
+
+@dataclass
+class DayBar:
+    day: date
+    #: None for a day outside the component's history (before its start date).
+    status: ComponentStatus | None
+    minutes: dict[ComponentStatus, int] = field(default_factory=dict)
+    related: list[str] = field(default_factory=list)
+
+    @property
+    def css(self) -> str:
+        """One-letter class (bars are many; operational needs none)."""
+        if self.status is None:
+            return "n"
+        return _BAR_CLASS.get(self.status, "")
+
+    @property
+    def label(self) -> str:
+        """ "12 Nov 2026 — partial outage 42 min, major outage 3 min — related: X"."""
+        text = f"{self.day.day} {self.day:%b %Y}"
+        if self.status is None:
+            return f"{text} — no data"
+        parts = [
+            f"{status.label.lower()} {_minutes(minutes)}"
+            for status, minutes in sorted(self.minutes.items(), key=lambda kv: kv[0].severity)
+            if minutes > 0
+        ]
+        text += " — " + (", ".join(parts) if parts else "no downtime")
+        if self.related:
+            text += " — related: " + ", ".join(self.related)
+        return text
+
+
+def _minutes(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+@dataclass
+class Uptime:
+    bars: list[DayBar]
+    percent: float | None
+
+    @property
+    def summary(self) -> str:
+        """ "99.95 % uptime", or a plain statement when there is no history yet."""
+        return "No uptime data yet" if self.percent is None else f"{self.percent_text} uptime"
+
+    @property
+    def percent_text(self) -> str:
+        if self.percent is None:
+            return "No data"
+        return f"{_floor(self.percent, 2):.2f} %"
+
+
+def _floor(value: float, digits: int) -> float:
+    """Round down, so 99.999 % never shows as 100.00 %."""
+    factor = 10**digits
+    return int(value * factor) / factor
+
+
+def build_uptime(
+    components: Sequence[Component],
+    *,
+    now: datetime,
+    days: int,
+    related: dict[tuple[str, date], list[str]] | None = None,
+) -> dict[str, Uptime]:
+    """90-day bars and uptime % for each component, from its day rows and current status."""
+    tz = _tz()
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=days - 1)
+    seconds: dict[tuple[str, date], dict[ComponentStatus, int]] = defaultdict(dict)
+    ids = [c.id for c in components]
+    if ids:
+        rows = db.session.scalars(
+            sa.select(ComponentDay).where(
+                ComponentDay.component_id.in_(ids), ComponentDay.day >= first_day
+            )
+        )
+        for row in rows:
+            bucket = seconds[(row.component_id, row.day)]
+            for status, column in _COLUMN.items():
+                value = getattr(row, column)
+                if value:
+                    bucket[status] = bucket.get(status, 0) + value
+    window_start = local_midnight(first_day, tz)
+    result: dict[str, Uptime] = {}
+    for component in components:
+        if component.status in _COLUMN:  # the open interval, not yet in the day rows
+            start = max(component.status_since, window_start)
+            for day, secs in split_by_day(start, now, tz):
+                bucket = seconds[(component.id, day)]
+                bucket[component.status] = bucket.get(component.status, 0) + secs
+        result[component.id] = _uptime_for(component, seconds, first_day, today, now, tz, related)
+    return result
+
+
+def _uptime_for(
+    component: Component,
+    seconds: dict[tuple[str, date], dict[ComponentStatus, int]],
+    first_day: date,
+    today: date,
+    now: datetime,
+    tz: ZoneInfo,
+    related: dict[tuple[str, date], list[str]] | None,
+) -> Uptime:
+    start_day = component.start_date or component.created_at.astimezone(tz).date()
+    counted_from = max(first_day, start_day)
+    bars = []
+    down_seconds = 0.0
+    day = first_day
+    while day <= today:
+        if day < counted_from:
+            bars.append(DayBar(day=day, status=None))
+        else:
+            spent = seconds.get((component.id, day), {})
+            worst = ComponentStatus.worst(s for s, v in spent.items() if v > 0)
+            bars.append(
+                DayBar(
+                    day=day,
+                    status=worst,
+                    minutes={s: round(v / 60) for s, v in spent.items() if v > 0},
+                    related=(related or {}).get((component.id, day), []),
+                )
+            )
+            down_seconds += spent.get(ComponentStatus.MAJOR_OUTAGE, 0)
+            down_seconds += PARTIAL_OUTAGE_WEIGHT * spent.get(ComponentStatus.PARTIAL_OUTAGE, 0)
+        day += timedelta(days=1)
+    period = (now - local_midnight(counted_from, tz)).total_seconds()
+    if counted_from > today or period <= 0:
+        return Uptime(bars=bars, percent=None)
+    percent = max(0.0, 100.0 * (1 - down_seconds / period))
+    return Uptime(bars=bars, percent=percent)
+
+
+def mean_uptime(children: Iterable[Uptime]) -> Uptime | None:
+    """A group's bars (each day's worst child) and uptime (the children's mean)."""
+    children = [c for c in children if c.bars]
+    if not children:
+        return None
+    bars = []
+    for day_bars in zip(*(c.bars for c in children), strict=True):
+        known = [b for b in day_bars if b.status is not None]
+        if not known:
+            bars.append(DayBar(day=day_bars[0].day, status=None))
+            continue
+        minutes: dict[ComponentStatus, int] = {}
+        related: list[str] = []
+        for bar in known:
+            for status, value in bar.minutes.items():
+                minutes[status] = max(minutes.get(status, 0), value)
+            related.extend(name for name in bar.related if name not in related)
+        bars.append(
+            DayBar(
+                day=day_bars[0].day,
+                status=ComponentStatus.worst(b.status for b in known),  # type: ignore[misc]
+                minutes=minutes,
+                related=related,
+            )
+        )
+    percents = [c.percent for c in children if c.percent is not None]
+    return Uptime(bars=bars, percent=sum(percents) / len(percents) if percents else None)

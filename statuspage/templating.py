@@ -1,0 +1,171 @@
+"""Jinja filters and globals: times in the page's zone (always labelled), durations, statuses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from markupsafe import Markup
+
+from statuspage.enums import ComponentStatus, Impact, Indicator, Role
+
+
+def _tz() -> Any:
+    from statuspage.services.site import get_site_settings
+
+    return get_site_settings().tz
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(_tz())
+
+
+def zone_label(value: datetime) -> str:
+    """ "UTC", "CET", or the offset when the zone has no abbreviation."""
+    name = local(value).tzname() or ""
+    return name if name and name[0] not in "+-" else f"UTC{name}"
+
+
+def format_datetime(value: datetime | None, *, with_date: bool = True) -> str:
+    """ "12 Nov 2026, 14:05 CET" in the page's time zone."""
+    if value is None:
+        return ""
+    moment = local(value)
+    time_text = f"{moment:%H:%M} {zone_label(value)}"
+    if not with_date:
+        return time_text
+    return f"{moment.day} {moment:%b %Y}, {time_text}"
+
+
+def format_window(notice: Any) -> str:
+    """ "12 Nov 2026, 11:00 CET – 12 Nov 2026, 13:00 CET" for a maintenance window."""
+    return f"{format_datetime(notice.scheduled_for)} – {format_datetime(notice.scheduled_until)}"
+
+
+def format_date(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value.day} {value:%b %Y}"
+
+
+def format_day_heading(value: date) -> str:
+    return f"{value:%A}, {value.day} {value:%B %Y}"
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def time_tag(value: datetime | None, *, with_date: bool = True) -> Markup:
+    """<time> with a machine-readable UTC instant; the optional script re-renders it in the
+    reader's zone and keeps this text as the tooltip."""
+    if value is None:
+        return Markup("")
+    text = format_datetime(value, with_date=with_date)
+    return Markup('<time datetime="{}" data-local="{}">{}</time>').format(
+        iso(value), "datetime" if with_date else "time", text
+    )
+
+
+def format_duration(value: timedelta) -> str:
+    """ "2 h 15 min", "3 d 4 h", "under 1 min"."""
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 1:
+        return "under 1 min"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def relative_time(value: datetime, now: datetime) -> str:
+    """ "5 min ago", "in 2 h", "just now"."""
+    delta = now - value
+    if abs(delta) < timedelta(minutes=1):
+        return "just now"
+    text = format_duration(abs(delta))
+    return f"{text} ago" if delta > timedelta(0) else f"in {text}"
+
+
+def status_icon(status: ComponentStatus | Indicator | str, label: str | None = None) -> Markup:
+    """An inline SVG icon (shape differs per status, so colour is never the only signal)."""
+    key = _ICON_FOR.get(str(status), "ok")
+    svg = Markup('<svg class="icon icon-{}" viewBox="0 0 16 16" width="16" height="16" ')
+    opening = svg.format(key)
+    if label:
+        opening += Markup('focusable="false" role="img"><title>{}</title>').format(label)
+    else:
+        opening += Markup('focusable="false" aria-hidden="true">')
+    return opening + _ICON_PATHS[key] + Markup("</svg>")
+
+
+_ICON_FOR = {
+    "operational": "ok",
+    "none": "ok",
+    "degraded_performance": "minor",
+    "minor": "minor",
+    "partial_outage": "partial",
+    "major": "partial",
+    "major_outage": "major",
+    "critical": "major",
+    "under_maintenance": "maint",
+    "maintenance": "maint",
+}
+_ICON_PATHS = {  # constant markup, never user input
+    "ok": Markup('<circle cx="8" cy="8" r="7"/><path d="M4.5 8.2l2.3 2.3 4.7-4.8" class="glyph"/>'),
+    "minor": Markup('<circle cx="8" cy="8" r="7"/><path d="M4.5 8h7" class="glyph"/>'),
+    "partial": Markup('<path d="M8 1l7 13H1z"/><path d="M8 5.5v4M8 11.3v.9" class="glyph"/>'),
+    "major": Markup('<rect x="1" y="1" width="14" height="14" rx="3"/>')
+    + Markup('<path d="M5 5l6 6M11 5l-6 6" class="glyph"/>'),
+    "maint": Markup('<circle cx="8" cy="8" r="7"/><path d="M5 5.5h6M8 5.5V11" class="glyph"/>'),
+}
+
+
+def impact_label(impact: Impact | str) -> str:
+    return Impact(impact).label
+
+
+def notice_url(notice: Any, audience: Any = "public", *, external: bool = False) -> str:
+    """The page of an incident or maintenance for this audience."""
+    from flask import url_for
+
+    from statuspage.services.site import get_site_settings
+
+    prefix = "public.internal_" if str(audience) == "internal" else "public."
+    if notice.type == "maintenance":
+        path = url_for(prefix + "maintenance_detail", maintenance_id=notice.id)
+    else:
+        path = url_for(prefix + "incident_detail", incident_id=notice.id)
+    return get_site_settings().absolute_url(path) if external else path
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local=local,
+        datetime=format_datetime,
+        date=format_date,
+        day_heading=format_day_heading,
+        iso=iso,
+        time_tag=time_tag,
+        duration=format_duration,
+        impact_label=impact_label,
+    )
+    app.jinja_env.globals.update(
+        status_icon=status_icon,
+        relative_time=relative_time,
+        notice_url=notice_url,
+        ComponentStatus=ComponentStatus,
+        Role=Role,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_site() -> dict[str, Any]:
+        from statuspage.services.site import get_site_settings
+
+        return {"site": get_site_settings()}

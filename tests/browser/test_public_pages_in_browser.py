@@ -1,0 +1,244 @@
+"""The public pages in a real browser: structure, accessibility (axe-core), small screens,
+no JavaScript, the optional local-time script, a clean console, the collapsible groups."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page
+
+from statuspage.enums import Audience
+from statuspage.services.status import build_status_page
+from tests.browser.conftest import AXE_JS, CHROMIUM
+from tests.conftest import DemoPage
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
+    ),
+]
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+TIME_TAG = re.compile(r'<time datetime="([^"]+)" data-local="(datetime|time)">([^<]+)</time>')
+
+
+def heading_levels(page: Page) -> list[int]:
+    """The levels of the visible and visually hidden headings, in document order."""
+    return page.eval_on_selector_all(
+        "h1, h2, h3, h4, h5, h6", "els => els.map(e => Number(e.tagName[1]))"
+    )
+
+
+def assert_page_structure(page: Page) -> None:
+    """One of each landmark a screen reader user jumps between, one h1, no skipped levels."""
+    assert page.get_by_role("main").count() == 1
+    assert page.get_by_role("banner").count() == 1
+    assert page.get_by_role("contentinfo").count() == 1
+    assert page.get_by_role("navigation").count() >= 1
+    assert page.locator("h1").count() == 1
+    levels = heading_levels(page)
+    assert levels[0] == 1, levels
+    for before, after in zip(levels, levels[1:], strict=False):
+        assert after <= before + 1, f"heading level jumps from h{before} to h{after}: {levels}"
+    times = page.locator("main time[datetime]")
+    assert times.count() >= 1
+    for value in times.evaluate_all("els => els.map(e => e.getAttribute('datetime'))"):
+        datetime.fromisoformat(value)  # every <time> carries a machine-readable instant
+
+
+def run_axe(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations for the loaded page (needs a context with bypass_csp=True)."""
+    if not AXE_JS.exists():
+        pytest.skip(f"{AXE_JS} is missing: run `make test` (npm ci) first")
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """tags => axe.run(document, {
+            runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
+        AXE_TAGS,
+    )
+    violations = result["violations"]
+    for v in violations:
+        targets = [node["target"] for node in v["nodes"][:5]]
+        print(f"axe {v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])} {targets}")
+    return violations
+
+
+@pytest.mark.browser(bypass_csp=True)
+def test_status_page_structure_and_accessibility(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Screen reader and keyboard users find their way, and axe finds nothing serious."""
+    expected = build_status_page(Audience.PUBLIC, now=demo_page.now).overall.description
+    assert expected != "All Systems Operational"  # the demo has an open incident
+    browser_page.goto(live_server + "/")
+    assert_page_structure(browser_page)
+    assert browser_page.locator(".banner-text").inner_text() == expected
+    # A heading, so that jumping between headings reaches the page's main message.
+    assert browser_page.get_by_role("heading", level=2, name=expected).count() == 1
+    assert browser_page.title().startswith(expected)
+    serious = [v for v in run_axe(browser_page) if v["impact"] in {"serious", "critical"}]
+    assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+
+
+@pytest.mark.browser(bypass_csp=True)
+def test_incident_page_structure_and_accessibility(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Incident pages, open and resolved, are as navigable as the status page."""
+    for incident_id in (demo_page.open_incident_id, demo_page.resolved_incident_id):
+        browser_page.goto(f"{live_server}/incidents/{incident_id}")
+        assert_page_structure(browser_page)
+        assert browser_page.get_by_role("heading", level=2, name="Updates").is_visible()
+        serious = [v for v in run_axe(browser_page) if v["impact"] in {"serious", "critical"}]
+        assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+
+
+@pytest.mark.browser(bypass_csp=True)
+def test_history_page_accessibility(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """The history page, with incidents listed, passes the same checks."""
+    browser_page.goto(f"{live_server}/history?month={demo_page.past_month}")
+    assert browser_page.locator(".history-item").count() >= 1
+    assert_page_structure(browser_page)
+    serious = [v for v in run_axe(browser_page) if v["impact"] in {"serious", "critical"}]
+    assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+
+
+@pytest.mark.browser(viewport={"width": 320, "height": 640})
+def test_no_horizontal_scrolling_at_320_px(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Readers on the smallest phones never scroll sideways (WCAG 1.4.10 reflow)."""
+    for path in ("/", f"/incidents/{demo_page.open_incident_id}", "/history"):
+        browser_page.goto(live_server + path)
+        widths = browser_page.evaluate(
+            "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+        )
+        assert widths[1] == 320
+        assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
+
+
+@pytest.mark.config(TIMEZONE="Europe/Berlin")
+@pytest.mark.browser(java_script_enabled=False, timezone_id="America/New_York")
+def test_page_is_complete_without_javascript(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """The script is optional: everything is there, in the page's zone, without it."""
+    browser_page.goto(live_server + "/")
+    expected = build_status_page(Audience.PUBLIC, now=demo_page.now).overall.description
+    assert browser_page.get_by_role("heading", level=2, name=expected).is_visible()
+    components = browser_page.locator(".components")
+    for name in ("Core platform", "API", "Data", "Regions", "Email delivery"):
+        assert components.get_by_text(name, exact=True).is_visible(), name
+    databases = components.get_by_text("Databases", exact=True)
+    assert not databases.is_visible()
+    group_names = components.locator("li.group > details > summary > .name")
+    group_names.get_by_text("Data", exact=True).click()  # <details> needs no script
+    assert databases.is_visible()
+    assert browser_page.get_by_role("heading", level=2, name="Past incidents").is_visible()
+    assert browser_page.locator(".past-notice").first.is_visible()
+    times = browser_page.locator("main time[data-local]")
+    texts = times.all_inner_texts()
+    assert texts and all(text.endswith((" CET", " CEST")) for text in texts), texts
+    assert times.first.get_attribute("title") is None  # the script did not run
+
+
+@pytest.mark.config(TIMEZONE="UTC")
+@pytest.mark.browser(timezone_id="America/New_York")
+def test_local_time_script_shows_the_readers_zone(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Readers see their own zone's times, and the page's original on hover."""
+    response = browser_page.goto(live_server + "/")
+    served = TIME_TAG.findall(response.text())  # the very HTML the page was built from
+    assert served and all(text.endswith(" UTC") for _, _, text in served)
+    shown = browser_page.locator("time[data-local]").evaluate_all(
+        "els => els.map(e => [e.getAttribute('datetime'), e.textContent, e.title])"
+    )
+    assert len(shown) == len(served)
+    # The footer must not claim every time is in UTC once the script has converted them.
+    assert "your own time zone" in browser_page.get_by_role("contentinfo").inner_text()
+    new_york = ZoneInfo("America/New_York")
+    for (instant, kind, original), (attribute, shown_text, title) in zip(
+        served, shown, strict=True
+    ):
+        text = shown_text.replace("\u202f", " ").replace("\xa0", " ")
+        assert attribute == instant
+        assert title == original  # the page's own text stays available as the tooltip
+        moment = datetime.fromisoformat(instant).astimezone(new_york)
+        assert moment.strftime("%I:%M %p") in text, (text, moment)
+        assert re.search(r"\bE[SD]T\b", text), text
+        if kind == "datetime":
+            assert str(moment.year) in text and moment.strftime("%b") in text, text
+
+
+def test_no_console_errors(
+    live_server: str, browser_page: Page, console_errors: list[str], demo_page: DemoPage
+) -> None:
+    """A clean console: no CSP violations, script errors or missing files (favicons too)."""
+    for path in ("/", f"/incidents/{demo_page.open_incident_id}", "/history"):
+        browser_page.goto(live_server + path, wait_until="networkidle")
+        icons = browser_page.eval_on_selector_all("link[rel~=icon]", "els => els.map(e => e.href)")
+        assert icons, f"{path} names no favicon"
+        for href in [*icons, live_server + "/favicon.ico"]:
+            response = browser_page.request.get(href)
+            assert response.ok, f"{href}: HTTP {response.status}"
+            assert response.headers["content-type"].startswith("image/")
+    assert not console_errors, console_errors
+
+
+def test_group_opens_and_closes_with_a_click(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Groups fold their components away and show them again on demand."""
+    browser_page.goto(live_server + "/")
+    group = browser_page.locator("li.group").filter(
+        has=browser_page.locator("summary .name", has_text="Regions")
+    )
+    details = group.locator(":scope > details")
+    summary = details.locator(":scope > summary")
+    component = group.get_by_text("EU Central", exact=True)
+    assert details.get_attribute("open") is None  # every region is operational: closed
+    assert not component.is_visible()
+    summary.click()
+    assert details.get_attribute("open") is not None
+    assert component.is_visible()
+    assert group.locator("li.component").count() == 4
+    summary.click()
+    assert details.get_attribute("open") is None
+    assert not component.is_visible()
+
+
+def test_day_bars_are_also_told_in_words(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Status is never colour alone: every coloured day is listed in text, reachable by keyboard."""
+    browser_page.goto(live_server + "/")
+    uptimes = browser_page.locator(".uptime")
+    assert uptimes.count() >= 10
+    listed_some = False
+    for index in range(uptimes.count()):
+        uptime = uptimes.nth(index)
+        assert uptime.locator("ol.bars").get_attribute("aria-label").startswith("Daily status of")
+        marked = uptime.locator("ol.bars > li[class]").evaluate_all(
+            "els => els.map(e => [e.className, e.title])"
+        )
+        issues = [title for css, title in marked if css != "n"]
+        words = uptime.locator(".uptime-days li").all_text_contents()
+        assert [w for w in words if "no data" not in w] == issues
+        if any(css == "n" for css, _ in marked):
+            assert any("no data" in w for w in words), words
+        listed_some = listed_some or bool(issues)
+    assert listed_some, "the demo page should have days with issues"
+
+    first = browser_page.locator(".uptime-days").first
+    first.locator("summary").focus()
+    browser_page.keyboard.press("Enter")
+    assert first.get_attribute("open") is not None
+    assert first.locator("li").first.is_visible()

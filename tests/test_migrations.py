@@ -1,0 +1,34 @@
+"""The migrations build exactly the schema the models describe."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from statuspage.extensions import db
+from tests.conftest import is_postgres, make_app
+
+
+@pytest.mark.skipif(
+    is_postgres(), reason="on PostgreSQL the whole suite runs on the migrated schema"
+)
+def test_upgrade_on_a_fresh_sqlite_file_matches_the_models(tmp_path):
+    import flask_migrate
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        _assert_no_difference()
+        flask_migrate.downgrade(revision="base")
+        db.engine.dispose()
+
+
+@pytest.mark.skipif(not is_postgres(), reason="needs TEST_DATABASE_URL")
+def test_migrated_postgres_schema_matches_the_models(app):
+    _assert_no_difference()
+
+
+def _assert_no_difference():
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []

@@ -1,0 +1,173 @@
+"""The audit log: every service leaves an entry; admins filter it and export it as CSV."""
+
+import csv
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from statuspage.database import utcnow
+from statuspage.enums import (
+    Cadence,
+    ComponentStatus,
+    IncidentStatus,
+    MaintenanceStatus,
+    Role,
+    Via,
+    Visibility,
+)
+from statuspage.extensions import db
+from statuspage.models import AuditEntry
+from statuspage.services import (
+    components,
+    incidents,
+    maintenance,
+    notifications,
+    recurrence,
+    settings,
+    subscribers,
+    users,
+)
+from statuspage.services.unit import Actor
+from tests.conftest import PASSWORD
+
+
+def actions():
+    return set(db.session.scalars(sa.select(AuditEntry.action)))
+
+
+def test_every_service_leaves_an_audit_entry(app, make_user):
+    admin = make_user(Role.ADMIN)
+    actor = Actor.of(admin, via=Via.UI, ip="198.51.100.7")
+    now = utcnow()
+    group = components.create_group(name="G", actor=actor)
+    components.update_group(group, name="G2", description=None, visibility=Visibility.PUBLIC, showcase=True,
+                            only_show_if_degraded=False, start_date=None, actor=actor)  # fmt: skip
+    api = components.create_component(name="API", group=group, actor=actor)
+    web = components.create_component(name="Web", actor=actor)
+    components.update_component(web, name="Web2", group=None, description=None, visibility=Visibility.PUBLIC,
+                                showcase=True, only_show_if_degraded=False, start_date=None, actor=actor)  # fmt: skip
+    components.move_item(web, offset=-1, actor=actor)
+    components.reorder_items([group, web], actor=actor)
+    components.set_component_status(api, ComponentStatus.DEGRADED_PERFORMANCE, actor=actor)
+    components.archive_component(web, actor=actor)
+    components.restore_component(web, actor=actor)
+    components.delete_component(web, actor=actor)
+    spare = components.create_group(name="Spare", actor=actor)
+    components.archive_group(spare, actor=actor)
+    components.restore_group(spare, actor=actor)
+    components.delete_group(spare, actor=actor)
+    incident = incidents.open_incident(
+        name="I", body="b", components={api: ComponentStatus.MAJOR_OUTAGE}, actor=actor
+    )
+    update = incidents.post_update(
+        incident, status=IncidentStatus.IDENTIFIED, body="c", actor=actor
+    )
+    incidents.edit_update(update, body="c2", actor=actor)
+    incidents.update_incident(
+        incident, name="I2", impact=incident.impact, visibility=Visibility.PUBLIC, actor=actor
+    )
+    incidents.add_note(incident, body="n", actor=actor)
+    pending = incidents.post_update(incident, status=IncidentStatus.MONITORING, body="p",
+                                    publish_at=now + timedelta(hours=1), actor=actor)  # fmt: skip
+    incidents.edit_scheduled_update(
+        pending, body="p2", publish_at=now + timedelta(hours=2), actor=actor
+    )
+    incidents.cancel_scheduled_update(pending, actor=actor)
+    incidents.resolve_incident(incident, body="r", actor=actor)
+    incidents.reopen_incident(incident, body="again", actor=actor)
+    incidents.delete_incident(incident, actor=actor)
+    window = maintenance.schedule_maintenance(name="M", body="m", scheduled_for=now + timedelta(hours=1),
+                                              scheduled_until=now + timedelta(hours=2), components=[api], actor=actor)  # fmt: skip
+    maintenance.update_maintenance(window, name="M2", components=[api], visibility=Visibility.PUBLIC, auto_start=True,
+                                   auto_complete=True, remind_minutes=30, start_message="", complete_message="",
+                                   actor=actor)  # fmt: skip
+    maintenance.reschedule_maintenance(window, scheduled_for=now + timedelta(hours=3),
+                                       scheduled_until=now + timedelta(hours=4), body="moved", actor=actor)  # fmt: skip
+    maintenance.mark_reminded(window, stale=False, actor=actor)
+    maintenance.start_maintenance(window, actor=actor)
+    maintenance.post_maintenance_update(
+        window, status=MaintenanceStatus.VERIFYING, body="v", actor=actor
+    )
+    maintenance.complete_maintenance(window, actor=actor)
+    other = maintenance.schedule_maintenance(name="X", body="x", scheduled_for=now + timedelta(hours=1),
+                                             scheduled_until=now + timedelta(hours=2), actor=actor)  # fmt: skip
+    maintenance.cancel_maintenance(other, body="no", actor=actor)
+    rule = recurrence.create_recurrence(
+        name="R", body="r", rule="FREQ=WEEKLY", first_start=(now + timedelta(days=1)).replace(tzinfo=None),
+        timezone="UTC", duration_minutes=30, components=[], visibility=Visibility.PUBLIC, auto_start=True,
+        auto_complete=True, remind_minutes=None, start_message="", complete_message="", actor=actor,
+    )  # fmt: skip
+    recurrence.update_recurrence(
+        rule, name="R2", body="r", rule="FREQ=WEEKLY", first_start=rule.first_start, timezone="UTC",
+        duration_minutes=45, components=[], visibility=Visibility.PUBLIC, auto_start=True, auto_complete=True,
+        remind_minutes=None, start_message="", complete_message="", actor=actor,
+    )  # fmt: skip
+    recurrence.end_recurrence(rule, body="stop", actor=actor)
+    user = users.create_user(
+        email="u@example.com", password=PASSWORD, role=Role.VIEWER, actor=actor
+    )
+    users.change_role(user, Role.EDITOR, actor=actor)
+    users.set_user_active(user, False, actor=actor)
+    users.set_password(user, "another-long-passphrase-2", actor=actor)
+    users.record_login(admin, actor=actor)
+    subscriber = subscribers.subscribe(email="s@example.com", actor=actor)
+    subscribers.resend_confirmation(subscriber, actor=actor, now=now + timedelta(hours=1))
+    subscribers.confirm_subscription(subscriber, actor=actor)
+    subscribers.update_subscription(subscriber, cadence=Cadence.DAILY, component_ids=[], group_ids=[], paused=False,
+                                    actor=actor)  # fmt: skip
+    subscribers.unsubscribe(subscriber, actor=actor)
+    subscribers.remove_subscriber(subscriber, actor=actor)
+    subscribers.subscribe(email="old@example.com", actor=actor, now=now - timedelta(days=9))
+    subscribers.purge_unconfirmed(actor=actor, now=now)
+    settings.update_settings(page_name="P", base_url="https://status.example.com", timezone="UTC", brand_colour=None,
+                             support_url=None, footer_text="", default_notify=True, actor=actor)  # fmt: skip
+    settings.set_logo(b"GIF89a" + b"\x00" * 20, actor=actor)
+    settings.remove_logo(actor=actor)
+    notifications.queue_test_mail("t@example.com", requested_by="me", actor=actor)
+
+    expected = {
+        "create_group", "update_group", "archive_group", "restore_group", "delete_group", "create_component",
+        "update_component", "reorder_components", "set_component_status", "archive_component",
+        "restore_component", "delete_component", "open_incident", "post_incident_update", "edit_update",
+        "update_incident", "add_note", "edit_scheduled_update", "cancel_scheduled_update", "reopen_incident",
+        "delete_incident", "schedule_maintenance", "update_maintenance", "reschedule_maintenance",
+        "remind_maintenance", "start_maintenance", "post_maintenance_update", "complete_maintenance",
+        "cancel_maintenance", "create_recurrence", "update_recurrence", "end_recurrence", "create_user",
+        "change_role", "set_user_active", "set_password", "login", "subscribe", "resend_confirmation",
+        "confirm_subscription", "update_subscription", "unsubscribe", "remove_subscriber", "purge_unconfirmed",
+        "update_settings", "set_logo", "remove_logo",
+    }  # fmt: skip
+    assert expected <= actions(), expected - actions()
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "set_component_status")
+    ).first()
+    assert (entry.actor_id, entry.actor_label, entry.via, entry.ip) == (
+        admin.id,
+        admin.email,
+        Via.UI,
+        "198.51.100.7",
+    )
+    assert entry.changes["status"] == ["operational", "degraded_performance"]
+
+
+def test_admins_filter_and_export_the_log(client, login_as):
+    admin = login_as(Role.ADMIN)
+    client.form(
+        "/admin/components/new", {"name": '=HYPERLINK("http://evil")', "visibility": "public"}
+    )
+    client.form("/admin/groups/new", {"name": "Core", "visibility": "public"})
+    page = client.get("/admin/audit?action=create_component")
+    assert page.status_code == 200 and "1 entry" in page.text and "HYPERLINK" in page.text
+    assert admin.email in page.text and "UI" in page.text
+    by_admin = client.get(
+        "/admin/audit?actor=" + admin.email.split("@")[0] + "&object_type=ComponentGroup"
+    ).text
+    assert "1 entry" in by_admin and "Core" in by_admin
+    assert client.get("/admin/audit?via=mars").status_code == 400
+    assert client.get("/admin/audit?since=yesterday").status_code == 400
+    export = client.get("/admin/audit.csv?action=create_component")
+    assert export.headers["Content-Disposition"] == "attachment; filename=audit-log.csv"
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert len(rows) == 1 and rows[0]["actor"] == admin.email and rows[0]["via"] == "ui"
+    assert rows[0]["object"].startswith("'=HYPERLINK")  # a spreadsheet will not run it

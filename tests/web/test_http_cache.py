@@ -1,0 +1,82 @@
+"""HTTP caching: validators from the page version, 304s, one render per burst, fresh after a write."""
+
+import pytest
+
+from statuspage.enums import ComponentStatus, Role
+from statuspage.services import components
+from tests.conftest import ACTOR
+
+PUBLIC_PATHS = ["/", "/history", "/history?month=2026-01"]
+
+
+@pytest.fixture
+def seeded(make_component, make_incident):
+    api = make_component(name="API")
+    incident = make_incident({api: ComponentStatus.MAJOR_OUTAGE}, name="Outage")
+    return api, incident
+
+
+def paths(seeded):
+    return [*PUBLIC_PATHS, f"/incidents/{seeded[1].id}"]
+
+
+def test_public_responses_carry_validators_and_cache_control(client, seeded):
+    for path in paths(seeded):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["ETag"].startswith('"v') and not response.headers[
+            "ETag"
+        ].startswith("W/")
+        assert response.headers["Last-Modified"].endswith("GMT")
+        control = response.headers["Cache-Control"]
+        for part in ("public", "max-age=15", "stale-while-revalidate=30", "stale-if-error=86400"):
+            assert part in control, (path, control)
+
+
+@pytest.mark.config(CACHE_SECONDS=60)
+def test_cache_seconds_is_configurable(client, seeded):
+    assert "max-age=60" in client.get("/").headers["Cache-Control"]
+
+
+def test_conditional_requests_get_304(client, seeded):
+    for path in paths(seeded):
+        first = client.get(path)
+        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b"", path
+        since = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+        assert since.status_code in (200, 304)
+        other = client.get(path, headers={"If-None-Match": '"v0-m0"'})
+        assert other.status_code == 200
+
+
+def test_a_burst_of_identical_requests_renders_once(client, seeded, count_queries):
+    with count_queries() as first:
+        body = client.get("/").data
+    with count_queries() as burst:
+        for _ in range(5):
+            assert client.get("/").data == body
+    assert len(first) > 5
+    assert len(burst) == 5  # one version read per request, nothing else
+
+
+def test_a_write_is_visible_on_the_very_next_request(client, seeded):
+    api, _ = seeded
+    before = client.get("/")
+    assert "Major outage" in before.text
+    components.set_component_status(api, ComponentStatus.DEGRADED_PERFORMANCE, actor=ACTOR)
+    after = client.get("/")
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert "Degraded performance" in after.text
+    assert client.get("/", headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
+
+
+def test_internal_pages_are_private(client, login_as, seeded):
+    login_as(Role.VIEWER)
+    response = client.get("/internal")
+    assert "private" in response.headers["Cache-Control"]
+    assert "public" not in response.headers["Cache-Control"]
+
+
+def test_public_pages_set_no_cookie(client, seeded):
+    for path in paths(seeded):
+        assert "Set-Cookie" not in client.get(path).headers, path
