@@ -190,6 +190,8 @@ def managed_maintenance_json(view: NoticeView, settings: SiteSettings) -> Json:
         "auto_start": bool(window.auto_start),
         "auto_complete": bool(window.auto_complete),
         "remind_minutes": window.remind_minutes,
+        # `status` keeps Statuspage's vocabulary (cancelled reads "completed"); staff need to tell.
+        "cancelled": window.status is MaintenanceStatus.CANCELLED,
     }
 
 

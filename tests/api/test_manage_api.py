@@ -25,7 +25,7 @@ from statuspage.models import (
     IncidentUpdate,
     Maintenance,
 )
-from statuspage.services import access_tokens, components, incidents, subscribers
+from statuspage.services import access_tokens, components, incidents, maintenance, subscribers
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
 
@@ -610,6 +610,15 @@ def test_listing_maintenance_page_by_page(api, make_maintenance, now):
     data = api.get("/maintenance?per_page=2").get_json()
     assert data["meta"] == {"page": 1, "per_page": 2, "total": 3}
     assert [m["name"] for m in data["data"]] == ["Window 2", "Window 1"]
+
+
+def test_a_cancelled_window_reads_completed_and_says_it_was_cancelled(api, make_maintenance, now):
+    """Statuspage clients see "completed"; staff automation can still tell a cancellation."""
+    kept, dropped = make_maintenance(name="Kept"), make_maintenance(name="Dropped")
+    maintenance.cancel_maintenance(dropped, body="Not needed after all.", actor=ACTOR, now=now)
+    listed = {m["name"]: m for m in api.get("/maintenance").get_json()["data"]}
+    assert (listed["Dropped"]["status"], listed["Dropped"]["cancelled"]) == ("completed", True)
+    assert (listed["Kept"]["status"], listed["Kept"]["cancelled"]) == ("scheduled", False)
 
 
 # Subscribers
