@@ -217,7 +217,19 @@ def create_incident() -> Response:
 @bp.get("/incidents/<id:incident_id>")
 @needs_scope(TokenScope.READ)
 def get_incident(incident_id: str) -> Response:
-    return _json({"data": _notice_json(_find(Incident, incident_id, "incident"))})
+    """The incident with the updates still waiting for their publish time, soonest first."""
+    incident = _find(Incident, incident_id, "incident")
+    settings = get_site_settings()
+    waiting = sorted(
+        (u for u in incident.updates if not u.is_published and not u.is_note),
+        key=lambda update: update.display_at,
+    )
+    data = _notice_json(incident)
+    data["scheduled_updates"] = [
+        serialize.managed_update_json(status_service.build_update_view(u, AUDIENCE), settings)
+        for u in waiting
+    ]
+    return _json({"data": data})
 
 
 @bp.patch("/incidents/<id:incident_id>")

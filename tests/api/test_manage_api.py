@@ -360,7 +360,7 @@ def test_internal_incidents_and_updates_are_listed_but_notes_are_not(api, make_i
     bodies = [u["body"] for u in listed["incident_updates"]]
     assert "Internal detail" in bodies and "A private note" not in bodies
     one = api.get(f"/incidents/{internal.id}").get_json()["data"]
-    assert one == listed
+    assert one.pop("scheduled_updates") == [] and one == listed
 
 
 def test_unknown_ids_are_404(api, make_maintenance):
@@ -442,8 +442,13 @@ def test_a_future_publish_at_schedules_the_update(api, api_component, make_incid
     stored = db.session.get(IncidentUpdate, update["id"])
     assert stored.published_at is None and stored.display_at == at
     assert db.session.get(Incident, incident.id).status is IncidentStatus.INVESTIGATING
-    shown = api.get(f"/incidents/{incident.id}").get_json()["data"]["incident_updates"]
-    assert "Resolved overnight." not in [u["body"] for u in shown]
+    fetched = api.get(f"/incidents/{incident.id}").get_json()["data"]
+    assert "Resolved overnight." not in [u["body"] for u in fetched["incident_updates"]]
+    assert [(u["id"], u["body"], u["published_at"]) for u in fetched["scheduled_updates"]] == [
+        (update["id"], "Resolved overnight.", None)
+    ]
+    listed = api.get("/incidents").get_json()["data"]
+    assert "scheduled_updates" not in listed[0]
 
 
 @pytest.mark.parametrize(
