@@ -50,6 +50,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest -q $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
+## Benchmarks: the public page beside /healthz, then mail fan-out (--json figures: bench/results/).
+bench: $(VENV)/.dev
+	$(BIN)/python bench/public_page.py
+	$(BIN)/python bench/fanout.py
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check statuspage tests bench
 	$(BIN)/bandit -q -r statuspage -ll
