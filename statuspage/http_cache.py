@@ -5,18 +5,23 @@ hashing bodies: one indexed read tells whether anything changed. HTML pages also
 relative to now ("42 min ago"), so their validator adds the current minute. Rendered bodies are
 kept per (audience, path, query, validator) in Flask-Caching (in-process, or Redis when
 STATUSPAGE_REDIS_URL is set), so a burst of identical requests renders once, and a write is
-visible on the very next request because the next request carries the new version.
+visible on the very next request because the next request carries the new version. Each body
+is gzipped once when it is rendered, and each process keeps its latest entries unpickled in
+front of the shared cache, so a cache hit costs the version read and little else.
 """
 
 from __future__ import annotations
 
+import gzip
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response, current_app, make_response, request
+from werkzeug.http import http_date, quote_etag
 
 from statuspage.database import utcnow
 from statuspage.enums import Audience
@@ -34,27 +39,42 @@ def _validator(*, time_sensitive: bool, now: datetime) -> tuple[str, datetime]:
     return f"v{version}-m{int(minute.timestamp()) // 60}", max(changed_at, minute)
 
 
-def _not_modified(validator: str, last_modified: datetime) -> bool:
+def _not_modified(validator: str, last_modified: datetime) -> str | None:
+    """The ETag the reader's copy has when it is current (plain or gzipped), else None."""
     if request.if_none_match:
-        return request.if_none_match.contains(validator)
+        for tag in (validator, f"{validator}-gz"):
+            if request.if_none_match.contains(tag):
+                return tag
+        return None
     since = request.if_modified_since
-    return since is not None and last_modified.replace(microsecond=0) <= since
+    if since is not None and last_modified.replace(microsecond=0) <= since:
+        return validator
+    return None
+
+
+@lru_cache(maxsize=8)
+def _cache_control(audience: Audience, seconds: int) -> str:
+    scope = "public" if audience is Audience.PUBLIC else "private"
+    return (
+        f"{scope}, max-age={seconds}, stale-while-revalidate={max(30, seconds * 2)}, "
+        "stale-if-error=86400"
+    )
 
 
 def _finish(
-    response: Response, validator: str, last_modified: datetime, audience: Audience
+    response: Response,
+    validator: str,
+    last_modified: datetime,
+    audience: Audience,
 ) -> Response:
-    seconds = current_app.config["CACHE_SECONDS"]
-    response.set_etag(validator)
-    response.last_modified = last_modified
-    control = response.cache_control
-    if audience is Audience.PUBLIC:
-        control.public = True
-    else:
-        control.private = True
-    control.max_age = seconds
-    control.stale_while_revalidate = max(30, seconds * 2)
-    control.stale_if_error = 86400
+    """Validators and freshness, written as plain header strings (this runs on every hit)."""
+    headers = response.headers
+    headers["ETag"] = quote_etag(validator)
+    headers["Last-Modified"] = http_date(last_modified)
+    headers["Cache-Control"] = _cache_control(audience, current_app.config["CACHE_SECONDS"])
+    headers["Vary"] = ", ".join(
+        dict.fromkeys([*filter(None, headers.get("Vary", "").split(", ")), "Accept-Encoding"])
+    )
     return response
 
 
@@ -67,6 +87,92 @@ def _cache_query(ignored: tuple[str, ...]) -> str:
     return urlencode(kept)
 
 
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/xml",
+    "image/svg+xml",
+)
+#: Bodies smaller than this are sent as they are: gzip would not pay for its header.
+MIN_COMPRESS = 1024
+#: Bytes of rendered bodies each process keeps unpickled in front of the shared cache.
+HOT_BYTES = 32 * 1024 * 1024
+
+Entry = tuple[bytes, bytes | None, int, list[tuple[str, str]]]
+
+
+def _make_entry(response: Response) -> Entry:
+    """The body as rendered and gzipped once, so a burst of readers costs no compression."""
+    body = response.get_data()
+    compressible = (response.mimetype or "").startswith(COMPRESSIBLE) or (
+        response.mimetype in COMPRESSIBLE
+    )
+    packed = gzip.compress(body, 6, mtime=0) if compressible and len(body) >= MIN_COMPRESS else None
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    return body, packed, response.status_code, headers
+
+
+class HotEntries:
+    """A process's most recent entries, unpickled: keys hold the page version, so an entry is
+    never stale, only evicted (least recently used first, by size)."""
+
+    def __init__(self, limit: int = HOT_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+
+    def get(self, key: str) -> Entry | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if key in self.entries:
+            return
+        self.entries[key] = entry
+        self.size += _entry_size(entry)
+        while self.size > self.limit and len(self.entries) > 1:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= _entry_size(dropped)
+
+
+def _entry_size(entry: Entry) -> int:
+    return len(entry[0]) + len(entry[1] or b"")
+
+
+def _hot_entries() -> HotEntries:
+    return current_app.extensions.setdefault("hot_responses", HotEntries())
+
+
+def _lookup(key: str) -> Entry | None:
+    hot = _hot_entries()
+    entry = hot.get(key)
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None:
+            hot.put(key, entry)
+    return entry
+
+
+def _store(key: str, entry: Entry) -> None:
+    cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
+    _hot_entries().put(key, entry)
+
+
+def _wants_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _from_entry(entry: Entry, packed: bool) -> Response:
+    body, gzipped, status, headers = entry
+    if packed and gzipped is not None:
+        return Response(gzipped, status=status, headers=[*headers, ("Content-Encoding", "gzip")])
+    return Response(body, status=status, headers=headers)
+
+
 def cached_response(
     *,
     audience: Audience = Audience.PUBLIC,
@@ -77,33 +183,30 @@ def cached_response(
 
     Internal responses are `Cache-Control: private`; whoever may read them is checked before
     this decorator runs, as the cached body is shared by every reader of that audience.
+    Readers that accept gzip get the body compressed once when it was rendered, under the
+    validator with `-gz` appended (a strong ETag names one representation).
     """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Response:
             validator, last_modified = _validator(time_sensitive=time_sensitive, now=utcnow())
-            if _not_modified(validator, last_modified):
-                response = Response(status=304)
-                return _finish(response, validator, last_modified, audience)
+            current = _not_modified(validator, last_modified)
+            if current is not None:
+                return _finish(Response(status=304), current, last_modified, audience)
             query = _cache_query(ignore_args)
             key = f"response:{audience.value}:{request.path}?{query}:{validator}"
-            entry = cache.get(key)
+            entry = _lookup(key)
             if entry is None:
-                response = make_response(view(*args, **kwargs))
-                if response.status_code == 200 and not response.is_streamed:
-                    entry = (response.get_data(), response.status_code, response.content_type,
-                             dict(response.headers.items()))  # fmt: skip
-                    cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
-            else:
-                body, status, content_type, headers = entry
-                response = Response(body, status=status, content_type=content_type)
-                for name, value in headers.items():
-                    if name.lower() not in ("content-length", "content-type"):
-                        response.headers[name] = value
-            if response.status_code != 200:
-                return response
-            return _finish(response, validator, last_modified, audience)
+                rendered = make_response(view(*args, **kwargs))
+                if rendered.status_code != 200 or rendered.is_streamed:
+                    return rendered
+                entry = _make_entry(rendered)
+                _store(key, entry)
+            packed = entry[1] is not None and _wants_gzip()
+            response = _from_entry(entry, packed)
+            return _finish(response, f"{validator}-gz" if packed else validator, last_modified,
+                           audience)  # fmt: skip
 
         return wrapped  # type: ignore[return-value]
 

@@ -105,12 +105,20 @@ def _load_settings() -> SiteSettings:
     return SiteSettings(**values)
 
 
+_PAGE_STATE = sa.select(PageState.version, PageState.changed_at)
+
+
 def get_page_state() -> tuple[int, datetime]:
     """(version, changed_at): what public caches and ETags are keyed on (read once a request)."""
     cached = g.get("_page_state")
     if cached is not None:
         return cached
-    row = db.session.execute(sa.select(PageState.version, PageState.changed_at)).first()
+    if db.session.registry.has() and db.session().in_transaction():
+        row = db.session.execute(_PAGE_STATE).first()
+    else:
+        # A cache hit needs nothing else from the database: skip the ORM session entirely.
+        with db.engine.connect() as connection:
+            row = connection.execute(_PAGE_STATE).first()
     state = (
         (1, datetime(2000, 1, 1, tzinfo=utcnow().tzinfo))
         if row is None

@@ -1,8 +1,11 @@
 """HTTP caching: validators from the page version, 304s, one render per burst, fresh after a write."""
 
+import gzip
+
 import pytest
 
 from statuspage.enums import ComponentStatus, Role
+from statuspage.http_cache import MIN_COMPRESS, HotEntries
 from statuspage.services import components
 from tests.conftest import ACTOR
 
@@ -80,3 +83,39 @@ def test_internal_pages_are_private(client, login_as, seeded):
 def test_public_pages_set_no_cookie(client, seeded):
     for path in paths(seeded):
         assert "Set-Cookie" not in client.get(path).headers, path
+
+
+def test_readers_that_accept_gzip_get_the_body_compressed_once(client, seeded, count_queries):
+    plain = client.get("/")
+    packed = client.get("/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 3
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gz"'
+    for response in (plain, packed):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    with count_queries() as again:
+        repeat = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert repeat.data == packed.data and len(again) == 1  # served as stored, the version read
+    for etag in (plain.headers["ETag"], packed.headers["ETag"]):
+        revalidated = client.get("/", headers={"If-None-Match": etag, "Accept-Encoding": "gzip"})
+        assert revalidated.status_code == 304 and revalidated.headers["ETag"] == etag
+
+
+def test_gzip_is_left_out_when_refused_or_not_worth_it(client, seeded):
+    refused = client.get("/", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and b"<html" in refused.data
+    small = client.get("/api/v2/status.json", headers={"Accept-Encoding": "gzip"})
+    assert len(small.data) < MIN_COMPRESS and "Content-Encoding" not in small.headers
+    assert small.get_json()["status"]["indicator"] == "critical"
+
+
+def test_each_process_keeps_recent_entries_within_a_byte_budget():
+    hot = HotEntries(limit=250)
+    for name in "abc":
+        hot.put(name, (name.encode() * 100, None, 200, []))
+    assert hot.get("a") is None  # the oldest went first
+    assert hot.get("b") is not None  # b is now the most recently used
+    hot.put("d", (b"d" * 100, None, 200, []))
+    assert list(hot.entries) == ["b", "d"] and hot.size == 200
