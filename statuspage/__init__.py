@@ -53,6 +53,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from statuspage.security import register_security
 
     register_security(app)
+    from statuspage.cache_hits import CacheHitServer
+
+    app.wsgi_app = CacheHitServer(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -13,6 +13,7 @@ front of the shared cache, so a cache hit costs the version read and little else
 from __future__ import annotations
 
 import gzip
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
@@ -26,13 +27,26 @@ from werkzeug.http import http_date, quote_etag
 from statuspage.database import utcnow
 from statuspage.enums import Audience
 from statuspage.extensions import cache
-from statuspage.services.site import get_page_state
+from statuspage.services.site import get_page_state, remember_page_state
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: WSGI environ key: (validator, time_sensitive) of a public answer `cache_hits` may replay.
+HIT_MARK = "statuspage.cache_hit"
+#: WSGI environ key: the page state `cache_hits` read for a request it then passed to Flask.
+PAGE_STATE_KEY = "statuspage.page_state"
 
 
 def _validator(*, time_sensitive: bool, now: datetime) -> tuple[str, datetime]:
+    if PAGE_STATE_KEY in request.environ:
+        remember_page_state(request.environ[PAGE_STATE_KEY])
     version, changed_at = get_page_state()
+    return make_validator(version, changed_at, time_sensitive=time_sensitive, now=now)
+
+
+def make_validator(
+    version: int, changed_at: datetime, *, time_sensitive: bool, now: datetime
+) -> tuple[str, datetime]:
+    """(ETag value, Last-Modified) of a response rendered at page *version*."""
     if not time_sensitive:
         return f"v{version}", changed_at
     minute = now.replace(second=0, microsecond=0)
@@ -121,22 +135,26 @@ class HotEntries:
     def __init__(self, limit: int = HOT_BYTES) -> None:
         self.limit = limit
         self.size = 0
-        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.lock = threading.Lock()
 
-    def get(self, key: str) -> Entry | None:
-        entry = self.entries.get(key)
-        if entry is not None:
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
             self.entries.move_to_end(key)
-        return entry
+            return found[0]
 
-    def put(self, key: str, entry: Entry) -> None:
-        if key in self.entries:
-            return
-        self.entries[key] = entry
-        self.size += _entry_size(entry)
-        while self.size > self.limit and len(self.entries) > 1:
-            _, dropped = self.entries.popitem(last=False)
-            self.size -= _entry_size(dropped)
+    def put(self, key: Any, value: Any, size: int) -> None:
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.limit and len(self.entries) > 1:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
 
 
 def _entry_size(entry: Entry) -> int:
@@ -153,13 +171,13 @@ def _lookup(key: str) -> Entry | None:
     if entry is None:
         entry = cache.get(key)
         if entry is not None:
-            hot.put(key, entry)
+            hot.put(key, entry, _entry_size(entry))
     return entry
 
 
 def _store(key: str, entry: Entry) -> None:
     cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
-    _hot_entries().put(key, entry)
+    _hot_entries().put(key, entry, _entry_size(entry))
 
 
 def _wants_gzip() -> bool:
@@ -203,6 +221,8 @@ def cached_response(
                     return rendered
                 entry = _make_entry(rendered)
                 _store(key, entry)
+            if audience is Audience.PUBLIC and not ignore_args and request.method == "GET":
+                request.environ[HIT_MARK] = (validator, time_sensitive)
             packed = entry[1] is not None and _wants_gzip()
             response = _from_entry(entry, packed)
             return _finish(response, f"{validator}-gz" if packed else validator, last_modified,
