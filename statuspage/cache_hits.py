@@ -46,7 +46,14 @@ class CacheHitServer:
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
         self.wsgi_app = wsgi_app
         with app.app_context():
-            self.engine = db.engine
+            engine = db.engine
+        # A hit reads one row. Over a network, autocommit spares the BEGIN and ROLLBACK round
+        # trips; SQLite's are in-process (and ":memory:" is one connection that must stay as is).
+        self.engine = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         #: path -> whether its validator includes the minute, learned from Flask's answers.
         self.time_sensitive: dict[str, bool] = {}
         self.entries = HotEntries()
