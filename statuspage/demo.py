@@ -318,8 +318,7 @@ def _maintenance_steps(
 
 def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: Actor) -> None:
     """A window in three days, and a weekly one that the scheduler keeps topped up."""
-    from statuspage.services import maintenance, recurrence
-    from statuspage.services.site import get_site_settings
+    from statuspage.services import maintenance
 
     start = (now + timedelta(days=3)).replace(hour=21, minute=0, second=0, microsecond=0)
     maintenance.schedule_maintenance(
@@ -328,13 +327,21 @@ def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: A
         scheduled_for=start, scheduled_until=start + timedelta(hours=1, minutes=30),
         components=[by_name["Object storage"]], actor=actor, now=now - timedelta(hours=5),
     )  # fmt: skip
+    create_weekly_patching(by_name["Web dashboard"], actor=actor, now=now)
+
+
+def create_weekly_patching(component: Component, *, actor: Actor, now: datetime) -> None:
+    """A weekly window on Sunday nights that the scheduler keeps topped up."""
+    from statuspage.services import recurrence
+    from statuspage.services.site import get_site_settings
+
     first = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(
         hour=3, minute=0, second=0, microsecond=0, tzinfo=None
     )
     recurrence.create_recurrence(
         name="Weekly security patching", body="Rolling security updates of our hosts.",
         rule="FREQ=WEEKLY;BYDAY=SU", first_start=first, timezone=get_site_settings().timezone,
-        duration_minutes=60, components=[by_name["Web dashboard"]], visibility=Visibility.PUBLIC,
+        duration_minutes=60, components=[component], visibility=Visibility.PUBLIC,
         auto_start=True, auto_complete=True, remind_minutes=60, start_message="",
         complete_message="", actor=actor, now=now,
     )  # fmt: skip

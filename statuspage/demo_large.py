@@ -544,8 +544,8 @@ def _write_history_with_services(
 
 def _schedule_upcoming(plan: Plan, made: list[Component], now: datetime, actor: Actor) -> None:
     """A window in three days and a weekly one, through the services (both writers)."""
-    from statuspage.services import maintenance, recurrence
-    from statuspage.services.site import get_site_settings
+    from statuspage.demo import create_weekly_patching
+    from statuspage.services import maintenance
 
     public = [
         made[i]
@@ -560,16 +560,7 @@ def _schedule_upcoming(plan: Plan, made: list[Component], now: datetime, actor: 
         scheduled_for=start, scheduled_until=start + timedelta(hours=1, minutes=30),
         components=public[:3], actor=actor, now=now,
     )  # fmt: skip
-    first = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(
-        hour=3, minute=0, second=0, microsecond=0, tzinfo=None
-    )
-    recurrence.create_recurrence(
-        name="Weekly security patching", body="Rolling security updates of our hosts.",
-        rule="FREQ=WEEKLY;BYDAY=SU", first_start=first, timezone=get_site_settings().timezone,
-        duration_minutes=60, components=public[:1], visibility=Visibility.PUBLIC,
-        auto_start=True, auto_complete=True, remind_minutes=60, start_message="",
-        complete_message="", actor=actor, now=now,
-    )  # fmt: skip
+    create_weekly_patching(public[0], actor=actor, now=now)
 
 
 # ---- the bulk writer --------------------------------------------------------------------------
