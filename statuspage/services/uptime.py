@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -123,9 +124,11 @@ class DayBar:
     @property
     def label(self) -> str:
         """ "12 Nov 2026 — partial outage 42 min, major outage 3 min — related: X"."""
-        text = f"{self.day.day} {self.day:%b %Y}"
+        text = _day_text(self.day)
         if self.status is None:
             return f"{text} — no data"
+        if not self.minutes and not self.related:
+            return f"{text} — no downtime"
         parts = [
             f"{status.label.lower()} {_minutes(minutes)}"
             for status, minutes in sorted(self.minutes.items(), key=lambda kv: kv[0].severity)
@@ -135,6 +138,12 @@ class DayBar:
         if self.related:
             text += " — related: " + ", ".join(self.related)
         return text
+
+
+@lru_cache(maxsize=1024)
+def _day_text(day: date) -> str:
+    """ "12 Nov 2026": the same for every component's bar of that day (there are thousands)."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _minutes(minutes: int) -> str:
@@ -148,6 +157,15 @@ def _minutes(minutes: int) -> str:
 class Uptime:
     bars: list[DayBar]
     percent: float | None
+
+    @cached_property
+    def issue_bars(self) -> list[DayBar]:
+        """The days with downtime or degradation, listed under the bars."""
+        return [bar for bar in self.bars if bar.status is not None and bar.css]
+
+    @cached_property
+    def no_data_bars(self) -> list[DayBar]:
+        return [bar for bar in self.bars if bar.status is None]
 
     @property
     def summary(self) -> str:
@@ -200,7 +218,9 @@ def build_uptime(
             for day, secs in split_by_day(start, now, tz):
                 bucket = seconds[(component.id, day)]
                 bucket[component.status] = bucket.get(component.status, 0) + secs
-        result[component.id] = _uptime_for(component, seconds, first_day, today, now, tz, related)
+        result[component.id] = _uptime_for(
+            component, seconds, first_day, today, now, tz, related or {}
+        )
     return result
 
 
@@ -211,7 +231,7 @@ def _uptime_for(
     today: date,
     now: datetime,
     tz: ZoneInfo,
-    related: dict[tuple[str, date], list[str]] | None,
+    related: dict[tuple[str, date], list[str]],
 ) -> Uptime:
     start_day = component.start_date or component.created_at.astimezone(tz).date()
     counted_from = max(first_day, start_day)
@@ -221,6 +241,8 @@ def _uptime_for(
     while day <= today:
         if day < counted_from:
             bars.append(DayBar(day=day, status=None))
+        elif (component.id, day) not in seconds and (component.id, day) not in related:
+            bars.append(DayBar(day=day, status=ComponentStatus.OPERATIONAL))  # a quiet day
         else:
             spent = seconds.get((component.id, day), {})
             worst = ComponentStatus.worst(s for s, v in spent.items() if v > 0)
@@ -229,7 +251,7 @@ def _uptime_for(
                     day=day,
                     status=worst,
                     minutes={s: round(v / 60) for s, v in spent.items() if v > 0},
-                    related=(related or {}).get((component.id, day), []),
+                    related=related.get((component.id, day), []),
                 )
             )
             down_seconds += spent.get(ComponentStatus.MAJOR_OUTAGE, 0)
