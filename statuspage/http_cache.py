@@ -120,9 +120,7 @@ Entry = tuple[bytes, bytes | None, int, list[tuple[str, str]]]
 def _make_entry(response: Response) -> Entry:
     """The body as rendered and gzipped once, so a burst of readers costs no compression."""
     body = response.get_data()
-    compressible = (response.mimetype or "").startswith(COMPRESSIBLE) or (
-        response.mimetype in COMPRESSIBLE
-    )
+    compressible = (response.mimetype or "").startswith(COMPRESSIBLE)
     packed = gzip.compress(body, 6, mtime=0) if compressible and len(body) >= MIN_COMPRESS else None
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     return body, packed, response.status_code, headers
