@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,7 +52,8 @@ from statuspage.models import (
 )
 from statuspage.services.component_status import OPEN_STATUSES
 from statuspage.services.maintenance import DEFAULT_COMPLETE_MESSAGE, DEFAULT_START_MESSAGE
-from statuspage.services.unit import CLI, SCHEDULER, Actor
+from statuspage.services.unit import CLI, SCHEDULER, UNAUDITED, Actor, audit_value
+from statuspage.services.uptime import DAY_COLUMNS, split_by_day
 
 S = ComponentStatus
 Echo = Callable[[str], None]
@@ -145,13 +145,9 @@ IMPACT_OF = {S.DEGRADED_PERFORMANCE: Impact.MINOR, S.PARTIAL_OUTAGE: Impact.MAJO
              S.MAJOR_OUTAGE: Impact.CRITICAL}  # fmt: skip
 WORSE = {S.DEGRADED_PERFORMANCE: S.PARTIAL_OUTAGE, S.PARTIAL_OUTAGE: S.MAJOR_OUTAGE,
          S.MAJOR_OUTAGE: S.MAJOR_OUTAGE}  # fmt: skip
-#: What the services' audit listener leaves out of an entry (unit._changes).
-UNAUDITED = ("updated_at", "body_html", "version")
 REMIND_MINUTES = 60
-#: Where ComponentDay keeps each status's seconds, in the order of DAY_COLUMNS.
-DAY_COLUMNS = ("degraded_seconds", "partial_seconds", "major_seconds", "maintenance_seconds")
-DAY_SLOTS = {S.DEGRADED_PERFORMANCE: 0, S.PARTIAL_OUTAGE: 1, S.MAJOR_OUTAGE: 2,
-             S.UNDER_MAINTENANCE: 3}  # fmt: skip
+#: Each status's slot in the in-memory day rows, in the order of uptime.DAY_COLUMNS.
+DAY_SLOTS = {status: slot for slot, status in enumerate(DAY_COLUMNS)}
 CLOSED_STATUSES = frozenset({"resolved", "completed", "cancelled"})
 #: Rows buffered before the bulk writer sends them to the database.
 FLUSH_ROWS = 50_000
@@ -566,15 +562,6 @@ def _schedule_upcoming(plan: Plan, made: list[Component], now: datetime, actor: 
 # ---- the bulk writer --------------------------------------------------------------------------
 
 
-def _format_for_audit(value: Any) -> Any:
-    """A value as the audit log stores it (unit._plain)."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 @functools.cache
 def _list_audited_keys(model: type) -> list[str]:
     """The attributes a "created" audit entry lists for *model*, as the listener finds them."""
@@ -660,7 +647,7 @@ class _Replay:
         )  # fmt: skip
 
     def _describe_created(self, model: type, row: dict[str, Any]) -> dict[str, list[Any]]:
-        return {key: [None, _format_for_audit(row.get(key))] for key in _list_audited_keys(model)}
+        return {key: [None, audit_value(row.get(key))] for key in _list_audited_keys(model)}
 
     def _add_notice(self, model: type, now: datetime, actor: Actor, action: str,
                     **values: Any) -> _Notice:  # fmt: skip
@@ -721,7 +708,7 @@ class _Replay:
         self._record_interval(component, old, since, at)
         changes: dict[str, Any] = {"status": [old.value, new.value]}
         if at != since:
-            changes["status_since"] = [_format_for_audit(since), _format_for_audit(at)]
+            changes["status_since"] = [audit_value(since), audit_value(at)]
         self._add_audit(now, actor, action, "updated", "Component", self.ids[component],
                         self.plan.components[component].name, changes)  # fmt: skip
         self.status[component], self.since[component] = new, at
@@ -733,8 +720,6 @@ class _Replay:
         self, component: int, status: ComponentStatus, start: datetime, end: datetime
     ) -> None:
         """uptime.record_interval, kept in memory: each day row is written once, at the end."""
-        from statuspage.services.uptime import split_by_day
-
         position = DAY_SLOTS.get(status)
         if position is None or end <= start:
             return
@@ -750,7 +735,7 @@ class _Replay:
         update["published_at"] = at
         # The flush holding published_at and the notice's own fields.
         self._add_audit(now, actor, action, "updated", "IncidentUpdate", update["id"], "",
-                        {"published_at": [None, _format_for_audit(at)]})  # fmt: skip
+                        {"published_at": [None, audit_value(at)]})  # fmt: skip
         if changes:
             self._add_audit(now, actor, action, "updated", notice.model.__name__, notice.id,
                             notice.row["name"], changes)  # fmt: skip
@@ -835,15 +820,15 @@ class _Replay:
             changes["status_value"] = [row["status_value"], new.value]
         if new is IncidentStatus.MONITORING and row["status_value"] != new.value:
             changes["monitoring_at"] = [
-                _format_for_audit(row["monitoring_at"]),
-                _format_for_audit(now),
+                audit_value(row["monitoring_at"]),
+                audit_value(now),
             ]
             row["monitoring_at"] = now
         resolved_at = now if new is IncidentStatus.RESOLVED else None
         if resolved_at != row["resolved_at"]:
             changes["resolved_at"] = [
-                _format_for_audit(row["resolved_at"]),
-                _format_for_audit(resolved_at),
+                audit_value(row["resolved_at"]),
+                audit_value(resolved_at),
             ]
             row["resolved_at"] = resolved_at
         row["status_value"] = new.value
@@ -872,7 +857,7 @@ class _Replay:
         """maintenance.mark_reminded, on time (not stale)."""
         notice.row.update(reminded_at=now, reminder_skipped=False)
         notice.row["version"] += 1
-        changes = {"reminded_at": [None, _format_for_audit(now)], "reminder_skipped": [None, False]}
+        changes = {"reminded_at": [None, audit_value(now)], "reminder_skipped": [None, False]}
         self._add_audit(now, actor, "remind_maintenance", "updated", "Maintenance", notice.id,
                         notice.row["name"], changes)  # fmt: skip
         self.bumps += 1
@@ -892,7 +877,7 @@ class _Replay:
                                   now=now, actor=actor, action=action)  # fmt: skip
         changes: dict[str, list[Any]] = {"status_value": [row["status_value"], status.value]}
         if not starting:
-            changes["resolved_at"] = [None, _format_for_audit(now)]
+            changes["resolved_at"] = [None, audit_value(now)]
             row["resolved_at"] = now
         row["status_value"] = status.value
         claims = dict.fromkeys(notice.links, S.UNDER_MAINTENANCE) if starting else {}
@@ -975,7 +960,7 @@ class _Replay:
             {
                 "component_id": self.ids[component],
                 "day": day,
-                **dict(zip(DAY_COLUMNS, seconds, strict=True)),
+                **dict(zip(DAY_COLUMNS.values(), seconds, strict=True)),
             }
             for (component, day), seconds in self.days.items()
         ]

@@ -73,7 +73,11 @@ def unit_of_work(action: str, *, actor: Actor, now: datetime | None = None) -> I
 REDACTED = ["[redacted]", "[redacted]"]
 
 
-def _plain(value: Any) -> Any:
+#: Columns every write touches; an audit entry listing them would say nothing.
+UNAUDITED = ("updated_at", "body_html", "version")
+
+
+def audit_value(value: Any) -> Any:
     """A JSON-safe form of a column value for the audit log."""
     if isinstance(value, enum.Enum):
         return value.value
@@ -101,7 +105,7 @@ def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for column_attr in state.mapper.column_attrs:
         key = column_attr.key
-        if key in ("updated_at", "body_html", "version"):
+        if key in UNAUDITED:
             continue
         if operation == "updated":
             history = state.attrs[key].history
@@ -112,13 +116,15 @@ def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
             if before == after:
                 continue
             # Secrets: the log says they changed, never what they were or became.
-            changes[key] = REDACTED if key in excluded else [_plain(before), _plain(after)]
+            changes[key] = (
+                REDACTED if key in excluded else [audit_value(before), audit_value(after)]
+            )
         elif key in excluded:
             continue
         elif operation == "created":
-            changes[key] = [None, _plain(state.attrs[key].value)]
+            changes[key] = [None, audit_value(state.attrs[key].value)]
         else:
-            changes[key] = [_plain(state.attrs[key].value), None]
+            changes[key] = [audit_value(state.attrs[key].value), None]
     return changes
 
 

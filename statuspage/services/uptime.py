@@ -31,7 +31,8 @@ _BAR_CLASS = {
     ComponentStatus.UNDER_MAINTENANCE: "u",
 }
 
-_COLUMN = {
+#: Where ComponentDay keeps each status's seconds (operational is not counted).
+DAY_COLUMNS = {
     ComponentStatus.DEGRADED_PERFORMANCE: "degraded_seconds",
     ComponentStatus.PARTIAL_OUTAGE: "partial_seconds",
     ComponentStatus.MAJOR_OUTAGE: "major_seconds",
@@ -70,7 +71,7 @@ def record_interval(
     component: Component, status: ComponentStatus, start: datetime, end: datetime
 ) -> None:
     """Add the time *component* spent in *status* over [start, end) to its day rows."""
-    column = _COLUMN.get(status)
+    column = DAY_COLUMNS.get(status)
     if column is None or end <= start or component.id is None:
         return
     for day, seconds in split_by_day(start, end, _tz()):
@@ -206,14 +207,14 @@ def build_uptime(
         )
         for row in rows:
             bucket = seconds[(row.component_id, row.day)]
-            for status, column in _COLUMN.items():
+            for status, column in DAY_COLUMNS.items():
                 value = getattr(row, column)
                 if value:
                     bucket[status] = bucket.get(status, 0) + value
     window_start = local_midnight(first_day, tz)
     result: dict[str, Uptime] = {}
     for component in components:
-        if component.status in _COLUMN:  # the open interval, not yet in the day rows
+        if component.status in DAY_COLUMNS:  # the open interval, not yet in the day rows
             start = max(component.status_since, window_start)
             for day, secs in split_by_day(start, now, tz):
                 bucket = seconds[(component.id, day)]
