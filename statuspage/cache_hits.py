@@ -13,6 +13,8 @@ q-values. Everything else goes to Flask untouched.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,10 +23,12 @@ from flask import Flask
 
 from statuspage.database import utcnow
 from statuspage.extensions import db
-from statuspage.http_cache import HIT_MARK, PAGE_STATE_KEY, HotEntries, make_validator
-from statuspage.services.site import PAGE_STATE, page_state_from_row
+from statuspage.http_cache import HIT_MARK, PAGE_STATE_KEY, make_validator
+from statuspage.services.site import read_page_state
 
 StartResponse = Callable[..., Any]
+#: Bytes of answers each process keeps for replay.
+HOT_BYTES = 32 * 1024 * 1024
 #: Headers that make a request more than an anonymous read of a public URL.
 PERSONAL = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE",
             "HTTP_RANGE")  # fmt: skip
@@ -38,6 +42,35 @@ def read_gzip_wish(environ: dict[str, Any]) -> bool | None:
     if ";" in accepted:
         return None  # q-values: let Flask's full parser decide
     return any(token.strip() in ("gzip", "*") for token in accepted.split(","))
+
+
+class HotEntries:
+    """A process's most recent answers: keys hold the page version, so an entry is never
+    stale, only evicted (least recently used first, by size)."""
+
+    def __init__(self, limit: int = HOT_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.limit and len(self.entries) > 1:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
 
 
 class CacheHitServer:
@@ -65,8 +98,7 @@ class CacheHitServer:
         if wish is None or time_sensitive is None:
             return self._through_flask(environ, start_response, wish)
         try:
-            with self.engine.connect() as connection:
-                state = page_state_from_row(connection.execute(PAGE_STATE).first())
+            state = read_page_state(self.engine)
         except sa.exc.SQLAlchemyError:
             return self._through_flask(environ, start_response, wish)
         validator, _ = make_validator(*state, time_sensitive=time_sensitive, now=utcnow())

@@ -6,15 +6,12 @@ relative to now ("42 min ago"), so their validator adds the current minute. Rend
 kept per (audience, path, query, validator) in Flask-Caching (in-process, or Redis when
 STATUSPAGE_REDIS_URL is set), so a burst of identical requests renders once, and a write is
 visible on the very next request because the next request carries the new version. Each body
-is gzipped once when it is rendered, and each process keeps its latest entries unpickled in
-front of the shared cache, so a cache hit costs the version read and little else.
+is gzipped once when it is rendered; `cache_hits` replays anonymous hits before Flask.
 """
 
 from __future__ import annotations
 
 import gzip
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache, wraps
@@ -111,8 +108,6 @@ COMPRESSIBLE = (
 )
 #: Bodies smaller than this are sent as they are: gzip would not pay for its header.
 MIN_COMPRESS = 1024
-#: Bytes of rendered bodies each process keeps unpickled in front of the shared cache.
-HOT_BYTES = 32 * 1024 * 1024
 
 Entry = tuple[bytes, bytes | None, int, list[tuple[str, str]]]
 
@@ -124,58 +119,6 @@ def _make_entry(response: Response) -> Entry:
     packed = gzip.compress(body, 6, mtime=0) if compressible and len(body) >= MIN_COMPRESS else None
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     return body, packed, response.status_code, headers
-
-
-class HotEntries:
-    """A process's most recent entries, unpickled: keys hold the page version, so an entry is
-    never stale, only evicted (least recently used first, by size)."""
-
-    def __init__(self, limit: int = HOT_BYTES) -> None:
-        self.limit = limit
-        self.size = 0
-        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            found = self.entries.get(key)
-            if found is None:
-                return None
-            self.entries.move_to_end(key)
-            return found[0]
-
-    def put(self, key: Any, value: Any, size: int) -> None:
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = (value, size)
-            self.size += size
-            while self.size > self.limit and len(self.entries) > 1:
-                _, (_, dropped) = self.entries.popitem(last=False)
-                self.size -= dropped
-
-
-def _entry_size(entry: Entry) -> int:
-    return len(entry[0]) + len(entry[1] or b"")
-
-
-def _hot_entries() -> HotEntries:
-    return current_app.extensions.setdefault("hot_responses", HotEntries())
-
-
-def _lookup(key: str) -> Entry | None:
-    hot = _hot_entries()
-    entry = hot.get(key)
-    if entry is None:
-        entry = cache.get(key)
-        if entry is not None:
-            hot.put(key, entry, _entry_size(entry))
-    return entry
-
-
-def _store(key: str, entry: Entry) -> None:
-    cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
-    _hot_entries().put(key, entry, _entry_size(entry))
 
 
 def _wants_gzip() -> bool:
@@ -212,13 +155,13 @@ def cached_response(
                 return _finish(Response(status=304), current, last_modified, audience)
             query = _cache_query(ignore_args)
             key = f"response:{audience.value}:{request.path}?{query}:{validator}"
-            entry = _lookup(key)
+            entry = cache.get(key)
             if entry is None:
                 rendered = make_response(view(*args, **kwargs))
                 if rendered.status_code != 200 or rendered.is_streamed:
                     return rendered
                 entry = _make_entry(rendered)
-                _store(key, entry)
+                cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
             if audience is Audience.PUBLIC and not ignore_args and request.method == "GET":
                 request.environ[HIT_MARK] = (validator, time_sensitive)
             packed = entry[1] is not None and _wants_gzip()

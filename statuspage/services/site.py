@@ -105,11 +105,18 @@ def _load_settings() -> SiteSettings:
     return SiteSettings(**values)
 
 
-PAGE_STATE = sa.select(PageState.version, PageState.changed_at)
+_PAGE_STATE_QUERY = sa.select(PageState.version, PageState.changed_at)
 
 
-def page_state_from_row(row: sa.Row | None) -> tuple[int, datetime]:
-    """(version, changed_at) of a PAGE_STATE row; a database without the row is at version 1."""
+def read_page_state(bind: sa.Engine) -> tuple[int, datetime]:
+    """(version, changed_at) on a pooled connection, skipping the ORM session: a cache hit
+    needs nothing else from the database. A database without the row is at version 1."""
+    with bind.connect() as connection:
+        row = connection.execute(_PAGE_STATE_QUERY).first()
+    return _page_state_from_row(row)
+
+
+def _page_state_from_row(row: sa.Row | None) -> tuple[int, datetime]:
     if row is None:
         return 1, datetime(2000, 1, 1, tzinfo=utcnow().tzinfo)
     return row.version, row.changed_at
@@ -126,12 +133,9 @@ def get_page_state() -> tuple[int, datetime]:
     if cached is not None:
         return cached
     if db.session.registry.has() and db.session().in_transaction():
-        row = db.session.execute(PAGE_STATE).first()
+        state = _page_state_from_row(db.session.execute(_PAGE_STATE_QUERY).first())
     else:
-        # A cache hit needs nothing else from the database: skip the ORM session entirely.
-        with db.engine.connect() as connection:
-            row = connection.execute(PAGE_STATE).first()
-    state = page_state_from_row(row)
+        state = read_page_state(db.engine)
     g._page_state = state
     return state
 

@@ -128,8 +128,6 @@ class DayBar:
         text = _day_text(self.day)
         if self.status is None:
             return f"{text} — no data"
-        if not self.minutes and not self.related:
-            return f"{text} — no downtime"
         parts = [
             f"{status.label.lower()} {_minutes(minutes)}"
             for status, minutes in sorted(self.minutes.items(), key=lambda kv: kv[0].severity)

@@ -4,8 +4,9 @@ import gzip
 
 import pytest
 
+from statuspage.cache_hits import HotEntries
 from statuspage.enums import ComponentStatus, Role
-from statuspage.http_cache import MIN_COMPRESS, HotEntries
+from statuspage.http_cache import MIN_COMPRESS
 from statuspage.services import components
 from tests.conftest import ACTOR
 
