@@ -160,6 +160,15 @@ class Role(StrEnum):
     def label(self) -> str:
         return self.value.capitalize()
 
+    @property
+    def token_scope(self) -> TokenScope:
+        """The widest API token scope this role may use: a token never outranks its maker."""
+        return {
+            Role.VIEWER: TokenScope.READ,
+            Role.EDITOR: TokenScope.WRITE,
+            Role.ADMIN: TokenScope.ADMIN,
+        }[self]
+
 
 class Via(StrEnum):
     """The channel a write came through, for the audit log."""
@@ -242,3 +251,7 @@ class TokenScope(StrEnum):
     def allows(self, needed: TokenScope) -> bool:
         """True when a token of this scope may do what *needed* covers (admin ⊇ write ⊇ read)."""
         return self.rank >= needed.rank
+
+    def capped(self, cap: TokenScope) -> TokenScope:
+        """The narrower of this scope and *cap*."""
+        return self if self.rank <= cap.rank else cap

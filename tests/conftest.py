@@ -417,7 +417,7 @@ def route_objects(
         name="Routes",
         scope=TokenScope.READ,
         expires_at=now + timedelta(days=30),
-        actor=ACTOR,
+        actor=Actor.of(make_user(Role.ADMIN)),
         now=now,
     ).token
     return {

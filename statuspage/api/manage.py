@@ -87,9 +87,11 @@ def authenticate() -> Response | None:
         response = json_error(401, refused.message)
         response.headers["WWW-Authenticate"] = bearer_challenge("invalid_token" if secret else None)
         return _no_store(response)
-    if not token.scope.allows(needed):
+    scope = token.effective_scope or TokenScope.READ  # authenticate_token refused a None
+    if not scope.allows(needed):
+        narrowed = "" if scope is token.scope else f" (its maker's role allows {scope.value})"
         response = json_error(
-            403, f"This token's scope is {token.scope.value}; this needs {needed.value}."
+            403, f"This token's scope is {token.scope.value}{narrowed}; this needs {needed.value}."
         )
         response.headers["WWW-Authenticate"] = bearer_challenge("insufficient_scope", needed.value)
         return _no_store(response)

@@ -47,6 +47,15 @@ class ApiToken(db.Model):
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at <= now
 
+    @property
+    def effective_scope(self) -> TokenScope | None:
+        """What the token may do now: its scope, capped by its maker's current role (None when
+        the maker is gone or deactivated), so a demotion narrows every token they made."""
+        maker = self.created_by
+        if maker is None or not maker.active:
+            return None
+        return self.scope.capped(maker.role.token_scope)
+
     def state(self, now: datetime) -> str:
         """The state the admin list shows: active, expired or revoked."""
         if self.revoked_at is not None:

@@ -76,6 +76,15 @@ def create_token(
             scope = TokenScope(scope)
         except ValueError as error:
             raise InvalidInput("Choose read, write or admin.", field="scope") from error
+        maker = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+        if maker is None or not maker.active:
+            raise InvalidInput("A token belongs to an active user.", field="user")
+        if not maker.role.token_scope.allows(scope):
+            raise InvalidInput(
+                f"A {maker.role.value} can make tokens of scope "
+                f"{maker.role.token_scope.value} at most.",
+                field="scope",
+            )
         if expires_at <= now:
             raise InvalidInput("Choose an expiry in the future.", field="expires_at")
         if expires_at > now + MAX_LIFETIME:
@@ -117,7 +126,9 @@ def list_tokens() -> list[ApiToken]:
 def authenticate_token(secret: str | None, *, now: datetime | None = None) -> ApiToken:
     """The live API token *secret* belongs to, its use recorded; TokenRefused otherwise.
 
-    Tokens whose maker has been deactivated stop working with them.
+    A token works only while its maker is an active user, and never with more than the
+    maker's current role allows (`ApiToken.effective_scope`): a demotion or a deactivation
+    applies on the next request.
     """
     now = now or utcnow()
     if not secret:
@@ -135,8 +146,8 @@ def authenticate_token(secret: str | None, *, now: datetime | None = None) -> Ap
         raise TokenRefused("This API token has been revoked.")
     if token.is_expired(now):
         raise TokenRefused("This API token has expired.")
-    if token.created_by is not None and not token.created_by.active:
-        raise TokenRefused("The user who made this API token is deactivated.")
+    if token.effective_scope is None:
+        raise TokenRefused("The user who made this API token is deactivated or removed.")
     _record_use(token, now)
     return token
 

@@ -727,3 +727,58 @@ def test_the_api_page_explains_tokens_scopes_and_examples(client):
                   "<code>write</code>", "<code>admin</code>", "/api/manage/v1/incidents \\",
                   "/updates \\", "?token=spf_"]:  # fmt: skip
         assert words in page, words
+
+
+# ---- a token never outranks its maker --------------------------------------------------------
+
+#: One request per scope level: what each level of token may do.
+NEEDS = {
+    TokenScope.READ: ("GET", "/incidents", None),
+    TokenScope.WRITE: ("POST", "/incidents", {"name": "From a script", "body": "Looking."}),
+    TokenScope.ADMIN: ("GET", "/subscribers", None),
+}
+#: What each role's tokens may still do after the role changes (None: deactivated).
+ROLE_CAP = {Role.ADMIN: TokenScope.ADMIN, Role.EDITOR: TokenScope.WRITE, Role.VIEWER: TokenScope.READ, None: None}  # fmt: skip
+
+
+@pytest.mark.parametrize("scope", list(TokenScope))
+@pytest.mark.parametrize("change", [Role.ADMIN, Role.EDITOR, Role.VIEWER, None], ids=lambda r: getattr(r, "value", "deactivated"))  # fmt: skip
+def test_a_token_never_does_more_than_its_makers_current_role(client, make_user, scope, change):
+    """An admin makes a token; another admin changes the maker's role (or deactivates them):
+    on the very next request the token does only what both its scope and that role allow."""
+    from statuspage.services import users
+
+    maker, other = make_user(Role.ADMIN), make_user(Role.ADMIN)
+    token = access_tokens.create_token(
+        name="Automation", scope=scope, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(maker)
+    ).secret  # fmt: skip
+    api = Api(client, token)
+    assert api.get("/incidents").status_code == 200  # works before the change
+    if change is None:
+        users.set_user_active(maker, False, actor=Actor.of(other))
+    else:
+        users.change_role(maker, change, actor=Actor.of(other))
+    cap = ROLE_CAP[change]
+    for needed, (method, path, body) in NEEDS.items():
+        response = api.call(method, path, body)
+        if cap is None:
+            expected = 401
+        elif scope.capped(cap).allows(needed):
+            expected = 201 if method == "POST" else 200
+        else:
+            expected = 403
+        assert response.status_code == expected, (needed, response.get_json())
+
+
+def test_a_token_cannot_be_made_wider_than_its_makers_role(make_user):
+    """An editor (say, through the command line) cannot mint an admin-scope token."""
+    from statuspage.services.errors import InvalidInput
+
+    editor = make_user(Role.EDITOR)
+    with pytest.raises(InvalidInput, match="scope write at most"):
+        access_tokens.create_token(
+            name="Too wide", scope=TokenScope.ADMIN, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(editor)
+        )  # fmt: skip
+    assert access_tokens.create_token(
+        name="Fits", scope=TokenScope.WRITE, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(editor)
+    ).token.scope is TokenScope.WRITE  # fmt: skip
