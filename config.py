@@ -23,6 +23,8 @@ class Config:
     SESSION_COOKIE_SECURE = None  # None: Secure when BASE_URL is https
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Remember me" keeps a session (and its server-side row) this many seconds.
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
 
@@ -68,8 +70,12 @@ class Config:
     SUBSCRIBE_ADDRESS_RATE_LIMIT = "3 per hour"
     SUBSCRIBE_MAX_COMPONENTS = 50
     LOGIN_RATE_LIMIT = "20 per minute"
+    #: Failed sign-ins per address and source before that source waits LOGIN_LOCKOUT_SECONDS;
+    #: past the same count from any source, each try waits a cool-down (doubling, capped).
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+    LOGIN_COOLDOWN_SECONDS = 5
+    LOGIN_COOLDOWN_MAX_SECONDS = 60
 
     # A development key file in instance/ is created only when this is true.
     GENERATE_SECRET_KEY = False

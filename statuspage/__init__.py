@@ -100,8 +100,6 @@ def _local_secret_key(instance: Path) -> str:
 
 
 def _register_extensions(app: Flask) -> None:
-    import sqlalchemy as sa
-
     from statuspage import models
     from statuspage.extensions import cache, csrf, db, limiter, login_manager, migrate
 
@@ -117,13 +115,11 @@ def _register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(token: str) -> models.User | None:
-        """Sessions carry the user's session token; rotating it ends them all."""
-        return db.session.scalar(
-            sa.select(models.User).where(
-                models.User.session_token == token, models.User.active.is_(True)
-            )
-        )
+    def load_user(secret: str) -> models.User | None:
+        """Cookies carry a session secret; the session row on the server decides."""
+        from statuspage.services.users import load_session_user
+
+        return load_session_user(secret)
 
 
 class PublicIdConverter(BaseConverter):

@@ -19,7 +19,7 @@ from statuspage.auth.forms import ConfirmForm, LoginForm, PasswordForm
 from statuspage.database import utcnow
 from statuspage.enums import Role
 from statuspage.extensions import limiter
-from statuspage.security import current_actor, is_safe_redirect_url
+from statuspage.security import current_actor, current_actor_for, is_safe_redirect_url
 from statuspage.services import access_tokens, lockout, users
 from statuspage.services.errors import ServiceError
 from statuspage.services.site import get_site_settings
@@ -49,24 +49,37 @@ def login() -> Response | tuple[str, int] | str:
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
     now = utcnow()
-    remaining = lockout.lockout_remaining(form.email.data, now=now)
+    source = request.remote_addr
+    remaining = lockout.lockout_remaining(form.email.data, source=source, now=now)
     if remaining is None:
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
-            lockout.clear_failed_logins(form.email.data)
+            lockout.clear_failed_logins(form.email.data, source=source)
+            users.sign_in(
+                user,
+                remember=bool(form.remember.data),
+                user_agent=request.user_agent.string,
+                actor=current_actor_for(user),
+            )
             login_user(user, remember=form.remember.data)
-            users.record_login(user, actor=current_actor())
             return redirect(_safe_next(form.next.data) or _landing())
-        remaining = lockout.record_failed_login(form.email.data, now=now)
+        remaining = lockout.record_failed_login(form.email.data, source=source, now=now)
         if remaining is None:
             form.password.errors = ["Wrong email or password."]
             return render_template("auth/login.html", form=form), 401
-    minutes = -(-remaining // 60)
     response = make_response(
-        render_template("auth/locked.html", minutes=minutes, email=form.email.data), 429
+        render_template("auth/locked.html", wait=_wait_text(remaining), email=form.email.data), 429
     )
     response.headers["Retry-After"] = str(remaining)
     return response
+
+
+def _wait_text(seconds: int) -> str:
+    """ "40 seconds", "15 minutes": how long the sign-in page asks someone to wait."""
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -76,6 +89,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    users.sign_out(current_user.session_secret)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
@@ -95,7 +109,6 @@ def account() -> Response | tuple[str, int]:
             except ServiceError as error:
                 form.password.errors = [error.message]
             else:
-                login_user(current_user._get_current_object())  # keep this session
                 flash("Password changed. Your other sessions have been signed out.", "success")
                 return redirect(url_for("auth.account"))
     status = 422 if form.is_submitted() else 200

@@ -19,7 +19,7 @@ from statuspage.models.notice import (
 from statuspage.models.site import LoginThrottle, PageState, SchedulerHeartbeat, Setting, SiteAsset
 from statuspage.models.subscriber import Delivery, NotificationEvent, Subscriber
 from statuspage.models.token import ApiToken
-from statuspage.models.user import User
+from statuspage.models.user import User, UserSession
 
 __all__ = [
     "ApiToken",
@@ -44,4 +44,5 @@ __all__ = [
     "Subscriber",
     "UpdateComponentChange",
     "User",
+    "UserSession",
 ]

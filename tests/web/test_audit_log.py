@@ -110,7 +110,7 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     users.change_role(user, Role.EDITOR, actor=actor)
     users.set_user_active(user, False, actor=actor)
     users.set_password(user, "another-long-passphrase-2", actor=actor)
-    users.record_login(admin, actor=actor)
+    users.sign_in(admin, actor=actor)
     subscriber = subscribers.subscribe(email="s@example.com", actor=actor)
     subscribers.resend_confirmation(subscriber, actor=actor, now=now + timedelta(hours=1))
     subscribers.confirm_subscription(subscriber, actor=actor)

@@ -16,6 +16,37 @@ def test_login_and_logout(client, make_user):
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_copied_session_cookie_is_dead_after_logout(app, client, make_user):
+    """Logout ends the session on the server: a copy of the cookie taken before (a stolen
+    cookie, a second tab) no longer opens anything."""
+    user = make_user(Role.EDITOR)
+    client.csrf_token()
+    client.form("/login", {"email": user.email, "password": PASSWORD})
+    assert client.get("/admin/").status_code == 200
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/admin/").status_code == 200  # the copy works while the session lives
+    client.form("/logout")
+    assert client.get("/admin/").status_code == 302
+    assert copy.get("/admin/").status_code == 302
+
+
+def test_remember_me_cookie_dies_with_its_session(app, client, make_user):
+    """The long-lived remember cookie alone cannot bring a signed-out session back."""
+    user = make_user(Role.EDITOR)
+    client.csrf_token()
+    client.form("/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    copy = app.test_client()
+    copy.set_cookie("remember_token", remember.value)
+    assert copy.get("/admin/").status_code == 200
+    client.form("/logout")
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember.value)
+    assert fresh.get("/admin/").status_code == 302
+
+
 def test_viewer_lands_on_the_internal_page(client, login_as):
     client.csrf_token()
     response = client.form("/login", {"email": login_as(Role.VIEWER).email, "password": PASSWORD})
