@@ -101,7 +101,7 @@ class CacheHitServer:
             state = read_page_state(self.engine)
         except sa.exc.SQLAlchemyError:
             return self._through_flask(environ, start_response, wish)
-        validator, _ = make_validator(*state, time_sensitive=time_sensitive, now=utcnow())
+        validator, _ = make_validator(*state.public, time_sensitive=time_sensitive, now=utcnow())
         hit = self.entries.get((path, environ.get("QUERY_STRING", ""), validator, wish))
         if hit is None:
             environ[PAGE_STATE_KEY] = state  # Flask need not read it again

@@ -33,10 +33,12 @@ HIT_MARK = "statuspage.cache_hit"
 PAGE_STATE_KEY = "statuspage.page_state"
 
 
-def _validator(*, time_sensitive: bool, now: datetime) -> tuple[str, datetime]:
+def _validator(
+    audience: Audience, *, time_sensitive: bool, now: datetime
+) -> tuple[str, datetime]:
     if PAGE_STATE_KEY in request.environ:
         remember_page_state(request.environ[PAGE_STATE_KEY])
-    version, changed_at = get_page_state()
+    version, changed_at = get_page_state(audience)
     return make_validator(version, changed_at, time_sensitive=time_sensitive, now=now)
 
 
@@ -149,7 +151,9 @@ def cached_response(
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Response:
-            validator, last_modified = _validator(time_sensitive=time_sensitive, now=utcnow())
+            validator, last_modified = _validator(
+                audience, time_sensitive=time_sensitive, now=utcnow()
+            )
             current = _not_modified(validator, last_modified)
             if current is not None:
                 return _finish(Response(status=304), current, last_modified, audience)

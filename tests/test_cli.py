@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from statuspage.enums import Role
+from statuspage.enums import Audience, Role
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, Incident, User
 from statuspage.services import users
@@ -80,6 +80,9 @@ def test_demo_timelines_have_several_updates_and_matching_history(app, runner):
     assert all(len(i.updates) >= 2 for i in resolved)
     for incident in resolved[:5]:
         changes = db.session.scalars(
-            sa.select(ComponentStatusChange).where(ComponentStatusChange.notice_id == incident.id)
+            sa.select(ComponentStatusChange).where(
+                ComponentStatusChange.notice_id == incident.id,
+                ComponentStatusChange.audience == Audience.PUBLIC,
+            )
         ).all()
         assert changes and changes[-1].new_status.value == "operational"

@@ -48,5 +48,5 @@ def set_component_status(component_id: str) -> Response | tuple[str, int]:
     except ServiceError as error:
         flash_error(error)
     else:
-        flash(f"{component.name} is now {component.status.label.lower()}.", "success")
+        flash(f"{component.name} is now {component.internal_status.label.lower()}.", "success")
     return back(url_for("admin.dashboard"))

@@ -128,7 +128,7 @@ def with_component_fields(
 
     Bound.__name__ = form_class.__name__
     for component in components:
-        status = affected.get(component.id, component.status)
+        status = affected.get(component.id, component.internal_status)
         setattr(
             Bound,
             f"affects_{component.id}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from statuspage.enums import ComponentStatus, MaintenanceStatus
+from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
 from statuspage.services.site import SiteSettings
 from statuspage.services.status import NoticeView, Overall, UpdateView
@@ -45,12 +45,16 @@ def status_json(overall: Overall) -> Json:
 
 
 def component_json(
-    component: Component, settings: SiteSettings, *, position: int | None = None
+    component: Component,
+    settings: SiteSettings,
+    *,
+    audience: Audience = Audience.PUBLIC,
+    position: int | None = None,
 ) -> Json:
     return {
         "id": component.id,
         "name": component.name,
-        "status": component.status.value,
+        "status": component.status_for(audience).value,
         "created_at": api_time(component.created_at, settings),
         "updated_at": api_time(component.updated_at, settings),
         "position": component.position if position is None else position,
@@ -64,8 +68,14 @@ def component_json(
     }
 
 
-def group_json(group: ComponentGroup, children: list[Component], settings: SiteSettings) -> Json:
-    status = ComponentStatus.worst(c.status for c in children)
+def group_json(
+    group: ComponentGroup,
+    children: list[Component],
+    settings: SiteSettings,
+    *,
+    audience: Audience = Audience.PUBLIC,
+) -> Json:
+    status = ComponentStatus.worst(c.status_for(audience) for c in children)
     updated = max([group.updated_at, *(c.updated_at for c in children)])
     return {
         "id": group.id,
@@ -86,22 +96,27 @@ def group_json(group: ComponentGroup, children: list[Component], settings: SiteS
 
 
 def components_json(
-    groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
+    groups: list[ComponentGroup],
+    components: list[Component],
+    settings: SiteSettings,
+    *,
+    audience: Audience = Audience.PUBLIC,
 ) -> list[Json]:
     """Top-level items by position, each group followed by its children (Statuspage's order)."""
     children: dict[str, list[Component]] = {g.id: [] for g in groups}
     top: list[tuple[int, str, list[Json]]] = []
     for component in components:
         if component.group_id is None:
-            top.append((component.position, component.name, [component_json(component, settings)]))
+            item = component_json(component, settings, audience=audience)
+            top.append((component.position, component.name, [item]))
         else:
             children[component.group_id].append(component)
     for group in groups:
         members = children[group.id]
         if not members:
             continue
-        block = [group_json(group, members, settings)]
-        block += [component_json(c, settings) for c in members]
+        block = [group_json(group, members, settings, audience=audience)]
+        block += [component_json(c, settings, audience=audience) for c in members]
         top.append((group.position, group.name, block))
     return [
         item for _, _, block in sorted(top, key=lambda t: (t[0], t[1].lower())) for item in block
@@ -157,7 +172,9 @@ def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
         "started_at": api_time(notice.started_at, settings),
         "page_id": settings.page_id,
         "incident_updates": updates,
-        "components": [component_json(c, settings) for c in view.components],
+        "components": [
+            component_json(c, settings, audience=view.audience) for c in view.components
+        ],
     }
     if isinstance(notice, Maintenance):
         data["monitoring_at"] = None
@@ -206,17 +223,29 @@ def managed_update_json(update_view: UpdateView, settings: SiteSettings) -> Json
 
 
 def managed_component_json(component: Component, settings: SiteSettings) -> Json:
-    return {**component_json(component, settings), "visibility": component.visibility.value}
+    """As staff see it (`status` moved by internal notices too), with what the public sees."""
+    return {
+        **component_json(component, settings, audience=Audience.INTERNAL),
+        "visibility": component.visibility.value,
+        "public_status": component.status.value,
+    }
 
 
 def managed_components_json(
     groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
 ) -> list[Json]:
-    """components_json with each item's visibility."""
-    visibility = {item.id: item.visibility.value for item in [*groups, *components]}
+    """components_json as staff see it, with each item's visibility and public status."""
+    extra = {
+        item.id: {"visibility": item.visibility.value} for item in [*groups, *components]
+    }
+    for component in components:
+        extra[component.id]["public_status"] = component.status.value
+    for group in groups:
+        children = [c.status for c in components if c.group_id == group.id]
+        extra[group.id]["public_status"] = ComponentStatus.worst(children).value
     return [
-        {**item, "visibility": visibility[item["id"]]}
-        for item in components_json(groups, components, settings)
+        {**item, **extra[item["id"]]}
+        for item in components_json(groups, components, settings, audience=Audience.INTERNAL)
     ]
 
 

@@ -48,8 +48,8 @@ def _json(data: dict[str, Any]) -> Response:
     )
 
 
-def _page() -> dict[str, Any]:
-    _, changed_at = get_page_state()
+def _page(audience: Audience = PUBLIC) -> dict[str, Any]:
+    _, changed_at = get_page_state(audience)
     return serialize.page_json(get_site_settings(), changed_at)
 
 
@@ -95,8 +95,10 @@ def _summary(audience: Audience) -> Response:
     maintenances = [*page.active_maintenance, *upcoming]
     return _json(
         {
-            "page": _page(),
-            "components": serialize.components_json(page.groups, page.components, settings),
+            "page": _page(audience),
+            "components": serialize.components_json(
+                page.groups, page.components, settings, audience=audience
+            ),
             "incidents": [serialize.incident_json(v, settings) for v in page.open_incidents],
             "scheduled_maintenances": [serialize.incident_json(v, settings) for v in maintenances],
             "status": serialize.status_json(page.overall),

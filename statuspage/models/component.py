@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, new_id, utcnow
-from statuspage.enums import ComponentStatus, StatusCause, Visibility
+from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
 
 
@@ -39,6 +39,10 @@ class ComponentGroup(db.Model):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    def faces_public(self) -> bool:
+        """Whether a change to this group can show on a public page."""
+        return self.visibility is Visibility.PUBLIC
+
     def __repr__(self) -> str:
         return f"<ComponentGroup {self.id} {self.name!r}>"
 
@@ -64,11 +68,18 @@ class Component(db.Model):
     #: Uptime history starts here; days before it are not counted.
     start_date: Mapped[date | None]
     archived_at: Mapped[datetime | None]
+    #: The public status: what public incidents, public maintenance, people and automation
+    #: say. Internal notices never move it (see services/component_status.py).
     status: Mapped[ComponentStatus] = mapped_column(
         StrEnumType(ComponentStatus), default=ComponentStatus.OPERATIONAL
     )
-    #: When the current status began: the open end of the status history.
+    #: When the public status began: the open end of the public status history.
     status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What staff see: the public status moved by internal incidents and maintenance too.
+    internal_status: Mapped[ComponentStatus] = mapped_column(
+        StrEnumType(ComponentStatus), default=ComponentStatus.OPERATIONAL
+    )
+    internal_status_since: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Optimistic lock: a status decided from a stale read is refused, not written twice.
@@ -77,10 +88,32 @@ class Component(db.Model):
     group: Mapped[ComponentGroup | None] = relationship(back_populates="components")
 
     __mapper_args__ = {"version_id_col": version}
+    #: Columns only staff ever see: changing them alone is no public change.
+    __internal_columns__ = frozenset({"internal_status", "internal_status_since"})
+
+    def faces_public(self) -> bool:
+        """Whether a change to this component can show on a public page."""
+        return self.visibility is Visibility.PUBLIC and (
+            self.group is None or self.group.visibility is Visibility.PUBLIC
+        )
 
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def status_for(self, audience: Audience) -> ComponentStatus:
+        """The status *audience* sees (internal notices move only the internal one)."""
+        return self.status if audience is Audience.PUBLIC else self.internal_status
+
+    def status_since_for(self, audience: Audience) -> datetime:
+        return self.status_since if audience is Audience.PUBLIC else self.internal_status_since
+
+    def set_status_for(self, audience: Audience, status: ComponentStatus, at: datetime) -> None:
+        """Move one audience's status; only a public move is a public change (`updated_at`)."""
+        if audience is Audience.PUBLIC:
+            self.status, self.status_since, self.updated_at = status, at, at
+        else:
+            self.internal_status, self.internal_status_since = status, at
 
     @property
     def full_name(self) -> str:
@@ -92,13 +125,20 @@ class Component(db.Model):
 
 
 class ComponentStatusChange(db.Model):
-    """One change of one component's status: the history uptime is computed from."""
+    """One change of one of a component's two statuses (public, internal): the history uptime
+    is computed from, per audience."""
 
     __tablename__ = "component_status_change"
-    __table_args__ = (sa.Index("ix_component_status_change_component_at", "component_id", "at"),)
+    __table_args__ = (
+        sa.Index(
+            "ix_component_status_change_component_audience_at", "component_id", "audience", "at"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     component_id: Mapped[str] = mapped_column(sa.ForeignKey("component.id", ondelete="CASCADE"))
+    #: Whose status moved: the public one (what everyone sees) or the internal one (staff).
+    audience: Mapped[Audience] = mapped_column(StrEnumType(Audience, 16), default=Audience.PUBLIC)
     old_status: Mapped[ComponentStatus] = mapped_column(StrEnumType(ComponentStatus))
     new_status: Mapped[ComponentStatus] = mapped_column(StrEnumType(ComponentStatus))
     at: Mapped[datetime]
@@ -117,13 +157,17 @@ class ComponentStatusChange(db.Model):
 
 
 class ComponentDay(db.Model):
-    """Seconds one component spent in each non-operational status on one day of the page's
-    time zone. Maintained as statuses change, so the 90-day bars never replay the history."""
+    """Seconds one component's status (public or internal) spent in each non-operational status
+    on one day of the page's time zone. Maintained as statuses change, so the 90-day bars never
+    replay the history."""
 
     __tablename__ = "component_day"
 
     component_id: Mapped[str] = mapped_column(
         sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[Audience] = mapped_column(
+        StrEnumType(Audience, 16), primary_key=True, default=Audience.PUBLIC
     )
     day: Mapped[date] = mapped_column(primary_key=True, index=True)
     degraded_seconds: Mapped[int] = mapped_column(default=0)

@@ -83,6 +83,10 @@ class Notice(db.Model):
     def published_updates(self) -> list[IncidentUpdate]:
         return [u for u in self.updates if u.published_at is not None]
 
+    def faces_public(self) -> bool:
+        """Whether a change to this notice can show on a public page."""
+        return self.visibility is Visibility.PUBLIC
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} {self.name!r} {self.status_value}>"
 
@@ -198,6 +202,9 @@ class MaintenanceRecurrence(db.Model):
 
     occurrences: Mapped[list[Maintenance]] = relationship(back_populates="recurrence")
 
+    def faces_public(self) -> bool:
+        return self.visibility is Visibility.PUBLIC
+
 
 class NoticeComponent(db.Model):
     """A component affected by a notice, with the status that notice currently claims for it.
@@ -219,6 +226,9 @@ class NoticeComponent(db.Model):
 
     notice: Mapped[Notice] = relationship(back_populates="affected")
     component: Mapped[Component] = relationship(lazy="joined")
+
+    def faces_public(self) -> bool:
+        return self.notice.faces_public() and self.component.faces_public()
 
 
 class IncidentUpdate(db.Model):
@@ -264,6 +274,14 @@ class IncidentUpdate(db.Model):
     @property
     def is_note(self) -> bool:
         return self.kind is UpdateKind.NOTE
+
+    def faces_public(self) -> bool:
+        """Public updates of public notices are what the public reads; notes never are."""
+        return (
+            self.kind is UpdateKind.UPDATE
+            and self.visibility is Visibility.PUBLIC
+            and self.notice.faces_public()
+        )
 
 
 class UpdateComponentChange(db.Model):

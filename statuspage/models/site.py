@@ -13,13 +13,17 @@ from statuspage.extensions import db
 
 
 class PageState(db.Model):
-    """A single row. `version` grows on every write that can change what a reader sees."""
+    """A single row. `version` grows on every write that can change what a *public* reader
+    sees, `internal_version` on every write that can change what staff see (every public
+    change too); each with the time of that audience's last change."""
 
     __tablename__ = "page_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    internal_version: Mapped[int] = mapped_column(sa.BigInteger, default=1, server_default="1")
+    internal_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SchedulerHeartbeat(db.Model):

@@ -51,6 +51,10 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
+    def faces_public(self) -> bool:
+        """Staff accounts are on no public page."""
+        return False
+
     def has_role(self, role: Role) -> bool:
         return self.active and self.role.rank >= role.rank
 

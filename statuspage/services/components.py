@@ -15,7 +15,7 @@ from statuspage.models import (
     ComponentStatusChange,
     NoticeComponent,
 )
-from statuspage.services.component_status import record_status_change
+from statuspage.services.component_status import set_status_everywhere
 from statuspage.services.errors import InUse, InvalidInput
 from statuspage.services.inputs import clean_description, clean_name
 from statuspage.services.unit import Actor, unit_of_work
@@ -195,12 +195,14 @@ def create_component(
             position=_append_position(group),
             status=ComponentStatus.OPERATIONAL,
             status_since=now,
+            internal_status=ComponentStatus.OPERATIONAL,
+            internal_status_since=now,
             created_at=now,
             updated_at=now,
         )
         db.session.add(component)
         db.session.flush()
-        record_status_change(
+        set_status_everywhere(
             component, ComponentStatus(status), at=now, cause=StatusCause.MANUAL, actor=actor
         )
     return component
@@ -323,5 +325,5 @@ def set_component_status(
     with unit_of_work("set_component_status", actor=actor, now=now) as now:
         if component.is_archived:
             raise InvalidInput("Archived components have no live status.", field="status")
-        record_status_change(component, ComponentStatus(status), at=now, cause=cause, actor=actor)
+        set_status_everywhere(component, ComponentStatus(status), at=now, cause=cause, actor=actor)
     return component

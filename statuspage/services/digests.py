@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from statuspage.database import utcnow
 from statuspage.enums import (
+    Audience,
     Cadence,
     ComponentStatus,
     DeliveryKind,
@@ -83,7 +84,9 @@ def _affected_time(
     changes = db.session.scalars(
         sa.select(ComponentStatusChange)
         .where(
-            ComponentStatusChange.component_id.in_(component_ids), ComponentStatusChange.at < until
+            ComponentStatusChange.component_id.in_(component_ids),
+            ComponentStatusChange.audience == Audience.PUBLIC,
+            ComponentStatusChange.at < until,
         )
         .order_by(
             ComponentStatusChange.component_id, ComponentStatusChange.at, ComponentStatusChange.id

@@ -206,7 +206,7 @@ def build_notice_feed(
             build_notice_view(n, audience, visible_ids, with_notes=with_notes) for n in notices
         ],
         component=component,
-        changed_at=get_page_state()[1],
+        changed_at=get_page_state(audience)[1],
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from statuspage.enums import (
+    Audience,
     ComponentStatus,
     Impact,
     IncidentStatus,
@@ -35,10 +36,24 @@ from statuspage.services.component_status import settle_component
 from statuspage.services.errors import IncidentClosed, IncidentOpen, InvalidInput
 from statuspage.services.inputs import clean_name, clean_text
 from statuspage.services.unit import Actor, unit_of_work
+from statuspage.services.visibility import audiences_of, home_audience
 
 ComponentChanges = Mapping[Component, ComponentStatus]
 
 MAX_BODY = 20_000
+#: A "publish at" this close behind now (a form filled a minute ago) means now.
+PUBLISH_AT_SLACK = timedelta(minutes=2)
+
+
+def update_visibility(notice: Notice, visibility: Visibility | None) -> Visibility:
+    """An update's audience: its notice's by default, and never wider than its notice's."""
+    chosen = Visibility(visibility or notice.visibility)
+    if notice.visibility is Visibility.INTERNAL and chosen is Visibility.PUBLIC:
+        raise InvalidInput(
+            "This notice is internal, so its updates are too; make the notice public first.",
+            field="visibility",
+        )
+    return chosen
 
 
 def clean_body(body: str | None, *, required: bool = True) -> str:
@@ -95,17 +110,24 @@ def _set_claim(notice: Notice, component: Component, status: ComponentStatus) ->
 
 
 def apply_update(update: IncidentUpdate, *, at: datetime, actor: Actor) -> None:
-    """Publish *update*: move its notice's status and its components' statuses, as of *at*."""
+    """Publish *update*: move its notice's status and its components' statuses, as of *at*.
+
+    The statuses moved are those of the audiences that can see the notice: an internal
+    incident moves only what staff see. Internal words on a public notice move nothing (the
+    services refuse a status, impact or component change on one).
+    """
     from statuspage.services.notifications import record_update_event
 
     notice = update.notice
     update.published_at = at
-    if update.kind is UpdateKind.NOTE:
+    if update.kind is UpdateKind.NOTE or not update_moves_state(update):
         return
     if update.impact is not None:
         notice.impact = update.impact
     closing = _move_notice_status(notice, update.status_value, at)
     cause = StatusCause.INCIDENT if isinstance(notice, Incident) else StatusCause.MAINTENANCE
+    audiences = audiences_of(notice)
+    track = home_audience(notice)
     intended = {change.component_id: change.new_status for change in update.changes}
     for change in update.changes:
         _set_claim(notice, change.component, change.new_status)
@@ -118,18 +140,56 @@ def apply_update(update: IncidentUpdate, *, at: datetime, actor: Actor) -> None:
         component = link.component
         change = recorded.get(component.id)
         if change is None:
-            change = UpdateComponentChange(component=component, new_status=component.status)
+            change = UpdateComponentChange(
+                component=component, new_status=component.status_for(track)
+            )
             update.changes.append(change)
-        change.old_status = component.status
+        change.old_status = component.status_for(track)
         # Components this update does not mention keep a status set by hand meanwhile.
         if component.id in intended or closing:
             settle_component(
-                component, at=at, cause=cause, actor=actor, notice=notice, update=update
+                component,
+                audiences=audiences,
+                at=at,
+                cause=cause,
+                actor=actor,
+                notice=notice,
+                update=update,
             )
-        change.new_status = component.status
+        change.new_status = component.status_for(track)
     notice.updated_at = at
     db.session.flush()
     record_update_event(update)
+
+
+def update_moves_state(update: IncidentUpdate) -> bool:
+    """Whether publishing *update* moves its notice: internal words on a public notice do not."""
+    return not (
+        update.visibility is Visibility.INTERNAL and update.notice.visibility is Visibility.PUBLIC
+    )
+
+
+def check_internal_words(
+    notice: Notice,
+    *,
+    visibility: Visibility,
+    status: str,
+    components: ComponentChanges,
+    impact: Impact | None,
+) -> ComponentChanges:
+    """The component changes an update may carry. An internal update of a public notice is
+    words for staff: it may not change what the public sees (the notice's status, impact or
+    claims), so it carries none; repeating the current ones is fine."""
+    if visibility is Visibility.PUBLIC or notice.visibility is Visibility.INTERNAL:
+        return components
+    moved = [c for c, wanted in components.items() if notice.claim_for(c) is not wanted]
+    if status != notice.status_value or moved or impact not in (None, notice.impact):
+        raise InvalidInput(
+            "An internal update cannot change the status, impact or components of a public "
+            "notice: post it publicly, or keep them as they are.",
+            field="visibility",
+        )
+    return {}
 
 
 def _move_notice_status(notice: Notice, status: str, at: datetime) -> bool:
@@ -229,16 +289,31 @@ def post_update(
             )
         if publish_at is not None and publish_at > now + timedelta(days=366):
             raise InvalidInput("Schedule at most a year ahead.", field="publish_at")
+        if publish_at is not None and publish_at < now - PUBLISH_AT_SLACK:
+            raise InvalidInput(
+                "That publish time has passed. Choose a time in the future, or leave it empty "
+                "to publish now.",
+                field="publish_at",
+            )
         scheduled = publish_at is not None and publish_at > now
+        visibility = update_visibility(incident, visibility)
+        impact = Impact(impact) if impact is not None else None
+        components = check_internal_words(
+            incident,
+            visibility=visibility,
+            status=status.value,
+            components=components,
+            impact=impact,
+        )
         update = new_update(
             incident,
             status=status.value,
             body=clean_body(body),
             components=components,
             kind=UpdateKind.UPDATE,
-            visibility=Visibility(visibility or incident.visibility),
+            visibility=visibility,
             deliver_notifications=deliver_notifications,
-            impact=Impact(impact) if impact is not None else None,
+            impact=impact,
             display_at=publish_at if scheduled else now,  # type: ignore[arg-type]
             now=now,
             actor=actor,
@@ -341,9 +416,23 @@ def update_incident(
     with unit_of_work("update_incident", actor=actor, now=now) as now:
         incident.name = clean_name(name)
         incident.impact = Impact(impact)
+        flipped = incident.visibility is not Visibility(visibility)
         incident.visibility = Visibility(visibility)
         incident.updated_at = now
+        if flipped:
+            resettle_public(incident, at=now, actor=actor)
     return incident
+
+
+def resettle_public(notice: Notice, *, at: datetime, actor: Actor) -> None:
+    """After a notice turns public or internal, its open claims join or leave the public
+    statuses of its components."""
+    db.session.flush()
+    cause = StatusCause.INCIDENT if isinstance(notice, Incident) else StatusCause.MAINTENANCE
+    for component in notice.components:
+        settle_component(
+            component, audiences=(Audience.PUBLIC,), at=at, cause=cause, actor=actor, notice=notice
+        )
 
 
 def edit_update(

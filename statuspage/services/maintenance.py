@@ -17,7 +17,15 @@ from statuspage.extensions import db
 from statuspage.models import Component, IncidentUpdate, Maintenance, MaintenanceRecurrence
 from statuspage.services.component_status import settle_component
 from statuspage.services.errors import InvalidInput, InvalidTransition
-from statuspage.services.incidents import apply_update, clean_body, new_update
+from statuspage.services.incidents import (
+    PUBLISH_AT_SLACK,
+    apply_update,
+    check_internal_words,
+    clean_body,
+    new_update,
+    resettle_public,
+    update_visibility,
+)
 from statuspage.services.inputs import clean_name, clean_text
 from statuspage.services.unit import Actor, unit_of_work
 
@@ -163,7 +171,17 @@ def _transition(
         raise InvalidTransition(f"A maintenance cannot go from {current.label} to {status.label}.")
     opening = status is S.IN_PROGRESS and current is S.SCHEDULED
     components = {c: ComponentStatus.UNDER_MAINTENANCE for c in maintenance.components}
+    if publish_at is not None and publish_at < now - PUBLISH_AT_SLACK:
+        raise InvalidInput(
+            "That publish time has passed. Choose a time in the future, or leave it empty "
+            "to publish now.",
+            field="publish_at",
+        )
     scheduled = publish_at is not None and publish_at > now
+    chosen = update_visibility(maintenance, visibility)
+    check_internal_words(
+        maintenance, visibility=chosen, status=status.value, components={}, impact=None
+    )
     if status.is_closed and not scheduled:
         _drop_pending_updates(maintenance)
     update = new_update(
@@ -172,7 +190,7 @@ def _transition(
         body=clean_body(body),
         components=components if opening else {},
         kind=UpdateKind.UPDATE,
-        visibility=Visibility(visibility or maintenance.visibility),
+        visibility=chosen,
         deliver_notifications=deliver_notifications,
         impact=None,
         display_at=publish_at if scheduled else at,  # type: ignore[arg-type]
@@ -327,6 +345,7 @@ def update_maintenance(
         if maintenance.is_closed:
             raise InvalidTransition("This maintenance is already over.")
         maintenance.name = clean_name(name)
+        flipped = maintenance.visibility is not Visibility(visibility)
         maintenance.visibility = Visibility(visibility)
         maintenance.auto_start = auto_start
         maintenance.auto_complete = auto_complete
@@ -363,6 +382,8 @@ def update_maintenance(
                     actor=actor,
                     notice=maintenance,
                 )
+            if flipped:
+                resettle_public(maintenance, at=now, actor=actor)
         maintenance.detached = maintenance.recurrence_id is not None
         maintenance.sequence = (maintenance.sequence or 0) + 1
         maintenance.updated_at = now

@@ -117,6 +117,11 @@ class NoticeView:
     notice: Notice
     updates: list[UpdateView]
     components: list[Component]
+    audience: Audience = Audience.PUBLIC
+
+    def status_of(self, component: Component) -> ComponentStatus:
+        """An affected component's status as this view's reader sees it."""
+        return component.status_for(self.audience)
 
     @property
     def latest(self) -> UpdateView | None:
@@ -167,7 +172,7 @@ def build_notice_view(
         if update_is_visible(u, audience, with_notes=with_notes)
     ]
     components = [link.component for link in notice.affected if shown(link.component)]
-    return NoticeView(notice=notice, updates=updates, components=components)
+    return NoticeView(notice=notice, updates=updates, components=components, audience=audience)
 
 
 def build_update_view(update: IncidentUpdate, audience: Audience) -> UpdateView:
@@ -189,10 +194,11 @@ def notice_options() -> list:
 class ComponentView:
     component: Component
     uptime: uptime_service.Uptime | None = None
+    audience: Audience = Audience.PUBLIC
 
     @property
     def status(self) -> ComponentStatus:
-        return self.component.status
+        return self.component.status_for(self.audience)
 
     @property
     def hidden(self) -> bool:
@@ -323,13 +329,16 @@ def build_items(
     groups: Sequence[ComponentGroup],
     components: Sequence[Component],
     uptimes: dict[str, uptime_service.Uptime] | None = None,
+    *,
+    audience: Audience,
 ) -> list[GroupView | ComponentView]:
     """Groups (with their children) and ungrouped components, in page order."""
     uptimes = uptimes or {}
     children: dict[str, list[ComponentView]] = {g.id: [] for g in groups}
     top: list[GroupView | ComponentView] = []
     for component in components:
-        view = ComponentView(component, uptimes.get(component.id) if component.showcase else None)
+        uptime = uptimes.get(component.id) if component.showcase else None
+        view = ComponentView(component, uptime, audience)
         if component.group_id is None:
             top.append(view)
         else:
@@ -417,6 +426,7 @@ def build_status_page(
         related = _related_notices(audience, since, now, visible_ids)
         uptimes = uptime_service.build_uptime(
             [c for c in components if c.showcase or (c.group_id and _group_showcase(groups, c))],
+            audience=audience,
             now=now,
             days=days,
             related=related,
@@ -426,9 +436,10 @@ def build_status_page(
         now=now,
         settings=settings,
         overall=overall_status(
-            [c.status for c in components], [v.notice.impact for v in open_incidents]
+            [c.status_for(audience) for c in components],
+            [v.notice.impact for v in open_incidents],
         ),
-        items=build_items(groups, components, uptimes),
+        items=build_items(groups, components, uptimes, audience=audience),
         groups=list(groups),
         components=list(components),
         open_incidents=open_incidents,

@@ -128,10 +128,28 @@ def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
     return changes
 
 
+def _faces_public(obj: Any, operation: str, changes: dict[str, list[Any]]) -> bool:
+    """Whether this change can alter what a public reader sees: the model decides
+    (`faces_public`, `__internal_columns__`); a change of who may see it always can."""
+    if operation == "deleted":
+        return True  # its relations may be gone too; a spare public version costs a render
+    if operation == "updated":
+        if set(changes) <= getattr(obj, "__internal_columns__", frozenset()):
+            return False
+        if AUDIENCE_KEYS & set(changes):
+            return True
+    faces_public = getattr(obj, "faces_public", None)
+    return True if faces_public is None else bool(faces_public())
+
+
+#: Columns that decide who may see a row: changing one is a public change either way.
+AUDIENCE_KEYS = frozenset({"visibility", "group_id", "kind"})
+
+
 @event.listens_for(Session, "after_flush")
 def _audit_flush(session: Session, flush_context: Any) -> None:
     rows = []
-    touched_page = False
+    touched_page = touched_public = False
     actor: Actor | None = session.info.get("actor")
     groups = (("created", session.new), ("updated", session.dirty), ("deleted", session.deleted))
     for operation, objects in groups:
@@ -147,7 +165,9 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
             changes = _changes(obj, operation)
             if operation == "updated" and not changes:
                 continue
-            touched_page = touched_page or getattr(obj, "__affects_page__", True)
+            if getattr(obj, "__affects_page__", True):
+                touched_page = True
+                touched_public = touched_public or _faces_public(obj, operation, changes)
             rows.append(
                 {
                     "at": session.info["now"],
@@ -168,18 +188,30 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
 
         session.connection().execute(sa.insert(AuditEntry), rows)
     if touched_page:
-        bump_page_version(session, session.info["now"])
+        bump_page_version(session, session.info["now"], public=touched_public)
 
 
-def bump_page_version(session: Session, now: datetime) -> None:
-    """Invalidate every cached public response: their keys carry this version."""
+def bump_page_version(session: Session, now: datetime, *, public: bool = True) -> None:
+    """Invalidate every cached staff response, and with *public* every public one: their keys
+    carry these versions. An internal note moves nothing a public reader can see, not even the
+    page's `updated_at` or its validators."""
     from statuspage.models.site import PageState
 
+    values: dict[str, Any] = {
+        "internal_version": PageState.internal_version + 1,
+        "internal_changed_at": now,
+    }
+    if public:
+        values.update(version=PageState.version + 1, changed_at=now)
     connection = session.connection()
-    result = connection.execute(
-        sa.update(PageState)
-        .where(PageState.id == 1)
-        .values(version=PageState.version + 1, changed_at=now)
-    )
+    result = connection.execute(sa.update(PageState).where(PageState.id == 1).values(**values))
     if result.rowcount == 0:
-        connection.execute(sa.insert(PageState).values(id=1, version=2, changed_at=now))
+        connection.execute(
+            sa.insert(PageState).values(
+                id=1,
+                version=2 if public else 1,
+                changed_at=now,
+                internal_version=2,
+                internal_changed_at=now,
+            )
+        )

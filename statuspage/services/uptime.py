@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus
+from statuspage.enums import Audience, ComponentStatus
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentDay, ComponentStatusChange
 
@@ -68,17 +68,23 @@ def split_by_day(start: datetime, end: datetime, tz: ZoneInfo) -> Iterable[tuple
 
 
 def record_interval(
-    component: Component, status: ComponentStatus, start: datetime, end: datetime
+    component: Component,
+    audience: Audience,
+    status: ComponentStatus,
+    start: datetime,
+    end: datetime,
 ) -> None:
-    """Add the time *component* spent in *status* over [start, end) to its day rows."""
+    """Add the time *component*'s status for *audience* spent in *status* over [start, end) to
+    its day rows."""
     column = DAY_COLUMNS.get(status)
     if column is None or end <= start or component.id is None:
         return
     for day, seconds in split_by_day(start, end, _tz()):
-        row = db.session.get(ComponentDay, (component.id, day))
+        row = db.session.get(ComponentDay, (component.id, audience, day))
         if row is None:
             row = ComponentDay(
                 component_id=component.id,
+                audience=audience,
                 day=day,
                 degraded_seconds=0,
                 partial_seconds=0,
@@ -94,14 +100,18 @@ def rebuild_uptime() -> int:
     db.session.execute(sa.delete(ComponentDay))
     count = 0
     for component in db.session.scalars(sa.select(Component)):
-        changes = db.session.scalars(
-            sa.select(ComponentStatusChange)
-            .where(ComponentStatusChange.component_id == component.id)
-            .order_by(ComponentStatusChange.at, ComponentStatusChange.id)
-        ).all()
-        for previous, change in zip(changes, changes[1:], strict=False):
-            record_interval(component, previous.new_status, previous.at, change.at)
-            count += 1
+        for audience in Audience:
+            changes = db.session.scalars(
+                sa.select(ComponentStatusChange)
+                .where(
+                    ComponentStatusChange.component_id == component.id,
+                    ComponentStatusChange.audience == audience,
+                )
+                .order_by(ComponentStatusChange.at, ComponentStatusChange.id)
+            ).all()
+            for previous, change in zip(changes, changes[1:], strict=False):
+                record_interval(component, audience, previous.new_status, previous.at, change.at)
+                count += 1
         db.session.flush()
     db.session.commit()
     return count
@@ -187,11 +197,13 @@ def _floor(value: float, digits: int) -> float:
 def build_uptime(
     components: Sequence[Component],
     *,
+    audience: Audience = Audience.PUBLIC,
     now: datetime,
     days: int,
     related: dict[tuple[str, date], list[str]] | None = None,
 ) -> dict[str, Uptime]:
-    """90-day bars and uptime % for each component, from its day rows and current status."""
+    """90-day bars and uptime % of *audience*'s statuses for each component, from its day rows
+    and current status."""
     tz = _tz()
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
@@ -200,7 +212,9 @@ def build_uptime(
     if ids:
         rows = db.session.scalars(
             sa.select(ComponentDay).where(
-                ComponentDay.component_id.in_(ids), ComponentDay.day >= first_day
+                ComponentDay.component_id.in_(ids),
+                ComponentDay.audience == audience,
+                ComponentDay.day >= first_day,
             )
         )
         for row in rows:
@@ -212,11 +226,12 @@ def build_uptime(
     window_start = local_midnight(first_day, tz)
     result: dict[str, Uptime] = {}
     for component in components:
-        if component.status in DAY_COLUMNS:  # the open interval, not yet in the day rows
-            start = max(component.status_since, window_start)
+        current = component.status_for(audience)
+        if current in DAY_COLUMNS:  # the open interval, not yet in the day rows
+            start = max(component.status_since_for(audience), window_start)
             for day, secs in split_by_day(start, now, tz):
                 bucket = seconds[(component.id, day)]
-                bucket[component.status] = bucket.get(component.status, 0) + secs
+                bucket[current] = bucket.get(current, 0) + secs
         result[component.id] = _uptime_for(
             component, seconds, first_day, today, now, tz, related or {}
         )

@@ -11,9 +11,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from statuspage.database import utcnow
 from statuspage.enums import Role
 from statuspage.extensions import db
-from statuspage.database import utcnow
 from statuspage.models import User, UserSession
 from statuspage.services.errors import DuplicateEmail, InvalidInput, LastAdmin
 from statuspage.services.inputs import strip_controls
@@ -167,9 +167,13 @@ def sign_in(
     with unit_of_work("login", actor=actor, now=now) as now:
         user.last_login_at = now
         db.session.execute(
-            sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+            sa.delete(UserSession).where(
+                UserSession.user_id == user.id, UserSession.expires_at <= now
+            )
         )
-        lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
+        lifetime = (
+            config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
+        )
         if not isinstance(lifetime, timedelta):
             lifetime = timedelta(seconds=int(lifetime))
         secret = secrets.token_urlsafe(32)

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from statuspage.enums import Audience, UpdateKind
+from statuspage.enums import Audience, UpdateKind, Visibility
 from statuspage.models import Component, ComponentGroup, IncidentUpdate, Notice
 
 
@@ -40,6 +40,16 @@ def group_visible(group: ComponentGroup, audience: Audience) -> bool:
 
 def notice_is_visible(notice: Notice, audience: Audience) -> bool:
     return notice.visibility in audience.visibilities
+
+
+def audiences_of(notice: Notice) -> tuple[Audience, ...]:
+    """Who can see *notice*, hence whose component statuses its claims move."""
+    return tuple(a for a in Audience if notice.visibility in a.visibilities)
+
+
+def home_audience(notice: Notice) -> Audience:
+    """The widest audience that sees *notice*: whose statuses its timeline records."""
+    return Audience.PUBLIC if notice.visibility is Visibility.PUBLIC else Audience.INTERNAL
 
 
 def update_is_visible(

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from statuspage.database import utcnow
 from statuspage.enums import (
+    Audience,
     ComponentStatus,
     IncidentStatus,
     Role,
@@ -512,7 +513,9 @@ def test_setting_a_component_status_from_automation(api, api_component):
     assert response.status_code == 200, response.text
     assert response.get_json()["data"]["status"] == "major_outage"
     change = db.session.scalars(
-        sa.select(ComponentStatusChange).order_by(ComponentStatusChange.id.desc())
+        sa.select(ComponentStatusChange)
+        .where(ComponentStatusChange.audience == Audience.PUBLIC)
+        .order_by(ComponentStatusChange.id.desc())
     ).first()
     assert (change.new_status, change.cause, change.actor_label) == (
         ComponentStatus.MAJOR_OUTAGE, StatusCause.AUTOMATION, "token Deploy bot",

@@ -72,7 +72,8 @@ def map_case(context, case):
     """Schemathesis draws ids and times at random: a random id names nothing (404, or 422 in a
     body) and a random maintenance window is long over (422). Well-formed ids become seeded
     ones; in positive cases, times fall where the services accept them and a resolving update
-    leaves its components operational. Negative cases keep whatever makes them invalid."""
+    leaves its components operational, and an update takes its notice's visibility. Negative
+    cases keep whatever makes them invalid."""
     for name, kind in (("incident_id", "incidents"), ("component_id", "components")):
         drawn = (case.path_parameters or {}).get(name)
         if isinstance(drawn, str) and ID.match(drawn):
@@ -100,6 +101,10 @@ def map_case(context, case):
         body["publish_at"] = soon.isoformat()
     if body.get("status") == "resolved" and isinstance(body.get("components"), dict):
         body["components"] = dict.fromkeys(body["components"], "operational")
+    if case.path.endswith("/updates"):
+        # An update's audience follows its notice's (an internal notice's updates are internal,
+        # a public notice's internal updates change nothing): the notice decides by default.
+        body.pop("visibility", None)
     return case
 
 

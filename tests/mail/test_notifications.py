@@ -63,7 +63,7 @@ def test_internal_items_scheduled_updates_notes_and_silent_updates_send_nothing(
     make_incident(name="Secret", visibility=Visibility.INTERNAL)
     incident = make_incident(name="Public", now=utcnow())
     incidents.add_note(incident, body="Note", actor=ACTOR)
-    incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Staff only",
+    incidents.post_update(incident, status=IncidentStatus.INVESTIGATING, body="Staff only",
                           visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
     incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Quiet",
                           deliver_notifications=False, actor=ACTOR)  # fmt: skip

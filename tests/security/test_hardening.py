@@ -1,12 +1,9 @@
 """Hardening: sign-in lockout and rate limits, cookies, security headers on every blueprint."""
 
 import pytest
-import sqlalchemy as sa
 
-from statuspage.database import utcnow
 from statuspage.enums import Role
 from statuspage.extensions import db
-from statuspage.models import LoginThrottle
 from tests.conftest import PASSWORD
 
 CSP_PARTS = [

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus, StatusCause, Visibility
+from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatusChange
 from statuspage.services import components as service
@@ -14,7 +14,10 @@ from tests.conftest import ACTOR
 def history(component):
     return db.session.scalars(
         sa.select(ComponentStatusChange)
-        .where(ComponentStatusChange.component_id == component.id)
+        .where(
+            ComponentStatusChange.component_id == component.id,
+            ComponentStatusChange.audience == Audience.PUBLIC,
+        )
         .order_by(ComponentStatusChange.id)
     ).all()
 

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.enums import (
+    Audience,
     ComponentStatus,
     Impact,
     IncidentStatus,
@@ -35,7 +36,9 @@ def test_open_incident_sets_components_and_records_the_first_update(make_compone
     assert [(c.component_id, c.old_status, c.new_status) for c in update.changes] == [
         (api.id, S.OPERATIONAL, S.PARTIAL_OUTAGE)
     ]
-    change = db.session.scalars(sa.select(ComponentStatusChange)).one()
+    change = db.session.scalars(
+        sa.select(ComponentStatusChange).where(ComponentStatusChange.audience == Audience.PUBLIC)
+    ).one()
     assert change.cause is StatusCause.INCIDENT
     assert (change.notice_id, change.update_id) == (incident.id, update.id)
 
@@ -207,7 +210,9 @@ def test_delete_open_incident_releases_its_components_and_keeps_history(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IncidentUpdate)) == 0
     assert api.status is S.OPERATIONAL
     changes = db.session.scalars(
-        sa.select(ComponentStatusChange).order_by(ComponentStatusChange.id)
+        sa.select(ComponentStatusChange)
+        .where(ComponentStatusChange.audience == Audience.PUBLIC)
+        .order_by(ComponentStatusChange.id)
     ).all()
     assert [(c.new_status, c.notice_id) for c in changes] == [
         (S.MAJOR_OUTAGE, None),

@@ -6,7 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus, IncidentStatus, MaintenanceStatus, StatusCause
+from statuspage.enums import (
+    Audience,
+    ComponentStatus,
+    IncidentStatus,
+    MaintenanceStatus,
+    StatusCause,
+)
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, Maintenance
 from statuspage.services import incidents
@@ -23,7 +29,10 @@ M = MaintenanceStatus
 def changes(component):
     return db.session.scalars(
         sa.select(ComponentStatusChange)
-        .where(ComponentStatusChange.component_id == component.id)
+        .where(
+            ComponentStatusChange.component_id == component.id,
+            ComponentStatusChange.audience == Audience.PUBLIC,
+        )
         .order_by(ComponentStatusChange.id)
     ).all()
 

@@ -1,7 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus, Role, StatusCause, Visibility
+from statuspage.enums import Audience, ComponentStatus, Role, StatusCause, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, ComponentStatusChange
 from statuspage.services import components as service
@@ -85,7 +85,9 @@ def test_one_click_status_change_from_the_dashboard(client, editor, make_compone
     assert (
         response.status_code == 302 and response.headers["Location"] == f"/admin/#c-{component.id}"
     )
-    change = db.session.scalars(sa.select(ComponentStatusChange)).one()
+    change = db.session.scalars(
+        sa.select(ComponentStatusChange).where(ComponentStatusChange.audience == Audience.PUBLIC)
+    ).one()
     assert change.new_status is ComponentStatus.MAJOR_OUTAGE and change.cause is StatusCause.MANUAL
     assert change.actor_id == editor.id
     bad = client.form(

@@ -99,7 +99,7 @@ def test_internal_updates_and_notes_stay_off_the_public_incident_page(client, ma
     incident = make_incident(name="Mixed")
     incidents.add_note(incident, body="Secret note", actor=ACTOR)
     incidents.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body="Staff only update",
+        incident, status=IncidentStatus.INVESTIGATING, body="Staff only update",
         visibility=Visibility.INTERNAL, actor=ACTOR,
     )  # fmt: skip
     page = client.get(f"/incidents/{incident.id}").text

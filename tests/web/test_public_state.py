@@ -1,0 +1,250 @@
+"""What the public sees comes only from public notices, public updates, people and automation.
+
+Internal incidents and maintenance, internal updates and notes show to staff only: they move no
+public component status, banner, incident status, `updated_at`, ETag or Last-Modified, on any
+public URL (discovered from the URL map, so a new public route is covered too).
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from statuspage.database import utcnow
+from statuspage.enums import (
+    Audience,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    Role,
+    Visibility,
+)
+from statuspage.extensions import db
+from statuspage.models import ComponentStatusChange
+from statuspage.services import access_tokens, incidents, maintenance
+from statuspage.services.errors import InvalidInput
+from statuspage.services.unit import Actor
+from tests.conftest import ACTOR
+from tests.web.test_permissions import url_for_route
+
+S = ComponentStatus
+STAFF_PREFIXES = ("/admin", "/internal", "/api/manage", "/login", "/logout", "/account")
+
+
+def public_urls(app, objects):
+    """Every public GET URL, with real objects in its variables."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        if rule.rule.startswith(STAFF_PREFIXES):
+            continue
+        urls.append(url_for_route(app, rule.endpoint, objects))
+    return sorted(set(urls))
+
+
+def snapshot(client, urls):
+    """(status, version part of the ETag, minute part, Last-Modified, body) of every URL."""
+    seen = {}
+    for url in urls:
+        with client.get(url) as response:
+            etag = response.headers.get("ETag", "")
+            version, _, minute = etag.strip('"').partition("-m")
+            seen[url] = (
+                response.status_code,
+                version,
+                minute,
+                response.headers.get("Last-Modified"),
+                response.get_data(),
+            )
+    return seen
+
+
+def staff_summary(client, make_user):
+    user = make_user(Role.VIEWER)
+    token = access_tokens.rotate_feed_token(user, actor=Actor.of(user))
+    return client.get(f"/internal/api/v2/summary.json?token={token}").get_json()
+
+
+def status_in(summary, component_id):
+    return next(c["status"] for c in summary["components"] if c["id"] == component_id)
+
+
+def public_history(component):
+    return db.session.scalars(
+        sa.select(ComponentStatusChange.new_status)
+        .where(
+            ComponentStatusChange.component_id == component.id,
+            ComponentStatusChange.audience == Audience.PUBLIC,
+        )
+        .order_by(ComponentStatusChange.id)
+    ).all()
+
+
+def test_an_internal_incident_on_a_public_component_shows_to_staff_only(
+    client, make_component, make_incident, make_user
+):
+    api = make_component(name="API")
+    before = client.get("/api/v2/summary.json").get_json()
+    secret = make_incident(
+        {api: S.MAJOR_OUTAGE}, name="Internal hunt", impact=Impact.CRITICAL, visibility=Visibility.INTERNAL
+    )  # fmt: skip
+    public = client.get("/api/v2/summary.json").get_json()
+    assert status_in(public, api.id) == "operational"
+    assert public["status"] == {"indicator": "none", "description": "All Systems Operational"}
+    assert public["incidents"] == [] and public["page"]["updated_at"] == before["page"]["updated_at"]
+    page = client.get("/").text
+    assert "All Systems Operational" in page and "Major outage" not in page
+    assert client.get("/api/v2/status.json").get_json()["status"]["indicator"] == "none"
+    components = client.get("/api/v2/components.json").get_json()["components"]
+    assert [c["status"] for c in components] == ["operational"]
+    # staff see it
+    staff = staff_summary(client, make_user)
+    assert status_in(staff, api.id) == "major_outage" and staff["status"]["indicator"] == "critical"
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.MAJOR_OUTAGE)
+    # and when it resolves, the public status never moved at all
+    incidents.resolve_incident(secret, body="Found nothing.", actor=ACTOR)
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.OPERATIONAL)
+    assert public_history(api) == [] and client.get("/api/v2/summary.json").get_json() == public
+
+
+def test_public_and_internal_claims_combine_per_audience(make_component, make_incident):
+    """A public partial outage and an internal major outage on one component: the public sees
+    the partial outage, staff the worse of the two; each resolves into the other's view."""
+    api = make_component()
+    shown = make_incident({api: S.PARTIAL_OUTAGE})
+    hidden = make_incident({api: S.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL)
+    assert (api.status, api.internal_status) == (S.PARTIAL_OUTAGE, S.MAJOR_OUTAGE)
+    incidents.resolve_incident(shown, body="Fixed.", actor=ACTOR)
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.MAJOR_OUTAGE)
+    incidents.resolve_incident(hidden, body="Fixed.", actor=ACTOR)
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.OPERATIONAL)
+    assert public_history(api) == [S.PARTIAL_OUTAGE, S.OPERATIONAL]
+
+
+def test_an_internal_maintenance_window_shows_to_staff_only(make_component, make_maintenance, now):
+    api = make_component()
+    window = make_maintenance([api], visibility=Visibility.INTERNAL)
+    maintenance.start_maintenance(window, actor=ACTOR, now=now + timedelta(hours=2))
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.UNDER_MAINTENANCE)
+    maintenance.complete_maintenance(window, actor=ACTOR, now=now + timedelta(hours=3))
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.OPERATIONAL)
+
+
+def test_turning_an_incident_public_or_internal_moves_the_public_status(make_component, make_incident):
+    api = make_component()
+    incident = make_incident({api: S.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL)
+    assert api.status is S.OPERATIONAL
+    incidents.update_incident(incident, name=incident.name, impact=incident.impact, visibility=Visibility.PUBLIC, actor=ACTOR)  # fmt: skip
+    assert api.status is S.MAJOR_OUTAGE
+    incidents.update_incident(incident, name=incident.name, impact=incident.impact, visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    assert (api.status, api.internal_status) == (S.OPERATIONAL, S.MAJOR_OUTAGE)
+
+
+def test_an_internal_update_of_a_public_incident_changes_nothing_public(client, login_as, make_component, make_incident):  # fmt: skip
+    """Internal words on a public incident are for staff; one that would move the status, the
+    impact or a component is refused with a message, through the admin and the API alike."""
+    api = make_component()
+    incident = make_incident({api: S.PARTIAL_OUTAGE})
+    with pytest.raises(InvalidInput, match="internal update cannot change"):
+        incidents.post_update(incident, status=IncidentStatus.RESOLVED, body="Fixed, quietly.",
+                              visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    with pytest.raises(InvalidInput):
+        incidents.post_update(incident, status=IncidentStatus.INVESTIGATING, body="Worse.",
+                              components={api: S.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    login_as(Role.EDITOR)
+    form = {"status": "monitoring", "body": "Quiet fix", "visibility": "internal", "impact": "",
+            f"affects_{api.id}": "y", f"status_{api.id}": "partial_outage"}  # fmt: skip
+    refused = client.form(f"/admin/incidents/{incident.id}/updates", form)
+    assert refused.status_code == 422 and "internal update cannot change" in refused.text
+    words = client.form(f"/admin/incidents/{incident.id}/updates", {**form, "status": "investigating"})
+    assert words.status_code == 302
+    assert incident.status is IncidentStatus.INVESTIGATING and api.status is S.PARTIAL_OUTAGE
+    assert incident.updates[0].body == "Quiet fix" and incident.updates[0].changes == []
+
+
+def test_publish_at_in_the_past_is_refused(make_incident, now):
+    """A forgotten "publish at" an hour ago would publish silently now: refused instead."""
+    incident = make_incident()
+    with pytest.raises(InvalidInput, match="publish time has passed") as refused:
+        incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Found it.",
+                              publish_at=now - timedelta(hours=1), actor=ACTOR, now=now)  # fmt: skip
+    assert refused.value.field == "publish_at" and len(incident.updates) == 1
+    # a time a few seconds behind (the form was filled just now) publishes now
+    update = incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Found it.",
+                                   publish_at=now - timedelta(seconds=20), actor=ACTOR, now=now)  # fmt: skip
+    assert update.published_at == now
+
+
+def test_publish_at_in_the_past_is_refused_in_the_admin(client, login_as, make_incident):
+    login_as(Role.EDITOR)
+    incident = make_incident(now=utcnow())
+    past = (utcnow() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.form(f"/admin/incidents/{incident.id}/updates",
+                           {"status": "identified", "body": "Later", "publish_at": past,
+                            "visibility": "public", "impact": ""})  # fmt: skip
+    assert response.status_code == 422 and "publish time has passed" in response.text
+    assert len(incident.updates) == 1
+
+
+def test_internal_writes_move_no_public_url(app, client, route_objects, make_component, make_incident, make_maintenance, now):  # fmt: skip
+    """Staff busy on internal things (a note, an internal incident and its updates, an internal
+    window, words on a public incident) leave every public answer byte for byte as it was,
+    validators included, so outsiders cannot tell when staff are busy."""
+    urls = public_urls(app, route_objects)
+    assert len(urls) >= 20
+    # (forms such as /subscribe carry a fresh CSRF token each time: they have no validator)
+    before = snapshot(client, urls)
+    public_incident = db.session.get(incidents.Incident, route_objects["incident_id"])
+    component = db.session.get(incidents.Component, route_objects["component_id"])
+    later = utcnow()
+    incidents.add_note(public_incident, body="Paging the database team.", actor=ACTOR)
+    incidents.post_update(public_incident, status=public_incident.status, body="Still digging.",
+                          visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    hidden = make_incident({component: S.PARTIAL_OUTAGE}, visibility=Visibility.INTERNAL, now=later)
+    incidents.post_update(hidden, status=IncidentStatus.IDENTIFIED, body="Found it.",
+                          components={component: S.DEGRADED_PERFORMANCE}, actor=ACTOR, now=later)  # fmt: skip
+    incidents.resolve_incident(hidden, body="Done.", actor=ACTOR, now=later)
+    window = make_maintenance([component], visibility=Visibility.INTERNAL, now=later,
+                              scheduled_for=later + timedelta(hours=1), scheduled_until=later + timedelta(hours=2))  # fmt: skip
+    maintenance.start_maintenance(window, actor=ACTOR, now=later)
+    after = snapshot(client, urls)
+    for url in urls:
+        status, version, minute, modified, body = before[url]
+        assert after[url][:2] == (status, version), url
+        if version and after[url][2] == minute:  # HTML shows relative times: same minute
+            assert after[url][3:] == (modified, body), url
+
+
+def test_a_public_write_still_moves_public_validators(client, route_objects, make_incident):
+    """The other half: a public change is visible on the next request (new ETag)."""
+    first = client.get("/api/v2/summary.json")
+    make_incident(name="Visible trouble")
+    second = client.get("/api/v2/summary.json")
+    assert first.headers["ETag"] != second.headers["ETag"]
+    assert "Visible trouble" in second.text
+    assert re.match(r'^"v\d+', second.headers["ETag"])
+
+
+def test_uptime_bars_follow_each_audiences_status(make_component, make_incident, now):
+    """An hour of internal major outage is an hour of downtime on the staff page's bars and
+    none on the public ones (nor does its name appear under them)."""
+    from statuspage.services import status as status_service
+    from statuspage.services import uptime
+
+    api = make_component(name="API")
+    hidden = make_incident({api: S.MAJOR_OUTAGE}, name="Quiet hunt", visibility=Visibility.INTERNAL,
+                           now=now - timedelta(hours=2))  # fmt: skip
+    incidents.resolve_incident(hidden, body="Done.", actor=ACTOR, now=now - timedelta(hours=1))
+    public = uptime.build_uptime([api], audience=Audience.PUBLIC, now=now, days=90)[api.id]
+    internal = uptime.build_uptime([api], audience=Audience.INTERNAL, now=now, days=90)[api.id]
+    assert public.bars[-1].minutes == {} and internal.bars[-1].minutes == {S.MAJOR_OUTAGE: 60}
+    assert internal.percent < public.percent
+    uptime.rebuild_uptime()  # the day rows rebuilt from each audience's history agree
+    assert uptime.build_uptime([api], audience=Audience.INTERNAL, now=now, days=90)[api.id].bars[-1].minutes == {S.MAJOR_OUTAGE: 60}  # fmt: skip
+    page = status_service.build_status_page(Audience.PUBLIC, now=now)
+    [view] = page.items
+    assert "Quiet hunt" not in view.uptime.bars[-1].label
+    staff = status_service.build_status_page(Audience.INTERNAL, now=now)
+    assert "Quiet hunt" in staff.items[0].uptime.bars[-1].label
