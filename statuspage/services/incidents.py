@@ -443,7 +443,8 @@ def edit_update(
         update.body = clean_body(body)
         update.body_html = render_markdown(update.body)
         update.updated_at = now
-        update.notice.updated_at = now
+        if update.faces_public():  # a corrected note is no public change
+            update.notice.updated_at = now
     return update
 
 

@@ -248,3 +248,13 @@ def test_uptime_bars_follow_each_audiences_status(make_component, make_incident,
     assert "Quiet hunt" not in view.uptime.bars[-1].label
     staff = status_service.build_status_page(Audience.INTERNAL, now=now)
     assert "Quiet hunt" in staff.items[0].uptime.bars[-1].label
+
+
+def test_correcting_a_note_leaves_the_public_updated_at(client, make_incident, now):
+    incident = make_incident(now=now)
+    note = incidents.add_note(incident, body="Typo hre.", actor=ACTOR, now=now + timedelta(minutes=1))
+    incidents.edit_update(note, body="Typo here.", actor=ACTOR, now=now + timedelta(minutes=2))
+    assert incident.updated_at == now
+    public = incident.updates[-1]
+    incidents.edit_update(public, body="We are looking.", actor=ACTOR, now=now + timedelta(minutes=3))
+    assert incident.updated_at == now + timedelta(minutes=3)
