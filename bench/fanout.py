@@ -110,7 +110,7 @@ def prepare(database: str, subscribers: int) -> None:
     from statuspage.enums import Cadence, SubscriberState
     from statuspage.extensions import db
     from statuspage.models import Subscriber
-    from statuspage.services import incidents
+    from statuspage.services.notices import incidents
     from statuspage.services.unit import CLI
 
     app = create_app(

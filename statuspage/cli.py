@@ -108,7 +108,7 @@ def run(name: str) -> None:
 @scheduler_cli.command("tick")
 def tick() -> None:
     """Apply everything due now, once (what the scheduler does every few seconds)."""
-    from statuspage.services import due_work
+    from statuspage.services.notices import due_work
 
     report = due_work.run_due_work()
     click.echo(

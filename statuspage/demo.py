@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, Notice
-from statuspage.services import components as component_service
-from statuspage.services import incidents as incident_service
+from statuspage.services.components import tree as component_service
+from statuspage.services.notices import incidents as incident_service
+from statuspage.services.notices import timeline
 from statuspage.services.unit import CLI, Actor
 
 S = ComponentStatus
@@ -268,7 +269,7 @@ def _internal_steps(
             components={component: S.MAJOR_OUTAGE}, deliver_notifications=False,
             actor=actor, now=start,
         )  # fmt: skip
-        incident_service.add_note(
+        timeline.add_note(
             holder["incident"],  # type: ignore[arg-type]
             body="Paged the on-call engineer; the host ran out of disk.",
             actor=actor, now=start + timedelta(minutes=5),
@@ -290,7 +291,7 @@ def _maintenance_steps(
     now: datetime, by_name: dict[str, Component], actor: Actor, counter: Iterator[int]
 ) -> list[Step]:
     """Two windows that already happened, applied by the scheduler at their planned times."""
-    from statuspage.services import due_work, maintenance
+    from statuspage.services.notices import due_work, maintenance
 
     steps = []
     for days_ago, name, components in (
@@ -318,7 +319,7 @@ def _maintenance_steps(
 
 def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: Actor) -> None:
     """A window in three days, and a weekly one that the scheduler keeps topped up."""
-    from statuspage.services import maintenance
+    from statuspage.services.notices import maintenance
 
     start = (now + timedelta(days=3)).replace(hour=21, minute=0, second=0, microsecond=0)
     maintenance.schedule_maintenance(
@@ -332,7 +333,7 @@ def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: A
 
 def create_weekly_patching(component: Component, *, actor: Actor, now: datetime) -> None:
     """A weekly window on Sunday nights that the scheduler keeps topped up."""
-    from statuspage.services import recurrence
+    from statuspage.services.notices import recurrence
     from statuspage.services.site import get_site_settings
 
     first = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(

@@ -50,10 +50,10 @@ from statuspage.models import (
     PageState,
     UpdateComponentChange,
 )
-from statuspage.services.component_status import OPEN_STATUSES
-from statuspage.services.maintenance import DEFAULT_COMPLETE_MESSAGE, DEFAULT_START_MESSAGE
+from statuspage.services.components.status import OPEN_STATUSES
+from statuspage.services.components.uptime import DAY_COLUMNS, split_by_day
+from statuspage.services.notices.maintenance import DEFAULT_COMPLETE_MESSAGE, DEFAULT_START_MESSAGE
 from statuspage.services.unit import CLI, SCHEDULER, UNAUDITED, Actor, audit_value
-from statuspage.services.uptime import DAY_COLUMNS, split_by_day
 
 S = ComponentStatus
 Echo = Callable[[str], None]
@@ -472,7 +472,7 @@ def seed_large(
 
 def _create_components(plan: Plan, actor: Actor) -> list[Component]:
     """Through the services: a few hundred transactions, so no reason to take a shortcut."""
-    from statuspage.services import components as component_service
+    from statuspage.services.components import tree as component_service
 
     made: list[Component | None] = [None] * len(plan.components)
 
@@ -503,8 +503,8 @@ def _write_history_with_services(
     plan: Plan, made: list[Component], actor: Actor, echo: Echo
 ) -> None:
     """The reference writer: one service call per step, as the people and the scheduler would."""
-    from statuspage.services import due_work, maintenance
-    from statuspage.services import incidents as incident_service
+    from statuspage.services.notices import due_work, maintenance
+    from statuspage.services.notices import incidents as incident_service
 
     opened: dict[int, Incident] = {}
     windows_done = 0
@@ -541,7 +541,7 @@ def _write_history_with_services(
 def _schedule_upcoming(plan: Plan, made: list[Component], now: datetime, actor: Actor) -> None:
     """A window in three days and a weekly one, through the services (both writers)."""
     from statuspage.demo import create_weekly_patching
-    from statuspage.services import maintenance
+    from statuspage.services.notices import maintenance
 
     public = [
         made[i]
@@ -664,7 +664,7 @@ class _Replay:
         self, notice: _Notice, *, status: str, body: str, deliver: bool, at: datetime,
         now: datetime, actor: Actor, action: str,
     ) -> dict[str, Any]:  # fmt: skip
-        """incidents.new_update and the service's flush that inserts it."""
+        """timeline.new_update and the service's flush that inserts it."""
         if body not in self.html:
             self.html[body] = render_markdown(body)
         update = {
@@ -731,7 +731,7 @@ class _Replay:
         changes: dict[str, list[Any]], fresh: bool, at: datetime, now: datetime,
         actor: Actor, action: str,
     ) -> None:  # fmt: skip
-        """incidents.apply_update after the notice's status moved (*changes*, already set)."""
+        """timeline.apply_update after the notice's status moved (*changes*, already set)."""
         update["published_at"] = at
         # The flush holding published_at and the notice's own fields.
         self._add_audit(now, actor, action, "updated", "IncidentUpdate", update["id"], "",

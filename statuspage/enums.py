@@ -82,6 +82,29 @@ class MaintenanceStatus(StrEnum):
     def is_closed(self) -> bool:
         return self in (MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED)
 
+    @classmethod
+    def moves_from(cls, status: MaintenanceStatus) -> set[MaintenanceStatus]:
+        """Where an update may move a window from *status*: forward (or back from verifying to
+        in progress), and cancelled from any open status; nowhere once it is over."""
+        if status.is_closed:
+            return set()
+        return {*_MAINTENANCE_MOVES[status], cls.CANCELLED}
+
+
+_MAINTENANCE_MOVES = {
+    MaintenanceStatus.SCHEDULED: {MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS},
+    MaintenanceStatus.IN_PROGRESS: {
+        MaintenanceStatus.IN_PROGRESS,
+        MaintenanceStatus.VERIFYING,
+        MaintenanceStatus.COMPLETED,
+    },
+    MaintenanceStatus.VERIFYING: {
+        MaintenanceStatus.IN_PROGRESS,
+        MaintenanceStatus.VERIFYING,
+        MaintenanceStatus.COMPLETED,
+    },
+}
+
 
 class Impact(StrEnum):
     NONE = "none"

@@ -17,7 +17,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from statuspage.extensions import db
-from statuspage.services import due_work, site
+from statuspage.services import site
+from statuspage.services.notices import due_work
 
 logger = logging.getLogger(__name__)
 MAIL_JOB_SECONDS = 20

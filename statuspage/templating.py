@@ -136,10 +136,7 @@ def notice_url(notice: Any, audience: Any = "public", *, external: bool = False)
     from statuspage.services.site import get_site_settings
 
     prefix = "public.internal_" if str(audience) == "internal" else "public."
-    if notice.type == "maintenance":
-        path = url_for(prefix + "maintenance_detail", maintenance_id=notice.id)
-    else:
-        path = url_for(prefix + "incident_detail", incident_id=notice.id)
+    path = url_for(prefix + notice.detail_endpoint, **notice.url_values())
     return get_site_settings().absolute_url(path) if external else path
 
 

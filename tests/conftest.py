@@ -27,7 +27,9 @@ from statuspage import create_app
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Role, Via, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, Incident, User
-from statuspage.services import components, incidents, users
+from statuspage.services import users
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents
 from statuspage.services.unit import Actor
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -368,7 +370,7 @@ def count_queries(app: Flask) -> Callable[[], Any]:
 
 @pytest.fixture
 def make_maintenance(app: Flask, now: datetime) -> Callable[..., Any]:
-    from statuspage.services import maintenance
+    from statuspage.services.notices import maintenance
 
     counter = iter(range(1, 10_000))
 
@@ -394,7 +396,7 @@ def route_objects(
     now: datetime,
 ) -> dict[str, Any]:
     """One of each thing a URL can name, for tests that visit every route."""
-    from statuspage.services import recurrence
+    from statuspage.services.notices import recurrence
 
     group = make_group()
     component = make_component(group=group)

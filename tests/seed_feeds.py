@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, Visibility
 from statuspage.models import Component, Incident, Maintenance
-from statuspage.services import components, incidents, maintenance
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents, maintenance, timeline
 from tests.conftest import ACTOR
 
 BASE_URL = "https://status.example.com"
@@ -116,7 +117,7 @@ def seed_rich_page(now: datetime) -> RichPage:
         actor=ACTOR,
         now=t + 2 * step,
     )
-    incidents.add_note(api_errors, body="SECRET note", actor=ACTOR, now=t + 3 * step)
+    timeline.add_note(api_errors, body="SECRET note", actor=ACTOR, now=t + 3 * step)
     incidents.post_update(
         api_errors,
         status=IncidentStatus.IDENTIFIED,
@@ -179,7 +180,7 @@ def seed_rich_page(now: datetime) -> RichPage:
         at=now - timedelta(hours=2),
         start=now + timedelta(days=3),
     )
-    incidents.add_note(
+    timeline.add_note(
         future_window, body="SECRET maintenance note", actor=ACTOR, now=now - timedelta(minutes=5)
     )
     internal_window = maintenance.schedule_maintenance(

@@ -30,8 +30,8 @@ from statuspage.models import (
     NoticeComponent,
     UpdateComponentChange,
 )
-from statuspage.services.component_status import OPEN_STATUSES
-from statuspage.services.uptime import rebuild_uptime
+from statuspage.services.components.status import OPEN_STATUSES
+from statuspage.services.components.uptime import rebuild_uptime
 
 SMALL = {"components": 40, "incidents": 120, "days": 60}
 

@@ -14,7 +14,7 @@ from lxml import etree, html
 from statuspage.database import utcnow
 from statuspage.enums import IncidentStatus
 from statuspage.extensions import cache
-from statuspage.services import incidents
+from statuspage.services.notices import incidents
 from tests.conftest import ACTOR
 from tests.seed_feeds import BASE_URL, SECRETS, RichPage, seed_rich_page
 
@@ -281,7 +281,7 @@ def test_component_feeds_hold_only_that_components_notices(client, page):
 
 
 def test_component_feeds_404_for_unknown_or_hidden_components(client, page):
-    from statuspage.services import components
+    from statuspage.services.components import tree as components
 
     archived = components.create_component(name="Old", actor=ACTOR)
     components.archive_component(archived, actor=ACTOR)
@@ -301,7 +301,7 @@ def test_feed_items_limits_the_entries(client, page):
 
 def test_a_recurring_rule_announces_only_its_next_window(client, now):
     from statuspage.enums import Visibility
-    from statuspage.services import recurrence
+    from statuspage.services.notices import recurrence
 
     rule = recurrence.create_recurrence(
         name="Daily patching", body="Patching.", rule="FREQ=DAILY", first_start=now + timedelta(days=1),

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from statuspage.database import utcnow
 from statuspage.extensions import cache
-from statuspage.services import maintenance
+from statuspage.services.notices import maintenance
 from tests.conftest import ACTOR
 from tests.seed_feeds import BASE_URL, SECRETS, RichPage, seed_rich_page
 

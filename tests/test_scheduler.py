@@ -16,7 +16,8 @@ from statuspage.enums import Audience, ComponentStatus, IncidentStatus
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, SchedulerHeartbeat
 from statuspage.scheduler import build_scheduler
-from statuspage.services import components, incidents, maintenance
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents, maintenance
 from tests.conftest import ACTOR, database_url, is_postgres, make_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from statuspage.admin.forms import ComponentForm, ConfirmForm, GroupForm, MoveFo
 from statuspage.enums import Role, Visibility
 from statuspage.models import Component, ComponentGroup
 from statuspage.security import current_actor, role_required
-from statuspage.services import components as service
+from statuspage.services.components import tree as service
 from statuspage.services.errors import ServiceError
 
 

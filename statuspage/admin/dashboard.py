@@ -11,10 +11,10 @@ from statuspage.database import utcnow
 from statuspage.enums import Audience, ComponentStatus
 from statuspage.models import Component
 from statuspage.security import current_actor
-from statuspage.services import components as component_service
-from statuspage.services import incidents as incident_service
 from statuspage.services import site
+from statuspage.services.components import tree as component_service
 from statuspage.services.errors import ServiceError
+from statuspage.services.notices import timeline
 from statuspage.services.status import build_status_page
 
 
@@ -30,7 +30,7 @@ def dashboard() -> str:
         scheduler_stale=site.scheduler_is_stale(now=now),
         status_form=StatusForm(),
         statuses=list(ComponentStatus),
-        pending_updates=incident_service.list_pending_updates(),
+        pending_updates=timeline.list_pending_updates(),
     )
 
 

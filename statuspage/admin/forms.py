@@ -41,7 +41,7 @@ from statuspage.enums import (
     Via,
 )
 from statuspage.forms import Form
-from statuspage.services.incidents import MAX_BODY
+from statuspage.limits import MAX_BODY
 
 
 def enum_choices(enum: Iterable[Any]) -> list[SelectChoice]:

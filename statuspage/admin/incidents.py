@@ -32,9 +32,10 @@ from statuspage.enums import Impact, IncidentStatus, Role, Visibility
 from statuspage.markdown import render_markdown
 from statuspage.models import Component, Incident, IncidentUpdate
 from statuspage.security import current_actor, role_required
-from statuspage.services import components as component_service
-from statuspage.services import incidents as service
+from statuspage.services.components import tree as component_service
 from statuspage.services.errors import ServiceError
+from statuspage.services.notices import incidents as service
+from statuspage.services.notices import timeline
 from statuspage.services.schedule import utc_to_local
 from statuspage.services.site import get_site_settings
 
@@ -158,7 +159,7 @@ def add_incident_note(incident_id: str) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return _detail(incident, 422, note_form=form)
-    service.add_note(incident, body=form.body.data, actor=current_actor())
+    timeline.add_note(incident, body=form.body.data, actor=current_actor())
     flash("Internal note added.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
 
@@ -244,9 +245,9 @@ def edit_update(update_id: str) -> Response | tuple[str, int]:
         elif update.is_published or publish_at is not None:
             try:
                 if update.is_published:
-                    service.edit_update(update, body=form.body.data, actor=current_actor())
+                    timeline.edit_update(update, body=form.body.data, actor=current_actor())
                 else:
-                    service.edit_scheduled_update(
+                    timeline.edit_scheduled_update(
                         update, body=form.body.data, publish_at=publish_at, actor=current_actor()
                     )
             except ServiceError as error:
@@ -270,7 +271,7 @@ def cancel_update(update_id: str) -> Response:
         flash("The form expired; try again.", "error")
         return redirect(back_to)
     try:
-        service.cancel_scheduled_update(update, actor=current_actor())
+        timeline.cancel_scheduled_update(update, actor=current_actor())
     except ServiceError as error:
         flash(error.message, "error")
     else:
@@ -279,9 +280,8 @@ def cancel_update(update_id: str) -> Response:
 
 
 def _notice_url(update: IncidentUpdate) -> str:
-    if update.notice.type == "maintenance":
-        return url_for("admin.maintenance_detail", maintenance_id=update.notice_id)
-    return url_for("admin.incident_detail", incident_id=update.notice_id)
+    notice = update.notice
+    return url_for("admin." + notice.detail_endpoint, **notice.url_values())
 
 
 @bp.route("/incidents/<id:incident_id>/delete", methods=["GET", "POST"])

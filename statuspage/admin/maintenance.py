@@ -25,10 +25,10 @@ from statuspage.enums import MaintenanceStatus, Visibility
 from statuspage.markdown import render_markdown
 from statuspage.models import Maintenance, MaintenanceRecurrence
 from statuspage.security import current_actor
-from statuspage.services import components as component_service
-from statuspage.services import maintenance as service
-from statuspage.services import recurrence as recurrence_service
+from statuspage.services.components import tree as component_service
 from statuspage.services.errors import InvalidInput, ServiceError
+from statuspage.services.notices import maintenance as service
+from statuspage.services.notices import recurrence as recurrence_service
 from statuspage.services.schedule import utc_to_local
 from statuspage.services.site import get_site_settings
 
@@ -109,7 +109,7 @@ def new_maintenance() -> Response | tuple[str, int]:
 
 def _update_form(maintenance: Maintenance) -> MaintenanceUpdateForm:
     form = MaintenanceUpdateForm()
-    allowed = service.allowed_next(maintenance.status)
+    allowed = maintenance.next_statuses()
     form.status.choices = [
         SelectChoice(s.value, s.label) for s in MaintenanceStatus if s in allowed
     ]

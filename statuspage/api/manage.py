@@ -39,16 +39,17 @@ from statuspage.enums import (
 )
 from statuspage.errors import json_error
 from statuspage.extensions import db
+from statuspage.limits import MAX_BODY
 from statuspage.models import Component, Incident, Maintenance, Notice
 from statuspage.security import bearer_challenge, bearer_token
 from statuspage.services import access_tokens
-from statuspage.services import components as component_service
-from statuspage.services import incidents as incident_service
-from statuspage.services import maintenance as maintenance_service
 from statuspage.services import status as status_service
 from statuspage.services import subscribers as subscriber_service
+from statuspage.services.components import tree as component_service
 from statuspage.services.errors import NotFound, ServiceError
 from statuspage.services.history import get_notice_view
+from statuspage.services.notices import incidents as incident_service
+from statuspage.services.notices import maintenance as maintenance_service
 from statuspage.services.site import get_site_settings
 from statuspage.services.unit import Actor
 
@@ -191,7 +192,7 @@ def create_incident() -> Response:
                  "components"},
     )  # fmt: skip
     name = fields.text("name", required=True, max_length=255)
-    body = fields.text("body", required=True, max_length=incident_service.MAX_BODY)
+    body = fields.text("body", required=True, max_length=MAX_BODY)
     status = fields.choice(
         "status", IncidentStatus, default=IncidentStatus.INVESTIGATING, allowed=OPEN_STATUSES
     )
@@ -267,7 +268,7 @@ def post_incident_update(incident_id: str) -> Response:
                  "publish_at"},
     )  # fmt: skip
     status = fields.choice("status", IncidentStatus, required=True)
-    body = fields.text("body", required=True, max_length=incident_service.MAX_BODY)
+    body = fields.text("body", required=True, max_length=MAX_BODY)
     impact = fields.choice("impact", Impact)
     visibility = fields.choice("visibility", Visibility)
     deliver = fields.boolean("deliver_notifications", default=True)
@@ -339,7 +340,7 @@ def schedule_maintenance() -> Response:
                  "auto_start", "auto_complete", "remind_minutes", "deliver_notifications"},
     )  # fmt: skip
     name = fields.text("name", required=True, max_length=255)
-    body = fields.text("body", required=True, max_length=incident_service.MAX_BODY)
+    body = fields.text("body", required=True, max_length=MAX_BODY)
     scheduled_for = fields.moment("scheduled_for", required=True, now=now)
     scheduled_until = fields.moment("scheduled_until", required=True, now=now)
     visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)

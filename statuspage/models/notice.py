@@ -8,7 +8,7 @@ timeline shape; `select(Incident)` still only ever returns incidents.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +19,7 @@ from statuspage.enums import (
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    StatusCause,
     UpdateKind,
     Visibility,
 )
@@ -27,6 +28,7 @@ from statuspage.models.component import Component
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
+
 
 
 class Notice(db.Model):
@@ -68,9 +70,66 @@ class Notice(db.Model):
         "version_id_col": version,
     }
 
+    #: What the page calls this kind of notice.
+    kind_label: ClassVar[str]
+    #: The cause its component status changes are recorded with.
+    status_cause: ClassVar[StatusCause]
+    #: Its public page is /<path_segment>/<id>; its pages are the endpoints
+    #: `public.<detail_endpoint>`, `public.internal_<detail_endpoint>` and
+    #: `admin.<detail_endpoint>`, each taking the id as `<id_arg>`.
+    path_segment: ClassVar[str]
+    detail_endpoint: ClassVar[str]
+    id_arg: ClassVar[str]
+
     @property
     def components(self) -> list[Component]:
         return [link.component for link in self.affected]
+
+    @property
+    def public_path(self) -> str:
+        return f"/{self.path_segment}/{self.id}"
+
+    def url_values(self) -> dict[str, str]:
+        """The URL values its detail endpoints take."""
+        return {self.id_arg: self.id}
+
+    #: IncidentStatus or MaintenanceStatus.
+    status_enum: ClassVar[Any]
+
+    def status_label_of(self, value: str) -> str:
+        """The label of one of this kind's status values."""
+        return self.status_enum(value).label
+
+    @property
+    def status_label(self) -> str:
+        return self.status_label_of(self.status_value)
+
+    def api_status(self, value: str) -> str:
+        """A status value as Statuspage's JSON spells it."""
+        return value
+
+    @property
+    def api_impact(self) -> str:
+        return self.impact.value
+
+    if TYPE_CHECKING:  # each kind defines how its status moves
+
+        def move_status(self, value: str, at: datetime) -> bool:
+            """Set the status and its lifecycle times as of *at*; True when this closes it."""
+
+    def late_status(self, value: str) -> str:
+        """The status a scheduled update may still set when it is published now."""
+        return value
+
+    @property
+    def is_resolved(self) -> bool:
+        """Resolved, or for a window completed or cancelled: its claims no longer count."""
+        return self.resolved_at is not None
+
+    @property
+    def shows_in_history(self) -> bool:
+        """Whether the history lists it (a window that never happened is no history)."""
+        return True
 
     def claim_for(self, component: Component) -> ComponentStatus | None:
         """The status this notice currently gives *component*, None when it is not affected."""
@@ -94,6 +153,25 @@ class Notice(db.Model):
 class Incident(Notice):
     __mapper_args__ = {"polymorphic_identity": "incident"}
 
+    kind_label = "Incident"
+    status_cause = StatusCause.INCIDENT
+    path_segment = "incidents"
+    detail_endpoint = "incident_detail"
+    id_arg = "incident_id"
+    status_enum = IncidentStatus
+
+    def move_status(self, value: str, at: datetime) -> bool:
+        new = IncidentStatus(value)
+        if new is IncidentStatus.MONITORING and self.status is not IncidentStatus.MONITORING:
+            self.monitoring_at = at
+        self.resolved_at = at if new is IncidentStatus.RESOLVED else None
+        self.status = new
+        return new is IncidentStatus.RESOLVED
+
+    def late_status(self, value: str) -> str:
+        """Once resolved, a late update only adds words to the resolution."""
+        return IncidentStatus.RESOLVED.value if self.is_resolved else value
+
     @property
     def status(self) -> IncidentStatus:
         return IncidentStatus(self.status_value)
@@ -102,9 +180,6 @@ class Incident(Notice):
     def status(self, value: IncidentStatus) -> None:
         self.status_value = IncidentStatus(value).value
 
-    @property
-    def is_resolved(self) -> bool:
-        return self.status_value == IncidentStatus.RESOLVED.value
 
 
 class Maintenance(Notice):
@@ -146,13 +221,47 @@ class Maintenance(Notice):
     def status(self, value: MaintenanceStatus) -> None:
         self.status_value = MaintenanceStatus(value).value
 
+    kind_label = "Scheduled maintenance"
+    status_cause = StatusCause.MAINTENANCE
+    path_segment = "maintenance"
+    detail_endpoint = "maintenance_detail"
+    id_arg = "maintenance_id"
+    status_enum = MaintenanceStatus
+
+    def api_status(self, value: str) -> str:
+        return MaintenanceStatus(value).api_value
+
+    @property
+    def api_impact(self) -> str:
+        return "maintenance"
+
+    def next_statuses(self) -> set[MaintenanceStatus]:
+        """The statuses an update may move this window to (none once it is over)."""
+        return MaintenanceStatus.moves_from(self.status)
+
+    def move_status(self, value: str, at: datetime) -> bool:
+        new = MaintenanceStatus(value)
+        if new is MaintenanceStatus.IN_PROGRESS and self.status is MaintenanceStatus.SCHEDULED:
+            self.started_at = at
+        self.resolved_at = at if new.is_closed else None
+        if new is MaintenanceStatus.CANCELLED:
+            self.cancelled_at = at
+        self.status = new
+        return new.is_closed
+
+    def late_status(self, value: str) -> str:
+        """Too late for its move (the window went on meanwhile): words only."""
+        if MaintenanceStatus(value) in self.next_statuses():
+            return value
+        return self.status_value
+
     @property
     def is_closed(self) -> bool:
         return self.status.is_closed
 
     @property
-    def is_resolved(self) -> bool:
-        return self.is_closed
+    def shows_in_history(self) -> bool:
+        return self.status not in (MaintenanceStatus.SCHEDULED, MaintenanceStatus.CANCELLED)
 
     @property
     def duration(self) -> timedelta:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from statuspage.enums import Audience, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Maintenance, Notice, NoticeComponent
+from statuspage.services.components.uptime import local_midnight
 from statuspage.services.site import get_page_state, get_site_settings
 from statuspage.services.status import (
     NoticeView,
@@ -19,7 +20,6 @@ from statuspage.services.status import (
     notice_options,
     visible_tree,
 )
-from statuspage.services.uptime import local_midnight
 from statuspage.services.visibility import notice_visible
 
 

@@ -113,7 +113,7 @@ def update_settings(
     if values["timezone"] != previous:
         from flask import g
 
-        from statuspage.services.uptime import rebuild_uptime
+        from statuspage.services.components.uptime import rebuild_uptime
 
         g.pop("_site_settings", None)
         g.pop("_page_state", None)

@@ -38,7 +38,7 @@ from statuspage.models import (
     NoticeComponent,
     UpdateComponentChange,
 )
-from statuspage.services import uptime as uptime_service
+from statuspage.services.components import uptime as uptime_service
 from statuspage.services.site import SiteSettings, get_site_settings
 from statuspage.services.visibility import (
     component_visible,
@@ -109,7 +109,7 @@ class UpdateView:
 
     @property
     def status_label(self) -> str:
-        return status_label(self.update.notice, self.update.status_value)
+        return self.update.notice.status_label_of(self.update.status_value)
 
 
 @dataclass
@@ -133,7 +133,7 @@ class NoticeView:
 
     @property
     def status_label(self) -> str:
-        return status_label(self.notice, self.notice.status_value)
+        return self.notice.status_label
 
     @property
     def is_open(self) -> bool:

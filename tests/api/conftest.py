@@ -9,8 +9,9 @@ import pytest
 from statuspage.database import utcnow
 from statuspage.enums import ComponentStatus as S
 from statuspage.enums import Impact, IncidentStatus, MaintenanceStatus, Visibility
-from statuspage.services import components, incidents, maintenance
-from statuspage.services.due_work import run_due_work
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents, maintenance, timeline
+from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
 
 
@@ -71,7 +72,7 @@ def seed_rich_page() -> RichPage:
                           components={made["API"]: S.DEGRADED_PERFORMANCE}, actor=ACTOR, now=t + timedelta(minutes=30))  # fmt: skip
     incidents.post_update(monitoring, status=IncidentStatus.MONITORING, body="Internal detail",
                           visibility=Visibility.INTERNAL, actor=ACTOR, now=t + timedelta(minutes=31))  # fmt: skip
-    incidents.add_note(
+    timeline.add_note(
         monitoring, body="Secret note text", actor=ACTOR, now=t + timedelta(minutes=32)
     )
     incidents.post_update(monitoring, status=IncidentStatus.RESOLVED, body="Future resolution text",

@@ -26,7 +26,9 @@ from statuspage.models import (
     IncidentUpdate,
     Maintenance,
 )
-from statuspage.services import access_tokens, components, incidents, maintenance, subscribers
+from statuspage.services import access_tokens, subscribers
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
 
@@ -355,7 +357,7 @@ def test_internal_incidents_and_updates_are_listed_but_notes_are_not(api, make_i
     internal = make_incident(name="Staff only", visibility=Visibility.INTERNAL)
     incidents.post_update(internal, status=IncidentStatus.IDENTIFIED, body="Internal detail",
                           visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
-    incidents.add_note(internal, body="A private note", actor=ACTOR)
+    timeline.add_note(internal, body="A private note", actor=ACTOR)
     [listed] = api.get("/incidents").get_json()["data"]
     assert listed["name"] == "Staff only" and listed["visibility"] == "internal"
     bodies = [u["body"] for u in listed["incident_updates"]]

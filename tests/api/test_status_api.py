@@ -7,7 +7,7 @@ from datetime import datetime
 import jsonschema
 import pytest
 
-from statuspage.services import incidents
+from statuspage.services.notices import timeline
 from tests.api.schemas import ENDPOINTS, SINGLE_INCIDENT
 from tests.conftest import ACTOR
 
@@ -133,7 +133,7 @@ def test_a_scheduled_update_appears_only_once_published(client, rich_page):
     from datetime import timedelta
 
     from statuspage.database import utcnow
-    from statuspage.services.due_work import run_due_work
+    from statuspage.services.notices.due_work import run_due_work
 
     path = f"/incidents/{rich_page.ids['monitoring']}.json"
     assert "Future resolution text" not in client.get(path).text
@@ -165,7 +165,7 @@ def test_the_api_is_cached_and_conditional(client, rich_page):
     from statuspage.extensions import db
     from statuspage.models import Incident
 
-    incidents.edit_update(
+    timeline.edit_update(
         db.session.get(Incident, incident_id).updates[-1], body="Edited words.", actor=ACTOR
     )
     assert "Edited words." in client.get("/api/v2/summary.json").text

@@ -13,7 +13,9 @@ from playwright.sync_api import Page
 
 from statuspage.database import utcnow
 from statuspage.enums import ComponentStatus, IncidentStatus, Role, Visibility
-from statuspage.services import components, incidents, maintenance, settings, users
+from statuspage.services import settings, users
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents, maintenance, timeline
 from tests.conftest import ACTOR, PASSWORD
 
 pytestmark = pytest.mark.browser(bypass_csp=True)
@@ -108,7 +110,7 @@ def poisoned(app, make_user):
         )  # fmt: skip
         incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body=PAYLOADS[(i + 7) % len(PAYLOADS)],
                               actor=ACTOR, now=now - timedelta(hours=1))  # fmt: skip
-        incidents.add_note(incident, body=PAYLOADS[(i + 9) % len(PAYLOADS)], actor=ACTOR, now=now)
+        timeline.add_note(incident, body=PAYLOADS[(i + 9) % len(PAYLOADS)], actor=ACTOR, now=now)
         ids.setdefault("incident", incident.id)
     window = maintenance.schedule_maintenance(
         name=PAYLOADS[5], body="\n\n".join(PAYLOADS[10:20]), components=made[:3],

@@ -9,9 +9,10 @@ from statuspage.enums import Cadence, DeliveryKind
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from statuspage.services import incidents, maintenance, notifications
+from statuspage.services import notifications
 from statuspage.services.digests import next_digest_time, queue_due_digests
-from statuspage.services.due_work import run_due_work
+from statuspage.services.notices import incidents, maintenance
+from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
 
 

@@ -16,8 +16,9 @@ from statuspage.enums import Cadence, DeliveryState, IncidentStatus, SubscriberS
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from statuspage.services import incidents, maintenance, notifications
-from statuspage.services.due_work import run_due_work
+from statuspage.services import notifications
+from statuspage.services.notices import incidents, maintenance, timeline
+from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR, database_url, is_postgres, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def test_internal_items_scheduled_updates_notes_and_silent_updates_send_nothing(
     make_subscriber("all@example.com")
     make_incident(name="Secret", visibility=Visibility.INTERNAL)
     incident = make_incident(name="Public", now=utcnow())
-    incidents.add_note(incident, body="Note", actor=ACTOR)
+    timeline.add_note(incident, body="Note", actor=ACTOR)
     incidents.post_update(incident, status=IncidentStatus.INVESTIGATING, body="Staff only",
                           visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
     incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Quiet",

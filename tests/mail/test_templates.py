@@ -17,10 +17,11 @@ from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.mail import parse
 from statuspage.models import Delivery
-from statuspage.services import incidents, maintenance, notifications
+from statuspage.services import notifications
 from statuspage.services.digests import queue_due_digests
-from statuspage.services.due_work import run_due_work
 from statuspage.services.messages import MessageComposer
+from statuspage.services.notices import incidents, maintenance
+from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "email"

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from statuspage.enums import ComponentStatus, Role, Via
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Component, PageState
-from statuspage.services import components, incidents
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents
 from statuspage.services.unit import Actor, WriteOutsideService
 from tests.conftest import ACTOR
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatusChange
-from statuspage.services import components as service
+from statuspage.services.components import tree as service
 from statuspage.services.errors import InUse, InvalidInput
 from tests.conftest import ACTOR
 

@@ -14,9 +14,10 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, Incident, IncidentUpdate
-from statuspage.services import components as component_service
-from statuspage.services import incidents as service
+from statuspage.services.components import tree as component_service
 from statuspage.services.errors import IncidentClosed, IncidentOpen, InvalidInput
+from statuspage.services.notices import incidents as service
+from statuspage.services.notices import timeline
 from tests.conftest import ACTOR
 
 S = ComponentStatus
@@ -170,7 +171,7 @@ def test_a_manual_change_survives_updates_that_do_not_mention_the_component(
 def test_notes_are_internal_and_change_nothing(make_incident, make_component, now):
     api = make_component()
     incident = make_incident({api: S.MAJOR_OUTAGE}, now=now)
-    note = service.add_note(incident, body="Paged the DBA.", actor=ACTOR, now=now)
+    note = timeline.add_note(incident, body="Paged the DBA.", actor=ACTOR, now=now)
     assert note.kind is UpdateKind.NOTE and note.visibility is Visibility.INTERNAL
     assert not note.deliver_notifications and note.changes == []
     assert incident.status is IncidentStatus.INVESTIGATING and api.status is S.MAJOR_OUTAGE
@@ -179,7 +180,7 @@ def test_notes_are_internal_and_change_nothing(make_incident, make_component, no
 def test_edit_update_changes_only_its_text(make_incident, now):
     incident = make_incident(now=now)
     [update] = incident.updates
-    service.edit_update(
+    timeline.edit_update(
         update, body="Corrected **text**.", actor=ACTOR, now=now + timedelta(hours=1)
     )
     assert update.body == "Corrected **text**." and "<strong>text</strong>" in update.body_html

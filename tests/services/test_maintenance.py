@@ -15,10 +15,10 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, Maintenance
-from statuspage.services import incidents
-from statuspage.services import maintenance as service
-from statuspage.services.due_work import run_due_work
 from statuspage.services.errors import InvalidInput, InvalidTransition
+from statuspage.services.notices import incidents
+from statuspage.services.notices import maintenance as service
+from statuspage.services.notices.due_work import run_due_work
 from statuspage.services.schedule import local_to_utc
 from tests.conftest import ACTOR
 

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from statuspage.enums import Visibility
 from statuspage.extensions import db
 from statuspage.models import Maintenance
-from statuspage.services import maintenance as maintenance_service
-from statuspage.services import recurrence as service
-from statuspage.services.due_work import run_due_work
 from statuspage.services.errors import InvalidInput
+from statuspage.services.notices import maintenance as maintenance_service
+from statuspage.services.notices import recurrence as service
+from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from statuspage.enums import ComponentStatus
 from statuspage.extensions import db
 from statuspage.models import ComponentDay
-from statuspage.services import components as component_service
-from statuspage.services import uptime
+from statuspage.services.components import tree as component_service
+from statuspage.services.components import uptime
 from tests.conftest import ACTOR
 
 S = ComponentStatus

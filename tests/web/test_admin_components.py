@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from statuspage.enums import Audience, ComponentStatus, Role, StatusCause, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, ComponentStatusChange
-from statuspage.services import components as service
+from statuspage.services.components import tree as service
 
 
 @pytest.fixture

@@ -18,16 +18,9 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import AuditEntry
-from statuspage.services import (
-    components,
-    incidents,
-    maintenance,
-    notifications,
-    recurrence,
-    settings,
-    subscribers,
-    users,
-)
+from statuspage.services import notifications, settings, subscribers, users
+from statuspage.services.components import tree as components
+from statuspage.services.notices import incidents, maintenance, recurrence, timeline
 from statuspage.services.unit import Actor
 from tests.conftest import PASSWORD
 
@@ -63,17 +56,17 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     update = incidents.post_update(
         incident, status=IncidentStatus.IDENTIFIED, body="c", actor=actor
     )
-    incidents.edit_update(update, body="c2", actor=actor)
+    timeline.edit_update(update, body="c2", actor=actor)
     incidents.update_incident(
         incident, name="I2", impact=incident.impact, visibility=Visibility.PUBLIC, actor=actor
     )
-    incidents.add_note(incident, body="n", actor=actor)
+    timeline.add_note(incident, body="n", actor=actor)
     pending = incidents.post_update(incident, status=IncidentStatus.MONITORING, body="p",
                                     publish_at=now + timedelta(hours=1), actor=actor)  # fmt: skip
-    incidents.edit_scheduled_update(
+    timeline.edit_scheduled_update(
         pending, body="p2", publish_at=now + timedelta(hours=2), actor=actor
     )
-    incidents.cancel_scheduled_update(pending, actor=actor)
+    timeline.cancel_scheduled_update(pending, actor=actor)
     incidents.resolve_incident(incident, body="r", actor=actor)
     incidents.reopen_incident(incident, body="again", actor=actor)
     incidents.delete_incident(incident, actor=actor)

@@ -7,7 +7,7 @@ import pytest
 from statuspage.cache_hits import HotEntries
 from statuspage.enums import ComponentStatus, Role
 from statuspage.http_cache import MIN_COMPRESS
-from statuspage.services import components
+from statuspage.services.components import tree as components
 from tests.conftest import ACTOR
 
 PUBLIC_PATHS = ["/", "/history", "/history?month=2026-01"]

@@ -10,8 +10,8 @@ from statuspage.database import utcnow
 from statuspage.enums import ComponentStatus, IncidentStatus, Role
 from statuspage.extensions import db
 from statuspage.models import IncidentUpdate, Maintenance, MaintenanceRecurrence
-from statuspage.services import incidents
-from statuspage.services.due_work import run_due_work
+from statuspage.services.notices import incidents
+from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
 
 

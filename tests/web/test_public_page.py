@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
-from statuspage.services import incidents
+from statuspage.services.notices import incidents
 from tests.conftest import ACTOR
 
 S = ComponentStatus
@@ -76,7 +76,7 @@ def test_internal_page_shows_everything_to_staff(client, login_as, make_componen
 def test_only_show_if_degraded(client, make_component):
     quiet = make_component(name="Quiet CDN", only_show_if_degraded=True)
     assert "Quiet CDN" not in client.get("/").text
-    from statuspage.services import components
+    from statuspage.services.components import tree as components
 
     components.set_component_status(quiet, S.DEGRADED_PERFORMANCE, actor=ACTOR)
     assert "Quiet CDN" in client.get("/").text

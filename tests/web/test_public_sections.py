@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
-from statuspage.services import incidents
+from statuspage.services.notices import incidents, timeline
 from tests.conftest import ACTOR
 
 S = ComponentStatus
@@ -97,7 +97,7 @@ def test_incident_page_shows_the_whole_story(client, make_component, make_incide
 
 def test_internal_updates_and_notes_stay_off_the_public_incident_page(client, make_incident):
     incident = make_incident(name="Mixed")
-    incidents.add_note(incident, body="Secret note", actor=ACTOR)
+    timeline.add_note(incident, body="Secret note", actor=ACTOR)
     incidents.post_update(
         incident, status=IncidentStatus.INVESTIGATING, body="Staff only update",
         visibility=Visibility.INTERNAL, actor=ACTOR,

@@ -21,9 +21,10 @@ from statuspage.enums import (
     Visibility,
 )
 from statuspage.extensions import db
-from statuspage.models import ComponentStatusChange
-from statuspage.services import access_tokens, incidents, maintenance
+from statuspage.models import Component, ComponentStatusChange, Incident
+from statuspage.services import access_tokens
 from statuspage.services.errors import InvalidInput
+from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
 from tests.web.test_permissions import url_for_route
@@ -196,10 +197,10 @@ def test_internal_writes_move_no_public_url(app, client, route_objects, make_com
     assert len(urls) >= 20
     # (forms such as /subscribe carry a fresh CSRF token each time: they have no validator)
     before = snapshot(client, urls)
-    public_incident = db.session.get(incidents.Incident, route_objects["incident_id"])
-    component = db.session.get(incidents.Component, route_objects["component_id"])
+    public_incident = db.session.get(Incident, route_objects["incident_id"])
+    component = db.session.get(Component, route_objects["component_id"])
     later = utcnow()
-    incidents.add_note(public_incident, body="Paging the database team.", actor=ACTOR)
+    timeline.add_note(public_incident, body="Paging the database team.", actor=ACTOR)
     incidents.post_update(public_incident, status=public_incident.status, body="Still digging.",
                           visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
     hidden = make_incident({component: S.PARTIAL_OUTAGE}, visibility=Visibility.INTERNAL, now=later)
@@ -231,7 +232,7 @@ def test_uptime_bars_follow_each_audiences_status(make_component, make_incident,
     """An hour of internal major outage is an hour of downtime on the staff page's bars and
     none on the public ones (nor does its name appear under them)."""
     from statuspage.services import status as status_service
-    from statuspage.services import uptime
+    from statuspage.services.components import uptime
 
     api = make_component(name="API")
     hidden = make_incident({api: S.MAJOR_OUTAGE}, name="Quiet hunt", visibility=Visibility.INTERNAL,
@@ -252,9 +253,9 @@ def test_uptime_bars_follow_each_audiences_status(make_component, make_incident,
 
 def test_correcting_a_note_leaves_the_public_updated_at(client, make_incident, now):
     incident = make_incident(now=now)
-    note = incidents.add_note(incident, body="Typo hre.", actor=ACTOR, now=now + timedelta(minutes=1))
-    incidents.edit_update(note, body="Typo here.", actor=ACTOR, now=now + timedelta(minutes=2))
+    note = timeline.add_note(incident, body="Typo hre.", actor=ACTOR, now=now + timedelta(minutes=1))
+    timeline.edit_update(note, body="Typo here.", actor=ACTOR, now=now + timedelta(minutes=2))
     assert incident.updated_at == now
     public = incident.updates[-1]
-    incidents.edit_update(public, body="We are looking.", actor=ACTOR, now=now + timedelta(minutes=3))
+    timeline.edit_update(public, body="We are looking.", actor=ACTOR, now=now + timedelta(minutes=3))
     assert incident.updated_at == now + timedelta(minutes=3)

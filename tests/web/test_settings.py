@@ -6,7 +6,7 @@ import zlib
 import pytest
 
 from statuspage.enums import ComponentStatus, Role
-from statuspage.services import components
+from statuspage.services.components import tree as components
 from tests.conftest import ACTOR
 
 BASE = {

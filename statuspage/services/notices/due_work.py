@@ -19,12 +19,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from statuspage.database import utcnow
-from statuspage.enums import IncidentStatus, MaintenanceStatus
+from statuspage.enums import MaintenanceStatus
 from statuspage.extensions import db
-from statuspage.models import Incident, IncidentUpdate, Maintenance
-from statuspage.services import maintenance as maintenance_service
-from statuspage.services import recurrence as recurrence_service
-from statuspage.services.incidents import apply_update
+from statuspage.models import IncidentUpdate, Maintenance
+from statuspage.services.notices import maintenance as maintenance_service
+from statuspage.services.notices import recurrence as recurrence_service
+from statuspage.services.notices.timeline import apply_update
 from statuspage.services.unit import SCHEDULER, Actor, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -146,14 +146,10 @@ def publish_update(update_id: str, *, now: datetime, actor: Actor) -> bool:
             return False
         notice = update.notice
         db.session.refresh(notice)
-        if isinstance(notice, Incident) and notice.is_resolved:
-            if update.status_value != IncidentStatus.RESOLVED.value:
-                update.status_value = IncidentStatus.RESOLVED.value
-                update.changes = []
-        elif isinstance(notice, Maintenance):
-            allowed = maintenance_service.allowed_next(notice.status)
-            if MaintenanceStatus(update.status_value) not in allowed:
-                update.status_value = notice.status_value  # too late for its move: words only
+        late = notice.late_status(update.status_value)
+        if late != update.status_value:  # too late for its move: words only
+            update.status_value = late
+            update.changes = []
         apply_update(update, at=update.display_at, actor=actor)
     return True
 

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from dateutil.rrule import rrule, rrulestr
+from sqlalchemy.exc import IntegrityError
 
 from statuspage.enums import MaintenanceStatus, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, Maintenance, MaintenanceRecurrence
 from statuspage.services.errors import InvalidInput
-from statuspage.services.incidents import clean_body
 from statuspage.services.inputs import clean_name, clean_text
+from statuspage.services.notices import maintenance as maintenance_service
+from statuspage.services.notices.timeline import clean_body
 from statuspage.services.unit import Actor, unit_of_work
 
 HORIZON = timedelta(days=60)
@@ -124,8 +126,6 @@ def end_recurrence(
     recurrence: MaintenanceRecurrence, *, body: str, actor: Actor, now: datetime | None = None
 ) -> int:
     """Stop the rule; its future occurrences are cancelled with *body*. Returns how many."""
-    from statuspage.services import maintenance as maintenance_service
-
     with unit_of_work("end_recurrence", actor=actor, now=now) as now:
         recurrence.active = False
         recurrence.updated_at = now
@@ -151,8 +151,6 @@ def _future_generated(
 
 def materialise(recurrence: MaintenanceRecurrence, *, now: datetime, actor: Actor) -> int:
     """Create the occurrences due within the horizon that do not exist yet."""
-    from statuspage.services import maintenance as maintenance_service
-
     if not recurrence.active:
         return 0
     existing = set(
@@ -196,8 +194,6 @@ def materialise(recurrence: MaintenanceRecurrence, *, now: datetime, actor: Acto
 
 def materialise_all(*, now: datetime, actor: Actor) -> int:
     """Top up every active rule (the scheduler runs this on each tick)."""
-    from sqlalchemy.exc import IntegrityError
-
     created = 0
     for recurrence in db.session.scalars(
         sa.select(MaintenanceRecurrence).where(MaintenanceRecurrence.active.is_(True))

@@ -1,8 +1,9 @@
 """Scheduled maintenance: schedule, reschedule, edit, start, verify, complete, cancel.
 
-A window moves scheduled -> in_progress -> verifying -> completed, or is cancelled. While it is
-in progress or verifying it claims under_maintenance for its components; see
-component_status.py for how that combines with incidents (a fault is never hidden).
+A window moves scheduled -> in_progress -> verifying -> completed, or is cancelled
+(`Maintenance.next_statuses`). While it is in progress or verifying it claims under_maintenance
+for its components; see components/status.py for how that combines with incidents (a fault is
+never hidden).
 """
 
 from __future__ import annotations
@@ -12,21 +13,28 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus, MaintenanceStatus, StatusCause, UpdateKind, Visibility
+from statuspage.enums import ComponentStatus, MaintenanceStatus, Visibility
 from statuspage.extensions import db
-from statuspage.models import Component, IncidentUpdate, Maintenance, MaintenanceRecurrence
-from statuspage.services.component_status import settle_component
-from statuspage.services.errors import InvalidInput, InvalidTransition
-from statuspage.services.incidents import (
-    PUBLISH_AT_SLACK,
-    apply_update,
-    check_internal_words,
-    clean_body,
-    new_update,
-    resettle_public,
-    update_visibility,
+from statuspage.limits import MAX_DESCRIPTION
+from statuspage.models import (
+    Component,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceRecurrence,
+    NoticeComponent,
 )
+from statuspage.services.components.status import settle_component
+from statuspage.services.errors import InvalidInput, InvalidTransition
 from statuspage.services.inputs import clean_name, clean_text
+from statuspage.services.notices.timeline import (
+    check_publish_at,
+    clean_body,
+    drop_pending_updates,
+    post_entry,
+    refuse_archived,
+    resettle_public,
+)
+from statuspage.services.notifications import record_reminder_event
 from statuspage.services.unit import Actor, unit_of_work
 
 S = MaintenanceStatus
@@ -36,25 +44,6 @@ DEFAULT_START_MESSAGE = (
 )
 DEFAULT_COMPLETE_MESSAGE = "Scheduled maintenance has been completed. Thank you for your patience."
 MAX_WINDOW = timedelta(days=31)
-
-#: Statuses each status may move to by hand (cancelled is reachable from any open status).
-_NEXT = {
-    S.SCHEDULED: {S.SCHEDULED, S.IN_PROGRESS},
-    S.IN_PROGRESS: {S.IN_PROGRESS, S.VERIFYING, S.COMPLETED},
-    S.VERIFYING: {S.IN_PROGRESS, S.VERIFYING, S.COMPLETED},
-}
-
-
-def move_maintenance_status(maintenance: Maintenance, status: str, at: datetime) -> bool:
-    """Set the status and its times; True when this closes the window."""
-    new = MaintenanceStatus(status)
-    if new is S.IN_PROGRESS and maintenance.status is S.SCHEDULED:
-        maintenance.started_at = at
-    maintenance.resolved_at = at if new.is_closed else None
-    if new is S.CANCELLED:
-        maintenance.cancelled_at = at
-    maintenance.status = new
-    return new.is_closed
 
 
 def _check_window(scheduled_for: datetime, scheduled_until: datetime, now: datetime) -> None:
@@ -73,16 +62,7 @@ def _check_remind(remind_minutes: int | None) -> int | None:
 
 
 def _clean_message(text: str | None, default: str, field: str) -> str:
-    return clean_text(text, field=field, max_length=2000, required=False) or default
-
-
-def _drop_pending_updates(notice: Maintenance) -> int:
-    """Scheduled updates of a closing window would reopen it: they are cancelled with it."""
-    pending = [u for u in notice.updates if u.published_at is None]
-    for update in pending:
-        notice.updates.remove(update)
-        db.session.delete(update)
-    return len(pending)
+    return clean_text(text, field=field, max_length=MAX_DESCRIPTION, required=False) or default
 
 
 def schedule_maintenance(
@@ -107,9 +87,7 @@ def schedule_maintenance(
     """Announce a window; the scheduler starts and completes it (unless auto_* are off)."""
     with unit_of_work("schedule_maintenance", actor=actor, now=now) as now:
         _check_window(scheduled_for, scheduled_until, now)
-        for component in components:
-            if component.is_archived:
-                raise InvalidInput(f"{component.name} is archived.", field="components")
+        refuse_archived(components)
         maintenance = Maintenance(
             name=clean_name(name),
             status_value=S.SCHEDULED.value,
@@ -133,21 +111,16 @@ def schedule_maintenance(
             detached=False,
         )
         db.session.add(maintenance)
-        update = new_update(
+        post_entry(
             maintenance,
             status=S.SCHEDULED.value,
             body=clean_body(body),
             components={c: ComponentStatus.UNDER_MAINTENANCE for c in components},
-            kind=UpdateKind.UPDATE,
-            visibility=maintenance.visibility,
             deliver_notifications=deliver_notifications,
-            impact=None,
-            display_at=now,
+            at=now,
             now=now,
             actor=actor,
         )
-        db.session.flush()
-        apply_update(update, at=now, actor=actor)
     return maintenance
 
 
@@ -167,39 +140,26 @@ def _transition(
     current = maintenance.status
     if current.is_closed:
         raise InvalidTransition("This maintenance is already over.")
-    if status not in _NEXT[current] and status is not S.CANCELLED:
+    if status not in maintenance.next_statuses():
         raise InvalidTransition(f"A maintenance cannot go from {current.label} to {status.label}.")
     opening = status is S.IN_PROGRESS and current is S.SCHEDULED
     components = {c: ComponentStatus.UNDER_MAINTENANCE for c in maintenance.components}
-    if publish_at is not None and publish_at < now - PUBLISH_AT_SLACK:
-        raise InvalidInput(
-            "That publish time has passed. Choose a time in the future, or leave it empty "
-            "to publish now.",
-            field="publish_at",
-        )
-    scheduled = publish_at is not None and publish_at > now
-    chosen = update_visibility(maintenance, visibility)
-    check_internal_words(
-        maintenance, visibility=chosen, status=status.value, components={}, impact=None
-    )
-    if status.is_closed and not scheduled:
-        _drop_pending_updates(maintenance)
-    update = new_update(
+    waits = check_publish_at(publish_at, now)
+    if status.is_closed and not waits:
+        drop_pending_updates(maintenance)
+    update = post_entry(
         maintenance,
         status=status.value,
         body=clean_body(body),
         components=components if opening else {},
-        kind=UpdateKind.UPDATE,
-        visibility=chosen,
+        visibility=visibility,
         deliver_notifications=deliver_notifications,
-        impact=None,
-        display_at=publish_at if scheduled else at,  # type: ignore[arg-type]
+        publish_at=publish_at,
+        at=at,
         now=now,
         actor=actor,
     )
-    db.session.flush()
-    if not scheduled:
-        apply_update(update, at=at, actor=actor)
+    if not waits:
         maintenance.sequence = (maintenance.sequence or 0) + 1
     return update
 
@@ -305,21 +265,15 @@ def reschedule_maintenance(
             maintenance.started_at = scheduled_for
             maintenance.reminded_at = None
         maintenance.detached = maintenance.recurrence_id is not None
-        update = new_update(
+        update = post_entry(
             maintenance,
             status=maintenance.status_value,
             body=clean_body(body),
-            components={},
-            kind=UpdateKind.UPDATE,
-            visibility=maintenance.visibility,
             deliver_notifications=deliver_notifications,
-            impact=None,
-            display_at=now,
+            at=now,
             now=now,
             actor=actor,
         )
-        db.session.flush()
-        apply_update(update, at=now, actor=actor)
         maintenance.sequence = (maintenance.sequence or 0) + 1
     return update
 
@@ -339,8 +293,6 @@ def update_maintenance(
     now: datetime | None = None,
 ) -> Maintenance:
     """Edit a window's details (not its times: reschedule for that, with a message)."""
-    from statuspage.models import NoticeComponent
-
     with unit_of_work("update_maintenance", actor=actor, now=now) as now:
         if maintenance.is_closed:
             raise InvalidTransition("This maintenance is already over.")
@@ -365,9 +317,8 @@ def update_maintenance(
             maintenance.affected.remove(link)
             db.session.delete(link)
         have = {link.component_id for link in maintenance.affected}
+        refuse_archived(components)
         for component in components:
-            if component.is_archived:
-                raise InvalidInput(f"{component.name} is archived.", field="components")
             if component.id not in have:
                 maintenance.affected.append(
                     NoticeComponent(component=component, status=ComponentStatus.UNDER_MAINTENANCE)
@@ -378,7 +329,7 @@ def update_maintenance(
                 settle_component(
                     component,
                     at=now,
-                    cause=StatusCause.MAINTENANCE,
+                    cause=Maintenance.status_cause,
                     actor=actor,
                     notice=maintenance,
                 )
@@ -410,13 +361,6 @@ def list_maintenance(*, state: str | None = None, page: int = 1, per_page: int =
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def allowed_next(status: MaintenanceStatus) -> set[MaintenanceStatus]:
-    """Statuses an update may move a window to from *status*."""
-    if status.is_closed:
-        return set()
-    return {*_NEXT[status], S.CANCELLED}
-
-
 def mark_reminded(
     maintenance: Maintenance, *, stale: bool, actor: Actor, now: datetime | None = None
 ) -> None:
@@ -428,6 +372,4 @@ def mark_reminded(
         maintenance.reminded_at = now
         maintenance.reminder_skipped = stale
         if not stale:
-            from statuspage.services.notifications import record_reminder_event
-
             record_reminder_event(maintenance)

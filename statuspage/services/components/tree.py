@@ -15,7 +15,7 @@ from statuspage.models import (
     ComponentStatusChange,
     NoticeComponent,
 )
-from statuspage.services.component_status import set_status_everywhere
+from statuspage.services.components.status import set_status_everywhere
 from statuspage.services.errors import InUse, InvalidInput
 from statuspage.services.inputs import clean_description, clean_name
 from statuspage.services.unit import Actor, unit_of_work

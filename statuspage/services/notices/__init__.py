@@ -1,0 +1,1 @@
+"""Incidents and maintenance windows: their timelines, lifecycles, recurrence and due work."""
