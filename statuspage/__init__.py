@@ -44,7 +44,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     register_template_helpers(app)
     _register_blueprints(app)
-    from statuspage.errors import register_error_handlers
+    from statuspage.error_pages import register_error_handlers
 
     register_error_handlers(app)
     from statuspage.cli import register_commands
@@ -117,7 +117,7 @@ def _register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(secret: str) -> models.User | None:
         """Cookies carry a session secret; the session row on the server decides."""
-        from statuspage.services.users import load_session_user
+        from statuspage.services.accounts.sessions import load_session_user
 
         return load_session_user(secret)
 

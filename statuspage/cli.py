@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from statuspage.database import utcnow
 from statuspage.enums import Role
-from statuspage.services import users as user_service
+from statuspage.services.accounts import users as user_service
 from statuspage.services.errors import ServiceError
 from statuspage.services.unit import CLI
 

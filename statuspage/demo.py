@@ -17,8 +17,9 @@ from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, Notice
 from statuspage.services.components import tree as component_service
+from statuspage.services.notices import due_work, maintenance, recurrence, timeline
 from statuspage.services.notices import incidents as incident_service
-from statuspage.services.notices import timeline
+from statuspage.services.site import get_site_settings
 from statuspage.services.unit import CLI, Actor
 
 S = ComponentStatus
@@ -291,8 +292,6 @@ def _maintenance_steps(
     now: datetime, by_name: dict[str, Component], actor: Actor, counter: Iterator[int]
 ) -> list[Step]:
     """Two windows that already happened, applied by the scheduler at their planned times."""
-    from statuspage.services.notices import due_work, maintenance
-
     steps = []
     for days_ago, name, components in (
         (10, "Database engine upgrade", ["Databases"]),
@@ -319,8 +318,6 @@ def _maintenance_steps(
 
 def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: Actor) -> None:
     """A window in three days, and a weekly one that the scheduler keeps topped up."""
-    from statuspage.services.notices import maintenance
-
     start = (now + timedelta(days=3)).replace(hour=21, minute=0, second=0, microsecond=0)
     maintenance.schedule_maintenance(
         name="Object storage capacity expansion",
@@ -333,9 +330,6 @@ def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: A
 
 def create_weekly_patching(component: Component, *, actor: Actor, now: datetime) -> None:
     """A weekly window on Sunday nights that the scheduler keeps topped up."""
-    from statuspage.services.notices import recurrence
-    from statuspage.services.site import get_site_settings
-
     first = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(
         hour=3, minute=0, second=0, microsecond=0, tzinfo=None
     )

@@ -33,9 +33,7 @@ HIT_MARK = "statuspage.cache_hit"
 PAGE_STATE_KEY = "statuspage.page_state"
 
 
-def _validator(
-    audience: Audience, *, time_sensitive: bool, now: datetime
-) -> tuple[str, datetime]:
+def _validator(audience: Audience, *, time_sensitive: bool, now: datetime) -> tuple[str, datetime]:
     if PAGE_STATE_KEY in request.environ:
         remember_page_state(request.environ[PAGE_STATE_KEY])
     version, changed_at = get_page_state(audience)

@@ -17,8 +17,8 @@ from statuspage.enums import Audience, MaintenanceStatus
 from statuspage.feeds import tag_host
 from statuspage.markdown import render_plain
 from statuspage.models import Maintenance
+from statuspage.services.page.view_models import NoticeView
 from statuspage.services.site import SiteSettings
-from statuspage.services.status import NoticeView
 from statuspage.templating import notice_url
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -11,6 +11,8 @@ from flask import Flask, Response, abort, request
 from flask_login import current_user, login_required
 
 from statuspage.enums import Role, Via
+from statuspage.error_pages import json_error
+from statuspage.services.accounts import api_tokens
 from statuspage.services.unit import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,8 +75,6 @@ def token_reader_required(*, as_json: bool) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            from statuspage.services import access_tokens
-
             secret = bearer_token()
             if "token" not in request.args and secret is None:
                 return _unauthorized(
@@ -84,10 +84,10 @@ def token_reader_required(*, as_json: bool) -> Callable[[F], F]:
                 )
             try:
                 if "token" in request.args:
-                    access_tokens.authenticate_feed_token(request.args["token"])
+                    api_tokens.authenticate_feed_token(request.args["token"])
                 else:
-                    access_tokens.authenticate_token(secret)
-            except access_tokens.TokenRefused as refused:
+                    api_tokens.authenticate_token(secret)
+            except api_tokens.TokenRefused as refused:
                 return _unauthorized(refused.message, as_json=as_json, invalid=True)
             return view(*args, **kwargs)
 
@@ -99,8 +99,6 @@ def token_reader_required(*, as_json: bool) -> Callable[[F], F]:
 def _unauthorized(message: str, *, as_json: bool, invalid: bool = False) -> Response:
     """A 401 that no cache keeps: JSON under the APIs, a line of text for feed readers."""
     if as_json:
-        from statuspage.errors import json_error
-
         response = json_error(401, message)
     else:
         response = Response(message + "\n", status=401, content_type="text/plain; charset=utf-8")

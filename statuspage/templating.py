@@ -9,11 +9,10 @@ from flask import Flask
 from markupsafe import Markup
 
 from statuspage.enums import ComponentStatus, Impact, Indicator, Role
+from statuspage.services.site import get_site_settings
 
 
 def _tz() -> Any:
-    from statuspage.services.site import get_site_settings
-
     return get_site_settings().tz
 
 
@@ -133,8 +132,6 @@ def notice_url(notice: Any, audience: Any = "public", *, external: bool = False)
     """The page of an incident or maintenance for this audience."""
     from flask import url_for
 
-    from statuspage.services.site import get_site_settings
-
     prefix = "public.internal_" if str(audience) == "internal" else "public."
     path = url_for(prefix + notice.detail_endpoint, **notice.url_values())
     return get_site_settings().absolute_url(path) if external else path
@@ -163,6 +160,4 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_site() -> dict[str, Any]:
-        from statuspage.services.site import get_site_settings
-
         return {"site": get_site_settings()}

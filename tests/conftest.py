@@ -27,7 +27,7 @@ from statuspage import create_app
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Role, Via, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, Incident, User
-from statuspage.services import users
+from statuspage.services.accounts import users
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents
 from statuspage.services.unit import Actor
@@ -275,7 +275,7 @@ def make_api_token(make_user: Callable[..., User]) -> Callable[..., str]:
     """An API token's secret, made now (the views check it against the wall clock) by a new
     admin or by *user*."""
     from statuspage.enums import TokenScope
-    from statuspage.services import access_tokens
+    from statuspage.services.accounts import api_tokens
 
     def make(
         scope: TokenScope = TokenScope.ADMIN, *, user: User | None = None, **overrides: Any
@@ -285,7 +285,7 @@ def make_api_token(make_user: Callable[..., User]) -> Callable[..., str]:
         overrides.setdefault("expires_at", datetime.now(UTC) + timedelta(days=30))
         overrides.setdefault("actor", Actor.of(maker))
         overrides.setdefault("now", datetime.now(UTC))
-        return access_tokens.create_token(scope=scope, **overrides).secret
+        return api_tokens.create_token(scope=scope, **overrides).secret
 
     return make
 
@@ -413,9 +413,9 @@ def route_objects(
     subscriber = subscribers.subscribe(email="routes@example.com", actor=ACTOR, now=now)
     subscribers.confirm_subscription(subscriber, actor=ACTOR, now=now)
     from statuspage.enums import TokenScope
-    from statuspage.services import access_tokens
+    from statuspage.services.accounts import api_tokens
 
-    api_token = access_tokens.create_token(
+    api_token = api_tokens.create_token(
         name="Routes",
         scope=TokenScope.READ,
         expires_at=now + timedelta(days=30),

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from statuspage.enums import Audience, Role
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, Incident, User
-from statuspage.services import users
+from statuspage.services.accounts import users
 
 
 def test_users_create_reads_the_password_from_stdin(runner):

@@ -19,7 +19,7 @@ from statuspage.enums import Role, Via
 from statuspage.security import role_required
 from statuspage.services import audit as service
 from statuspage.services.errors import InvalidInput
-from statuspage.services.schedule import local_to_utc
+from statuspage.services.local_time import local_to_utc
 from statuspage.services.site import get_site_settings
 
 

@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 
 from statuspage.enums import Role
 from statuspage.extensions import db
+from statuspage.security import is_safe_redirect_url
 from statuspage.services.errors import InvalidInput, ServiceError
-from statuspage.services.schedule import local_to_utc
+from statuspage.services.local_time import local_to_utc
 from statuspage.services.site import get_site_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -44,8 +45,6 @@ def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
 
 def back(default: str) -> Response:
     """Redirect after POST to where the form was (a local path only)."""
-    from statuspage.security import is_safe_redirect_url
-
     target = request.form.get("back")
     return redirect(target if is_safe_redirect_url(target) else default)
 

@@ -15,7 +15,7 @@ from statuspage.services import site
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import ServiceError
 from statuspage.services.notices import timeline
-from statuspage.services.status import build_status_page
+from statuspage.services.page.builders import build_status_page
 
 
 @bp.get("/")

@@ -20,14 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from statuspage.enums import (
     Cadence,

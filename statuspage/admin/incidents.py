@@ -7,13 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.admin.blueprint import (
-    apply_service_error,
-    bp,
-    get_or_404,
-    to_utc,
-    wants_preview,
-)
+from statuspage.admin.blueprint import apply_service_error, bp, get_or_404, to_utc, wants_preview
 from statuspage.admin.forms import (
     ConfirmForm,
     EditUpdateForm,
@@ -34,9 +28,9 @@ from statuspage.models import Component, Incident, IncidentUpdate
 from statuspage.security import current_actor, role_required
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import ServiceError
+from statuspage.services.local_time import utc_to_local
 from statuspage.services.notices import incidents as service
 from statuspage.services.notices import timeline
-from statuspage.services.schedule import utc_to_local
 from statuspage.services.site import get_site_settings
 
 

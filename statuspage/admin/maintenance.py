@@ -27,9 +27,9 @@ from statuspage.models import Maintenance, MaintenanceRecurrence
 from statuspage.security import current_actor
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import InvalidInput, ServiceError
+from statuspage.services.local_time import utc_to_local
 from statuspage.services.notices import maintenance as service
 from statuspage.services.notices import recurrence as recurrence_service
-from statuspage.services.schedule import utc_to_local
 from statuspage.services.site import get_site_settings
 
 STATES = {"upcoming", "active", "past"}

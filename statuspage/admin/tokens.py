@@ -13,7 +13,7 @@ from statuspage.database import utcnow
 from statuspage.enums import Role, TokenScope
 from statuspage.models import ApiToken
 from statuspage.security import current_actor, role_required
-from statuspage.services import access_tokens as service
+from statuspage.services.accounts import api_tokens as service
 from statuspage.services.components.uptime import local_midnight
 from statuspage.services.errors import ServiceError
 from statuspage.services.site import get_site_settings

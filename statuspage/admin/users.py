@@ -10,7 +10,7 @@ from statuspage.admin.forms import ActiveForm, RoleForm, UserForm
 from statuspage.enums import Role
 from statuspage.models import User
 from statuspage.security import current_actor, role_required
-from statuspage.services import users as service
+from statuspage.services.accounts import users as service
 from statuspage.services.errors import ServiceError
 
 

@@ -37,19 +37,20 @@ from statuspage.enums import (
     Via,
     Visibility,
 )
-from statuspage.errors import json_error
+from statuspage.error_pages import json_error
 from statuspage.extensions import db
 from statuspage.limits import MAX_BODY
 from statuspage.models import Component, Incident, Maintenance, Notice
 from statuspage.security import bearer_challenge, bearer_token
-from statuspage.services import access_tokens
-from statuspage.services import status as status_service
 from statuspage.services import subscribers as subscriber_service
+from statuspage.services.accounts import api_tokens
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import NotFound, ServiceError
-from statuspage.services.history import get_notice_view
 from statuspage.services.notices import incidents as incident_service
 from statuspage.services.notices import maintenance as maintenance_service
+from statuspage.services.page import builders as status_service
+from statuspage.services.page.history import get_notice_view
+from statuspage.services.page.view_models import build_update_view
 from statuspage.services.site import get_site_settings
 from statuspage.services.unit import Actor
 
@@ -83,8 +84,8 @@ def authenticate() -> Response | None:
     needed: TokenScope = getattr(view, "required_scope", TokenScope.ADMIN)
     secret = bearer_token()
     try:
-        token = access_tokens.authenticate_token(secret)
-    except access_tokens.TokenRefused as refused:
+        token = api_tokens.authenticate_token(secret)
+    except api_tokens.TokenRefused as refused:
         response = json_error(401, refused.message)
         response.headers["WWW-Authenticate"] = bearer_challenge("invalid_token" if secret else None)
         return _no_store(response)
@@ -229,8 +230,7 @@ def get_incident(incident_id: str) -> Response:
     )
     data = _notice_json(incident)
     data["scheduled_updates"] = [
-        serialize.managed_update_json(status_service.build_update_view(u, AUDIENCE), settings)
-        for u in waiting
+        serialize.managed_update_json(build_update_view(u, AUDIENCE), settings) for u in waiting
     ]
     return _json({"data": data})
 
@@ -288,7 +288,7 @@ def post_incident_update(incident_id: str) -> Response:
         publish_at=publish_at,
         actor=_actor(),
     )
-    view = status_service.build_update_view(update, AUDIENCE)
+    view = build_update_view(update, AUDIENCE)
     return _json({"data": serialize.managed_update_json(view, get_site_settings())}, status=201)
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
+from statuspage.services.page.rollup import Overall
+from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site import SiteSettings
-from statuspage.services.status import NoticeView, Overall, UpdateView
 
 Json = dict[str, Any]
 
@@ -235,9 +236,7 @@ def managed_components_json(
     groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
 ) -> list[Json]:
     """components_json as staff see it, with each item's visibility and public status."""
-    extra = {
-        item.id: {"visibility": item.visibility.value} for item in [*groups, *components]
-    }
+    extra = {item.id: {"visibility": item.visibility.value} for item in [*groups, *components]}
     for component in components:
         extra[component.id]["public_status"] = component.status.value
     for group in groups:

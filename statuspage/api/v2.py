@@ -18,8 +18,8 @@ from statuspage.enums import Audience, IncidentStatus, MaintenanceStatus
 from statuspage.http_cache import cached_response
 from statuspage.models import Incident, Maintenance
 from statuspage.security import token_reader_required
-from statuspage.services import status as status_service
-from statuspage.services.history import get_notice_view
+from statuspage.services.page import builders as status_service
+from statuspage.services.page.history import get_notice_view
 from statuspage.services.site import get_page_state, get_site_settings
 
 bp = Blueprint("api", __name__)

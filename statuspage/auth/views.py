@@ -20,7 +20,7 @@ from statuspage.database import utcnow
 from statuspage.enums import Role
 from statuspage.extensions import limiter
 from statuspage.security import current_actor, current_actor_for, is_safe_redirect_url
-from statuspage.services import access_tokens, lockout, users
+from statuspage.services.accounts import api_tokens, lockout, sessions, users
 from statuspage.services.errors import ServiceError
 from statuspage.services.site import get_site_settings
 
@@ -55,7 +55,7 @@ def login() -> Response | tuple[str, int] | str:
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
             lockout.clear_failed_logins(form.email.data, source=source)
-            users.sign_in(
+            sessions.sign_in(
                 user,
                 remember=bool(form.remember.data),
                 user_agent=request.user_agent.string,
@@ -89,7 +89,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    users.sign_out(current_user.session_secret)
+    sessions.sign_out(current_user.session_secret)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
@@ -141,7 +141,7 @@ def rotate_feed_token() -> Response | tuple[str, int]:
     if not ConfirmForm().validate_on_submit():
         flash("Invalid request.", "error")
         return redirect(url_for("auth.account"))
-    secret = access_tokens.rotate_feed_token(current_user, actor=current_actor())
+    secret = api_tokens.rotate_feed_token(current_user, actor=current_actor())
     response = make_response(_account_page(PasswordForm(formdata=None), feed_secret=secret))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -154,7 +154,7 @@ def revoke_feed_token() -> Response:
         flash("Invalid request.", "error")
         return redirect(url_for("auth.account"))
     try:
-        access_tokens.revoke_feed_token(current_user, actor=current_actor())
+        api_tokens.revoke_feed_token(current_user, actor=current_actor())
     except ServiceError as error:
         flash(error.message, "error")
     else:

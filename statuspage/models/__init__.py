@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and `flask shell` see them all."""
 
+from statuspage.models.api_token import ApiToken
 from statuspage.models.audit import AuditEntry
 from statuspage.models.component import (
     Component,
@@ -18,7 +19,6 @@ from statuspage.models.notice import (
 )
 from statuspage.models.site import LoginThrottle, PageState, SchedulerHeartbeat, Setting, SiteAsset
 from statuspage.models.subscriber import Delivery, NotificationEvent, Subscriber
-from statuspage.models.token import ApiToken
 from statuspage.models.user import User, UserSession
 
 __all__ = [

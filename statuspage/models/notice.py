@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from statuspage.models.user import User
 
 
-
 class Notice(db.Model):
     __tablename__ = "notice"
     __audited__ = True
@@ -179,7 +178,6 @@ class Incident(Notice):
     @status.setter
     def status(self, value: IncidentStatus) -> None:
         self.status_value = IncidentStatus(value).value
-
 
 
 class Maintenance(Notice):

@@ -44,7 +44,7 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """What Flask-Login keeps in the cookie: the session's secret, never the user's id."""
         if self.session_secret is None:
-            raise RuntimeError("sign in through users.sign_in, which opens a session row")
+            raise RuntimeError("sign in through sessions.sign_in, which opens a session row")
         return self.session_secret
 
     @property

@@ -11,7 +11,7 @@ from statuspage.enums import Audience
 from statuspage.http_cache import cached_response
 from statuspage.public.blueprint import bp
 from statuspage.security import token_reader_required
-from statuspage.services.history import build_notice_feed, list_calendar_windows
+from statuspage.services.page.history import build_notice_feed, list_calendar_windows
 from statuspage.services.site import get_site_settings
 
 

@@ -14,7 +14,7 @@ from statuspage.public.blueprint import bp
 from statuspage.public.forms import EmptyForm, ManageForm, SubscribeForm
 from statuspage.services import subscribers
 from statuspage.services.errors import InvalidInput
-from statuspage.services.status import visible_tree
+from statuspage.services.page.builders import visible_tree
 from statuspage.services.tokens import InvalidToken, read_token
 from statuspage.services.unit import Actor
 

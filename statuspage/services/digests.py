@@ -31,8 +31,8 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, Notice, Subscriber
+from statuspage.services.page.view_models import status_label
 from statuspage.services.site import get_site_settings
-from statuspage.services.status import status_label
 from statuspage.templating import format_datetime, format_duration, format_window
 
 

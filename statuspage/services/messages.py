@@ -20,8 +20,8 @@ from statuspage.models import (
     NotificationEvent,
     Subscriber,
 )
+from statuspage.services.page.view_models import status_label
 from statuspage.services.site import get_site_settings
-from statuspage.services.status import status_label
 from statuspage.services.tokens import make_token
 from statuspage.templating import format_datetime, format_duration, format_window, relative_time
 

@@ -428,8 +428,8 @@ def queue_test_mail(
     to_address: str, *, requested_by: str, actor: Any, now: datetime | None = None
 ) -> Delivery:
     """A message to check the mail settings; it goes through the outbox like every mail."""
+    from statuspage.services.accounts.users import normalize_email
     from statuspage.services.unit import unit_of_work
-    from statuspage.services.users import normalize_email
 
     with unit_of_work("queue_test_mail", actor=actor, now=now) as now:
         delivery = Delivery(

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from statuspage.extensions import db
 from statuspage.models import Setting, SiteAsset
+from statuspage.services.components.uptime import rebuild_uptime
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import clean_text
 from statuspage.services.site import get_site_settings
@@ -112,8 +113,6 @@ def update_settings(
                 row.updated_at = now
     if values["timezone"] != previous:
         from flask import g
-
-        from statuspage.services.components.uptime import rebuild_uptime
 
         g.pop("_site_settings", None)
         g.pop("_page_state", None)

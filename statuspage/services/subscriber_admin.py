@@ -32,10 +32,10 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.subscriber import subscriber_component, subscriber_group
+from statuspage.services.accounts.users import normalize_email
 from statuspage.services.errors import DuplicateEmail, InvalidInput
 from statuspage.services.subscribers import start_subscription
 from statuspage.services.unit import Actor, unit_of_work
-from statuspage.services.users import normalize_email
 
 #: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -17,12 +17,12 @@ from flask import current_app
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, Delivery, Subscriber
+from statuspage.services.accounts.users import normalize_email
 from statuspage.services.digests import next_digest_time
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import strip_controls
 from statuspage.services.site import get_site_settings
 from statuspage.services.unit import Actor, unit_of_work
-from statuspage.services.users import normalize_email
 
 #: Another confirmation (or "already subscribed" mail) to one address at most this often.
 RESEND_AFTER = timedelta(minutes=10)

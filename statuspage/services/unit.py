@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from statuspage.database import utcnow
 from statuspage.enums import Via
 from statuspage.extensions import db
+from statuspage.models.audit import AuditEntry
+from statuspage.models.site import PageState
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
@@ -184,8 +186,6 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
                 }
             )
     if rows:
-        from statuspage.models.audit import AuditEntry
-
         session.connection().execute(sa.insert(AuditEntry), rows)
     if touched_page:
         bump_page_version(session, session.info["now"], public=touched_public)
@@ -195,8 +195,6 @@ def bump_page_version(session: Session, now: datetime, *, public: bool = True) -
     """Invalidate every cached staff response, and with *public* every public one: their keys
     carry these versions. An internal note moves nothing a public reader can see, not even the
     page's `updated_at` or its validators."""
-    from statuspage.models.site import PageState
-
     values: dict[str, Any] = {
         "internal_version": PageState.internal_version + 1,
         "internal_changed_at": now,

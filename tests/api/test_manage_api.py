@@ -26,7 +26,8 @@ from statuspage.models import (
     IncidentUpdate,
     Maintenance,
 )
-from statuspage.services import access_tokens, subscribers
+from statuspage.services import subscribers
+from statuspage.services.accounts import api_tokens
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.unit import Actor
@@ -161,18 +162,18 @@ def test_expired_and_revoked_tokens_are_401(client, make_user):
     """A token past its expiry or revoked in the admin is refused on the next request."""
     admin = make_user(Role.ADMIN)
     now = utcnow()
-    expired = access_tokens.create_token(
+    expired = api_tokens.create_token(
         name="Short", scope=TokenScope.ADMIN, expires_at=now - timedelta(seconds=1),
         actor=Actor.of(admin), now=now - timedelta(days=1),
     )  # fmt: skip
     response = Api(client, expired.secret).get("/incidents")
     assert response.status_code == 401 and "expired" in response.get_json()["error"]["message"]
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
-    revoked = access_tokens.create_token(
+    revoked = api_tokens.create_token(
         name="Leaked", scope=TokenScope.ADMIN, expires_at=now + timedelta(days=1), actor=Actor.of(admin),
     )  # fmt: skip
     assert Api(client, revoked.secret).get("/incidents").status_code == 200
-    access_tokens.revoke_token(revoked.token, actor=Actor.of(admin))
+    api_tokens.revoke_token(revoked.token, actor=Actor.of(admin))
     response = Api(client, revoked.secret).get("/incidents")
     assert response.status_code == 401 and "revoked" in response.get_json()["error"]["message"]
 
@@ -751,10 +752,10 @@ ROLE_CAP = {Role.ADMIN: TokenScope.ADMIN, Role.EDITOR: TokenScope.WRITE, Role.VI
 def test_a_token_never_does_more_than_its_makers_current_role(client, make_user, scope, change):
     """An admin makes a token; another admin changes the maker's role (or deactivates them):
     on the very next request the token does only what both its scope and that role allow."""
-    from statuspage.services import users
+    from statuspage.services.accounts import users
 
     maker, other = make_user(Role.ADMIN), make_user(Role.ADMIN)
-    token = access_tokens.create_token(
+    token = api_tokens.create_token(
         name="Automation", scope=scope, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(maker)
     ).secret  # fmt: skip
     api = Api(client, token)
@@ -781,9 +782,9 @@ def test_a_token_cannot_be_made_wider_than_its_makers_role(make_user):
 
     editor = make_user(Role.EDITOR)
     with pytest.raises(InvalidInput, match="scope write at most"):
-        access_tokens.create_token(
+        api_tokens.create_token(
             name="Too wide", scope=TokenScope.ADMIN, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(editor)
         )  # fmt: skip
-    assert access_tokens.create_token(
+    assert api_tokens.create_token(
         name="Fits", scope=TokenScope.WRITE, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(editor)
     ).token.scope is TokenScope.WRITE  # fmt: skip

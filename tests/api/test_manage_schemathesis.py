@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
-from statuspage.services import access_tokens, users
+from statuspage.services.accounts import api_tokens, users
 from statuspage.services.unit import Actor
 from tests.api.conftest import seed_rich_page
 from tests.conftest import PASSWORD, make_app
@@ -26,7 +26,7 @@ with APP.app_context():
         email="automation@example.com", password=PASSWORD, role=Role.ADMIN,
         actor=Actor(user_id=None, label="test", via=Via.CLI),
     )  # fmt: skip
-    TOKEN = access_tokens.create_token(
+    TOKEN = api_tokens.create_token(
         name="schemathesis", scope=TokenScope.ADMIN,
         expires_at=datetime.now(UTC) + timedelta(days=1), actor=Actor.of(ADMIN),
     ).secret  # fmt: skip

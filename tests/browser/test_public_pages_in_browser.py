@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from statuspage.enums import Audience
-from statuspage.services.status import build_status_page
+from statuspage.services.page.builders import build_status_page
 from tests.browser.conftest import AXE_JS, CHROMIUM
 from tests.conftest import DemoPage
 

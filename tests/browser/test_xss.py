@@ -13,7 +13,8 @@ from playwright.sync_api import Page
 
 from statuspage.database import utcnow
 from statuspage.enums import ComponentStatus, IncidentStatus, Role, Visibility
-from statuspage.services import settings, users
+from statuspage.services import settings
+from statuspage.services.accounts import users
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance, timeline
 from tests.conftest import ACTOR, PASSWORD

@@ -50,7 +50,6 @@ def rendered(delivery: Delivery) -> dict[str, str]:
 )
 def test_every_template_matches_its_snapshot(app, make_component):
     from statuspage.services import subscribers
-    from tests.mail.conftest import make_subscriber as _  # noqa: F401 (fixture module)
 
     api = make_component(name="API", now=NOW - timedelta(days=30))
     reader = subscribers.subscribe(

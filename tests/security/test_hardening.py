@@ -65,7 +65,7 @@ def test_cool_down_arithmetic_and_the_owner_after_it(app, make_user, now):
     right password works from a new source and clears the address."""
     from datetime import timedelta
 
-    from statuspage.services import lockout
+    from statuspage.services.accounts import lockout
 
     app.config.update(LOGIN_MAX_FAILURES=3, LOGIN_COOLDOWN_SECONDS=5, LOGIN_COOLDOWN_MAX_SECONDS=30)
     email = "someone@example.com"

@@ -9,8 +9,8 @@ from statuspage.database import utcnow
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
 from statuspage.models import ApiToken, AuditEntry, PageState, User
-from statuspage.services import access_tokens as service
-from statuspage.services import users
+from statuspage.services.accounts import api_tokens as service
+from statuspage.services.accounts import users
 from statuspage.services.errors import InvalidInput, InvalidTransition
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR

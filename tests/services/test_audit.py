@@ -34,7 +34,7 @@ def test_each_write_is_audited_with_actor_channel_ip_and_changed_fields(make_use
 
 
 def test_secrets_never_reach_the_audit_log(make_user):
-    from statuspage.services import users
+    from statuspage.services.accounts import users
 
     user = make_user(Role.ADMIN)
     [entry] = entries(object_type="User")

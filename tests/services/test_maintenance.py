@@ -16,10 +16,10 @@ from statuspage.enums import (
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, Maintenance
 from statuspage.services.errors import InvalidInput, InvalidTransition
+from statuspage.services.local_time import local_to_utc
 from statuspage.services.notices import incidents
 from statuspage.services.notices import maintenance as service
 from statuspage.services.notices.due_work import run_due_work
-from statuspage.services.schedule import local_to_utc
 from tests.conftest import ACTOR
 
 S = ComponentStatus

@@ -2,7 +2,7 @@ import pytest
 
 from statuspage.enums import ComponentStatus as S
 from statuspage.enums import Impact, Indicator
-from statuspage.services.status import overall_status, rollup
+from statuspage.services.page.rollup import overall_status, rollup
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 import pytest
 
 from statuspage.enums import Role
-from statuspage.services import users as service
+from statuspage.services.accounts import sessions
+from statuspage.services.accounts import users as service
 from statuspage.services.errors import DuplicateEmail, InvalidInput, LastAdmin
 from tests.conftest import ACTOR, PASSWORD
 
@@ -45,24 +46,24 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(make_user):
 def test_deactivated_users_cannot_sign_in_and_lose_their_sessions(make_user):
     make_user(Role.ADMIN)
     user = make_user(Role.EDITOR)
-    secret = service.sign_in(user, actor=ACTOR)
-    assert service.load_session_user(secret) is user
+    secret = sessions.sign_in(user, actor=ACTOR)
+    assert sessions.load_session_user(secret) is user
     service.set_user_active(user, False, actor=ACTOR)
-    assert service.load_session_user(secret) is None
+    assert sessions.load_session_user(secret) is None
     assert service.authenticate(user.email, PASSWORD) is None
     service.set_user_active(user, True, actor=ACTOR)
     assert service.authenticate(user.email, PASSWORD) is user
-    assert service.load_session_user(secret) is None  # reactivating brings no session back
+    assert sessions.load_session_user(secret) is None  # reactivating brings no session back
 
 
 def test_set_password_ends_every_other_session(make_user):
     user = make_user(Role.VIEWER)
-    laptop = service.sign_in(user, actor=ACTOR)
-    phone = service.sign_in(user, actor=ACTOR)
-    assert service.load_session_user(laptop) is service.load_session_user(phone) is user
+    laptop = sessions.sign_in(user, actor=ACTOR)
+    phone = sessions.sign_in(user, actor=ACTOR)
+    assert sessions.load_session_user(laptop) is sessions.load_session_user(phone) is user
     service.set_password(user, "another-long-passphrase-77", actor=ACTOR)  # from the phone
-    assert service.load_session_user(laptop) is None
-    assert service.load_session_user(phone) is user
+    assert sessions.load_session_user(laptop) is None
+    assert sessions.load_session_user(phone) is user
     assert service.authenticate(user.email, PASSWORD) is None
     assert service.authenticate(user.email, "another-long-passphrase-77") is user
 
@@ -71,13 +72,13 @@ def test_sessions_expire_on_the_server(make_user, now):
     from datetime import timedelta
 
     user = make_user(Role.VIEWER)
-    short = service.sign_in(user, actor=ACTOR, now=now)
-    remembered = service.sign_in(user, remember=True, actor=ACTOR, now=now)
+    short = sessions.sign_in(user, actor=ACTOR, now=now)
+    remembered = sessions.sign_in(user, remember=True, actor=ACTOR, now=now)
     later = now + timedelta(hours=13)
-    assert service.load_session_user(short, now=later) is None
-    assert service.load_session_user(remembered, now=later) is user
-    assert service.load_session_user(remembered, now=now + timedelta(days=31)) is None
-    assert service.load_session_user("not-a-session") is None
+    assert sessions.load_session_user(short, now=later) is None
+    assert sessions.load_session_user(remembered, now=later) is user
+    assert sessions.load_session_user(remembered, now=now + timedelta(days=31)) is None
+    assert sessions.load_session_user("not-a-session") is None
 
 
 def test_authenticate_unknown_email(app):

@@ -18,7 +18,8 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import AuditEntry
-from statuspage.services import notifications, settings, subscribers, users
+from statuspage.services import notifications, settings, subscribers
+from statuspage.services.accounts import sessions, users
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance, recurrence, timeline
 from statuspage.services.unit import Actor
@@ -103,7 +104,7 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     users.change_role(user, Role.EDITOR, actor=actor)
     users.set_user_active(user, False, actor=actor)
     users.set_password(user, "another-long-passphrase-2", actor=actor)
-    users.sign_in(admin, actor=actor)
+    sessions.sign_in(admin, actor=actor)
     subscriber = subscribers.subscribe(email="s@example.com", actor=actor)
     subscribers.resend_confirmation(subscriber, actor=actor, now=now + timedelta(hours=1))
     subscribers.confirm_subscription(subscriber, actor=actor)

@@ -69,7 +69,7 @@ def test_empty_login_form_re_renders_with_messages(client):
 
 
 def test_deactivated_user_cannot_sign_in(client, make_user):
-    from statuspage.services import users
+    from statuspage.services.accounts import users
     from tests.conftest import ACTOR
 
     make_user(Role.ADMIN)

@@ -8,7 +8,7 @@ import pytest
 
 from statuspage.database import utcnow
 from statuspage.enums import Role, TokenScope
-from statuspage.services import access_tokens, users
+from statuspage.services.accounts import api_tokens, users
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
 from tests.seed_feeds import BASE_URL, seed_rich_page
@@ -33,7 +33,7 @@ def page(app):
 def feed_token(make_user):
     """A viewer's feed token: the least a signed-in user can have."""
     user = make_user(Role.VIEWER)
-    return access_tokens.rotate_feed_token(user, actor=Actor.of(user))
+    return api_tokens.rotate_feed_token(user, actor=Actor.of(user))
 
 
 def with_token(path, token):
@@ -102,9 +102,9 @@ def test_a_signed_in_session_is_not_a_token(client, page, login_as):
 def test_after_rotation_the_old_feed_token_is_refused(client, page, make_user, path):
     """Rotating is how a leaked feed URL is shut."""
     user = make_user(Role.EDITOR)
-    old = access_tokens.rotate_feed_token(user, actor=Actor.of(user))
+    old = api_tokens.rotate_feed_token(user, actor=Actor.of(user))
     assert client.get(with_token(path, old)).status_code == 200
-    new = access_tokens.rotate_feed_token(user, actor=Actor.of(user))
+    new = api_tokens.rotate_feed_token(user, actor=Actor.of(user))
     assert client.get(with_token(path, old)).status_code == 401
     assert client.get(with_token(path, new)).status_code == 200
 
@@ -112,7 +112,7 @@ def test_after_rotation_the_old_feed_token_is_refused(client, page, make_user, p
 def test_a_deactivated_users_feed_token_stops_working(client, page, make_user):
     """Someone who left cannot keep reading the internal page through a feed reader."""
     user = make_user(Role.VIEWER)
-    token = access_tokens.rotate_feed_token(user, actor=Actor.of(user))
+    token = api_tokens.rotate_feed_token(user, actor=Actor.of(user))
     assert client.get(with_token(INTERNAL[0], token)).status_code == 200
     users.set_user_active(user, False, actor=ACTOR)
     assert client.get(with_token(INTERNAL[0], token)).status_code == 401

@@ -12,17 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.database import utcnow
-from statuspage.enums import (
-    Audience,
-    ComponentStatus,
-    Impact,
-    IncidentStatus,
-    Role,
-    Visibility,
-)
+from statuspage.enums import Audience, ComponentStatus, Impact, IncidentStatus, Role, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatusChange, Incident
-from statuspage.services import access_tokens
+from statuspage.services.accounts import api_tokens
 from statuspage.services.errors import InvalidInput
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.unit import Actor
@@ -64,7 +57,7 @@ def snapshot(client, urls):
 
 def staff_summary(client, make_user):
     user = make_user(Role.VIEWER)
-    token = access_tokens.rotate_feed_token(user, actor=Actor.of(user))
+    token = api_tokens.rotate_feed_token(user, actor=Actor.of(user))
     return client.get(f"/internal/api/v2/summary.json?token={token}").get_json()
 
 
@@ -231,8 +224,8 @@ def test_a_public_write_still_moves_public_validators(client, route_objects, mak
 def test_uptime_bars_follow_each_audiences_status(make_component, make_incident, now):
     """An hour of internal major outage is an hour of downtime on the staff page's bars and
     none on the public ones (nor does its name appear under them)."""
-    from statuspage.services import status as status_service
     from statuspage.services.components import uptime
+    from statuspage.services.page import builders as status_service
 
     api = make_component(name="API")
     hidden = make_incident({api: S.MAJOR_OUTAGE}, name="Quiet hunt", visibility=Visibility.INTERNAL,

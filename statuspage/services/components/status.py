@@ -37,6 +37,7 @@ from statuspage.models import (
     Notice,
     NoticeComponent,
 )
+from statuspage.services.components import uptime
 from statuspage.services.unit import Actor
 from statuspage.services.visibility import notice_visible
 
@@ -68,8 +69,6 @@ def record_status_change(
     A change dated before that status's last change (a scheduler catching up) is recorded at
     that last change instead, so each history stays a single ordered line.
     """
-    from statuspage.services.components import uptime
-
     old_status, since = component.status_for(audience), component.status_since_for(audience)
     if old_status is new_status:
         return None

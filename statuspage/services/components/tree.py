@@ -9,12 +9,7 @@ import sqlalchemy as sa
 
 from statuspage.enums import ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
-from statuspage.models import (
-    Component,
-    ComponentGroup,
-    ComponentStatusChange,
-    NoticeComponent,
-)
+from statuspage.models import Component, ComponentGroup, ComponentStatusChange, NoticeComponent
 from statuspage.services.components.status import set_status_everywhere
 from statuspage.services.errors import InUse, InvalidInput
 from statuspage.services.inputs import clean_description, clean_name

@@ -1,32 +1,16 @@
 """The read side of the page: one builder per audience feeds the HTML pages, the JSON API,
-the feeds and the mails, so they can never disagree about what a reader may see.
-
-The banner follows Statuspage's roll-up of leaf component statuses (groups are ignored),
-then one rule of ours: an open incident the reader can see always raises the banner to at
-least the level its impact calls for (none or minor impact -> minor "Partially Degraded
-Service", major -> major "Partial System Outage", critical -> critical "Major System
-Outage"). The more severe of the two wins, so "All Systems Operational" is never shown while
-an incident is open, even when every component is operational.
-"""
+the feeds and the mails, so they can never disagree about what a reader may see; each runs a
+fixed number of queries however long the history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from statuspage.enums import (
-    Audience,
-    ComponentStatus,
-    Impact,
-    IncidentStatus,
-    Indicator,
-    MaintenanceStatus,
-)
+from statuspage.enums import Audience, IncidentStatus, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -36,150 +20,21 @@ from statuspage.models import (
     Maintenance,
     Notice,
     NoticeComponent,
-    UpdateComponentChange,
 )
 from statuspage.services.components import uptime as uptime_service
-from statuspage.services.site import SiteSettings, get_site_settings
-from statuspage.services.visibility import (
-    component_visible,
-    group_visible,
-    notice_visible,
-    update_is_visible,
+from statuspage.services.page.rollup import overall_status
+from statuspage.services.page.view_models import (
+    DayOfIncidents,
+    NoticeView,
+    StatusPage,
+    build_items,
+    build_notice_view,
 )
+from statuspage.services.site import get_site_settings
+from statuspage.services.visibility import group_visible, notice_visible
 
-ALL_OPERATIONAL = "All Systems Operational"
 #: Windows that never happened (yet) are not history.
 HIDDEN_FROM_HISTORY = (MaintenanceStatus.SCHEDULED.value, MaintenanceStatus.CANCELLED.value)
-
-
-class Overall(NamedTuple):
-    indicator: Indicator
-    description: str
-
-    @property
-    def css(self) -> str:
-        return f"indicator-{self.indicator.value}"
-
-
-def rollup(statuses: Sequence[ComponentStatus]) -> Overall:
-    """Statuspage's blend of leaf component statuses into one indicator and description."""
-    total = len(statuses)
-    count = {status: 0 for status in ComponentStatus}
-    for status in statuses:
-        count[status] += 1
-    if count[ComponentStatus.MAJOR_OUTAGE]:
-        if count[ComponentStatus.MAJOR_OUTAGE] == total:
-            return Overall(Indicator.CRITICAL, "Major System Outage")
-        return Overall(Indicator.MAJOR, "Partial System Outage")
-    if count[ComponentStatus.PARTIAL_OUTAGE]:
-        if count[ComponentStatus.PARTIAL_OUTAGE] == total:
-            return Overall(Indicator.MAJOR, "Partial System Outage")
-        return Overall(Indicator.MINOR, "Minor Service Outage")
-    if count[ComponentStatus.DEGRADED_PERFORMANCE]:
-        if count[ComponentStatus.DEGRADED_PERFORMANCE] == total and total > 1:
-            return Overall(Indicator.MINOR, "Degraded System Service")
-        return Overall(Indicator.MINOR, "Partially Degraded Service")
-    if count[ComponentStatus.UNDER_MAINTENANCE]:
-        return Overall(Indicator.MAINTENANCE, "Service Under Maintenance")
-    return Overall(Indicator.NONE, ALL_OPERATIONAL)
-
-
-_IMPACT_FLOOR = {
-    Impact.NONE: Overall(Indicator.MINOR, "Partially Degraded Service"),
-    Impact.MINOR: Overall(Indicator.MINOR, "Partially Degraded Service"),
-    Impact.MAJOR: Overall(Indicator.MAJOR, "Partial System Outage"),
-    Impact.CRITICAL: Overall(Indicator.CRITICAL, "Major System Outage"),
-}
-
-
-def overall_status(statuses: Sequence[ComponentStatus], open_impacts: Iterable[Impact]) -> Overall:
-    """The banner: the component roll-up, raised by open incidents (see module docstring)."""
-    result = rollup(statuses)
-    for impact in open_impacts:
-        floor = _IMPACT_FLOOR[impact]
-        if floor.indicator.severity > result.indicator.severity:
-            result = floor
-    return result
-
-
-@dataclass
-class UpdateView:
-    update: IncidentUpdate
-    changes: list[UpdateComponentChange]
-
-    @property
-    def status_label(self) -> str:
-        return self.update.notice.status_label_of(self.update.status_value)
-
-
-@dataclass
-class NoticeView:
-    notice: Notice
-    updates: list[UpdateView]
-    components: list[Component]
-    audience: Audience = Audience.PUBLIC
-
-    def status_of(self, component: Component) -> ComponentStatus:
-        """An affected component's status as this view's reader sees it."""
-        return component.status_for(self.audience)
-
-    @property
-    def latest(self) -> UpdateView | None:
-        return self.updates[0] if self.updates else None
-
-    @property
-    def kind(self) -> str:
-        return self.notice.type
-
-    @property
-    def status_label(self) -> str:
-        return self.notice.status_label
-
-    @property
-    def is_open(self) -> bool:
-        return self.notice.resolved_at is None
-
-    def duration(self, now: datetime) -> timedelta:
-        end = self.notice.resolved_at or now
-        return max(timedelta(0), end - self.notice.started_at)
-
-
-def status_label(notice: Notice, value: str) -> str:
-    """Label of an incident or maintenance status value."""
-    if isinstance(notice, Incident):
-        return IncidentStatus(value).label
-    return MaintenanceStatus(value).label
-
-
-def build_notice_view(
-    notice: Notice,
-    audience: Audience,
-    visible_ids: set[str] | None = None,
-    *,
-    with_notes: bool = True,
-) -> NoticeView:
-    """A notice with the updates and components *audience* may see, newest update first;
-    internal notes only when *with_notes* (staff pages, not feeds or JSON)."""
-
-    def shown(component: Component) -> bool:
-        if visible_ids is not None:
-            return component.id in visible_ids
-        return component_visible(component, audience)
-
-    updates = [
-        UpdateView(update=u, changes=[c for c in u.changes if shown(c.component)])
-        for u in notice.updates
-        if update_is_visible(u, audience, with_notes=with_notes)
-    ]
-    components = [link.component for link in notice.affected if shown(link.component)]
-    return NoticeView(notice=notice, updates=updates, components=components, audience=audience)
-
-
-def build_update_view(update: IncidentUpdate, audience: Audience) -> UpdateView:
-    """One update (published or not) with the component changes *audience* may see: what the
-    management API answers after posting it."""
-    changes = [c for c in update.changes if component_visible(c.component, audience)]
-    return UpdateView(update=update, changes=changes)
 
 
 def notice_options() -> list:
@@ -188,80 +43,6 @@ def notice_options() -> list:
         selectinload(Notice.updates).selectinload(IncidentUpdate.changes),
         selectinload(Notice.affected),
     ]
-
-
-@dataclass
-class ComponentView:
-    component: Component
-    uptime: uptime_service.Uptime | None = None
-    audience: Audience = Audience.PUBLIC
-
-    @property
-    def status(self) -> ComponentStatus:
-        return self.component.status_for(self.audience)
-
-    @property
-    def hidden(self) -> bool:
-        """only_show_if_degraded: left off the page while operational."""
-        return self.component.only_show_if_degraded and self.status is ComponentStatus.OPERATIONAL
-
-
-@dataclass
-class GroupView:
-    group: ComponentGroup
-    components: list[ComponentView]
-    uptime: uptime_service.Uptime | None = None
-
-    @property
-    def status(self) -> ComponentStatus:
-        """The worst status among the children this audience can see."""
-        return ComponentStatus.worst(c.status for c in self.components)
-
-    @property
-    def shown_components(self) -> list[ComponentView]:
-        return [c for c in self.components if not c.hidden]
-
-    @property
-    def hidden(self) -> bool:
-        if not self.shown_components:
-            return True
-        return self.group.only_show_if_degraded and self.status is ComponentStatus.OPERATIONAL
-
-
-@dataclass
-class DayOfIncidents:
-    day: date
-    notices: list[NoticeView]
-
-
-@dataclass
-class StatusPage:
-    audience: Audience
-    now: datetime
-    settings: SiteSettings
-    overall: Overall
-    items: list[GroupView | ComponentView]
-    groups: list[ComponentGroup]
-    components: list[Component]
-    open_incidents: list[NoticeView]
-    active_maintenance: list[NoticeView] = field(default_factory=list)
-    upcoming_maintenance: list[NoticeView] = field(default_factory=list)
-    past_days: list[DayOfIncidents] = field(default_factory=list)
-
-    @property
-    def components_in_page_order(self) -> list[Component]:
-        """Every visible component as the page lists them: each group's children together."""
-        ordered: list[Component] = []
-        for item in self.items:
-            if isinstance(item, GroupView):
-                ordered.extend(view.component for view in item.components)
-            else:
-                ordered.append(item.component)
-        return ordered
-
-    @property
-    def shown_items(self) -> list[GroupView | ComponentView]:
-        return [item for item in self.items if not item.hidden]
 
 
 def visible_tree(audience: Audience) -> tuple[list[ComponentGroup], list[Component]]:
@@ -323,40 +104,6 @@ def _related_notices(
                 names.append(name)
             day += timedelta(days=1)
     return related
-
-
-def build_items(
-    groups: Sequence[ComponentGroup],
-    components: Sequence[Component],
-    uptimes: dict[str, uptime_service.Uptime] | None = None,
-    *,
-    audience: Audience,
-) -> list[GroupView | ComponentView]:
-    """Groups (with their children) and ungrouped components, in page order."""
-    uptimes = uptimes or {}
-    children: dict[str, list[ComponentView]] = {g.id: [] for g in groups}
-    top: list[GroupView | ComponentView] = []
-    for component in components:
-        uptime = uptimes.get(component.id) if component.showcase else None
-        view = ComponentView(component, uptime, audience)
-        if component.group_id is None:
-            top.append(view)
-        else:
-            children[component.group_id].append(view)
-    for group in groups:
-        members = children[group.id]
-        group_uptime = None
-        if uptimes and group.showcase:
-            group_uptime = uptime_service.mean_uptime(
-                uptimes[c.component.id] for c in members if c.component.id in uptimes
-            )
-        top.append(GroupView(group, members, group_uptime))
-
-    def position(item: GroupView | ComponentView) -> tuple[int, str]:
-        obj = item.group if isinstance(item, GroupView) else item.component
-        return (obj.position, obj.name.lower())
-
-    return sorted(top, key=position)
 
 
 def list_active_maintenance(

@@ -13,13 +13,9 @@ from statuspage.enums import Audience, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Maintenance, Notice, NoticeComponent
 from statuspage.services.components.uptime import local_midnight
+from statuspage.services.page.builders import notice_options, visible_tree
+from statuspage.services.page.view_models import NoticeView, build_notice_view
 from statuspage.services.site import get_page_state, get_site_settings
-from statuspage.services.status import (
-    NoticeView,
-    build_notice_view,
-    notice_options,
-    visible_tree,
-)
 from statuspage.services.visibility import notice_visible
 
 

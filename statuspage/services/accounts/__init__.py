@@ -1,0 +1,1 @@
+"""Staff accounts: users and passwords, signed-in sessions, sign-in throttling, API tokens."""
