@@ -107,10 +107,9 @@ def update_settings(
         for key, value in values.items():
             row = db.session.get(Setting, key)
             if row is None:
-                db.session.add(Setting(key=key, value=value, updated_at=now))
+                db.session.add(Setting(key=key, value=value))
             elif row.value != value:
                 row.value = value
-                row.updated_at = now
     if values["timezone"] != previous:
         from flask import g
 
@@ -133,11 +132,9 @@ def set_logo(data: bytes, *, actor: Actor, now: datetime | None = None) -> None:
     with unit_of_work("set_logo", actor=actor, now=now) as now:
         asset = db.session.get(SiteAsset, "logo")
         if asset is None:
-            db.session.add(
-                SiteAsset(name="logo", content_type=content_type, data=data, updated_at=now)
-            )
+            db.session.add(SiteAsset(name="logo", content_type=content_type, data=data))
         else:
-            asset.content_type, asset.data, asset.updated_at = content_type, data, now
+            asset.content_type, asset.data = content_type, data
 
 
 def remove_logo(*, actor: Actor, now: datetime | None = None) -> None:

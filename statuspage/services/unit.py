@@ -130,6 +130,34 @@ def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
     return changes
 
 
+@event.listens_for(Session, "before_flush")
+def _stamp_times(session: Session, flush_context: Any, instances: Any) -> None:
+    """`created_at` and `updated_at` come from the unit of work's `now`, in one place: a new
+    row gets both unless given, and a changed row's `updated_at` moves when anything but the
+    columns only staff see changed (and the code did not set it to a time of its own)."""
+    now = session.info.get("now")
+    if now is None:
+        return
+    for obj in session.new:
+        for key in ("created_at", "updated_at"):
+            if hasattr(obj, key) and getattr(obj, key) is None:
+                setattr(obj, key, now)
+    for obj in session.dirty:
+        if not getattr(obj, "__audited__", False) or not hasattr(obj, "updated_at"):
+            continue
+        state = inspect(obj)
+        changed = {
+            attr.key
+            for attr in state.mapper.column_attrs
+            if state.attrs[attr.key].history.has_changes()
+        }
+        if "updated_at" in changed:
+            continue
+        quiet = set(UNAUDITED) | getattr(obj, "__internal_columns__", frozenset())
+        if changed - quiet:
+            obj.updated_at = now
+
+
 def _faces_public(obj: Any, operation: str, changes: dict[str, list[Any]]) -> bool:
     """Whether this change can alter what a public reader sees: the model decides
     (`faces_public`, `__internal_columns__`); a change of who may see it always can."""

@@ -72,3 +72,33 @@ def test_a_failed_service_call_writes_nothing(make_component, actor):
     with pytest.raises(InvalidInput):
         incidents.open_incident(name="ok", body="", actor=actor)
     assert len(entries()) == count
+
+
+def test_times_are_stamped_from_the_unit_of_work(make_component, make_incident, now):
+    """created_at and updated_at come from the unit's `now` in one place (a flush hook): a
+    change moves updated_at, a change only staff see does not."""
+    from datetime import timedelta
+
+    from statuspage.enums import ComponentStatus, Visibility
+    from statuspage.services.components import tree
+
+    api = make_component(now=now)
+    assert api.created_at == api.updated_at == now
+    later = now + timedelta(hours=1)
+    tree.update_component(
+        api,
+        name="API v2",
+        group=None,
+        description=None,
+        visibility=Visibility.PUBLIC,
+        showcase=True,
+        only_show_if_degraded=False,
+        start_date=None,
+        actor=ACTOR,
+        now=later,
+    )
+    assert api.updated_at == later
+    make_incident(
+        {api: ComponentStatus.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL, now=later + timedelta(hours=1)
+    )
+    assert api.internal_status is ComponentStatus.MAJOR_OUTAGE and api.updated_at == later

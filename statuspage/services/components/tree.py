@@ -108,7 +108,6 @@ def create_group(
             start_date=start_date,
             position=_append_position(None),
             created_at=now,
-            updated_at=now,
         )
         db.session.add(group)
     return group
@@ -133,7 +132,6 @@ def update_group(
         group.showcase = showcase
         group.only_show_if_degraded = only_show_if_degraded
         group.start_date = start_date
-        group.updated_at = now
     return group
 
 
@@ -142,9 +140,7 @@ def archive_group(group: ComponentGroup, *, actor: Actor, now: datetime | None =
     with unit_of_work("archive_group", actor=actor, now=now) as now:
         for component in _group_members(group):
             component.archived_at = now
-            component.updated_at = now
         group.archived_at = now
-        group.updated_at = now
         _renumber([item for item in top_level_items() if item is not group])
 
 
@@ -158,10 +154,8 @@ def restore_group(group: ComponentGroup, *, actor: Actor, now: datetime | None =
         )
         for component in archived_with_it:
             component.archived_at = None
-            component.updated_at = now
         group.position = _append_position(None)
         group.archived_at = None
-        group.updated_at = now
 
 
 def create_component(
@@ -193,7 +187,6 @@ def create_component(
             internal_status=ComponentStatus.OPERATIONAL,
             internal_status_since=now,
             created_at=now,
-            updated_at=now,
         )
         db.session.add(component)
         db.session.flush()
@@ -231,7 +224,6 @@ def update_component(
         component.showcase = showcase
         component.only_show_if_degraded = only_show_if_degraded
         component.start_date = start_date
-        component.updated_at = now
     return component
 
 
@@ -239,7 +231,6 @@ def archive_component(component: Component, *, actor: Actor, now: datetime | Non
     """Hide a component from every page and form; its history and uptime are kept."""
     with unit_of_work("archive_component", actor=actor, now=now) as now:
         component.archived_at = now
-        component.updated_at = now
         _renumber([c for c in _group_members(component.group) if c is not component])
 
 
@@ -249,7 +240,6 @@ def restore_component(component: Component, *, actor: Actor, now: datetime | Non
             component.group = None
         component.position = _append_position(component.group)
         component.archived_at = None
-        component.updated_at = now
 
 
 def delete_component(component: Component, *, actor: Actor, now: datetime | None = None) -> None:

@@ -54,7 +54,6 @@ def open_incident(
             visibility=Visibility(visibility),
             started_at=started_at or now,
             created_at=now,
-            updated_at=now,
             created_by_id=actor.user_id,
         )
         db.session.add(incident)
@@ -177,7 +176,6 @@ def update_incident(
         incident.impact = Impact(impact)
         flipped = incident.visibility is not Visibility(visibility)
         incident.visibility = Visibility(visibility)
-        incident.updated_at = now
         if flipped:
             resettle_public(incident, at=now, actor=actor)
     return incident

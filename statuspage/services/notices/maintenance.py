@@ -94,7 +94,6 @@ def schedule_maintenance(
             visibility=Visibility(visibility),
             started_at=scheduled_for,
             created_at=now,
-            updated_at=now,
             created_by_id=actor.user_id,
             scheduled_for=scheduled_for,
             scheduled_until=scheduled_until,
@@ -337,7 +336,6 @@ def update_maintenance(
                 resettle_public(maintenance, at=now, actor=actor)
         maintenance.detached = maintenance.recurrence_id is not None
         maintenance.sequence = (maintenance.sequence or 0) + 1
-        maintenance.updated_at = now
     return maintenance
 
 

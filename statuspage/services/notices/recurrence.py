@@ -98,7 +98,7 @@ def create_recurrence(
 ) -> MaintenanceRecurrence:
     """Save a rule and materialise its first occurrences."""
     with unit_of_work("create_recurrence", actor=actor, now=now) as now:
-        recurrence = MaintenanceRecurrence(**_fields(**fields), created_at=now, updated_at=now)  # type: ignore[arg-type]
+        recurrence = MaintenanceRecurrence(**_fields(**fields))  # type: ignore[arg-type]
         db.session.add(recurrence)
     materialise(recurrence, now=now, actor=actor)
     return recurrence
@@ -115,7 +115,6 @@ def update_recurrence(
     with unit_of_work("update_recurrence", actor=actor, now=now) as now:
         for key, value in _fields(**fields).items():  # type: ignore[arg-type]
             setattr(recurrence, key, value)
-        recurrence.updated_at = now
         for occurrence in _future_generated(recurrence, now):
             db.session.delete(occurrence)
     materialise(recurrence, now=now, actor=actor)
@@ -128,7 +127,6 @@ def end_recurrence(
     """Stop the rule; its future occurrences are cancelled with *body*. Returns how many."""
     with unit_of_work("end_recurrence", actor=actor, now=now) as now:
         recurrence.active = False
-        recurrence.updated_at = now
     cancelled = 0
     for occurrence in _future_generated(recurrence, now, include_detached=True):
         maintenance_service.cancel_maintenance(occurrence, body=body, actor=actor, now=now)

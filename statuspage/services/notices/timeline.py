@@ -141,7 +141,6 @@ def post_entry(
         visibility=chosen,
         display_at=publish_at if waits and publish_at is not None else at,
         created_at=now,
-        updated_at=now,
         author_id=actor.user_id,
         deliver_notifications=deliver_notifications and kind is UpdateKind.UPDATE,
         impact=impact,
@@ -260,7 +259,6 @@ def edit_update(
     with unit_of_work("edit_update", actor=actor, now=now) as now:
         update.body = clean_body(body)
         update.body_html = render_markdown(update.body)
-        update.updated_at = now
         if update.faces_public():  # a corrected note is no public change
             update.notice.updated_at = now
     return update
@@ -283,7 +281,6 @@ def edit_scheduled_update(
         update.body = clean_body(body)
         update.body_html = render_markdown(update.body)
         update.display_at = publish_at
-        update.updated_at = now
     return update
 
 
