@@ -1,24 +1,31 @@
-"""Command line: `flask users ...`, `flask demo seed`, `flask scheduler run`."""
+"""Command line: `flask users ...`, `flask tokens ...`, `flask demo seed`, `flask scheduler run`."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from statuspage.database import utcnow
-from statuspage.enums import Role
+from statuspage.enums import Role, TokenScope, Via
+from statuspage.extensions import db
+from statuspage.models import ApiToken
+from statuspage.services.accounts import api_tokens
 from statuspage.services.accounts import users as user_service
 from statuspage.services.errors import ServiceError
-from statuspage.services.unit import CLI
+from statuspage.services.unit import CLI, Actor
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 mail_cli = AppGroup("mail", help="The outbox: deliver queued mail, send a test message.")
+tokens_cli = AppGroup("tokens", help="API tokens for the management API: make, list, revoke.")
+TOKEN_ID = re.compile(r"\A[a-z0-9]{12}\Z")
 
 
 @users_cli.command("create")
@@ -66,6 +73,99 @@ def ensure_admin() -> None:
         )
     else:
         click.echo(f"Admin {user.email} created from STATUSPAGE_ADMIN_EMAIL.")
+
+
+def _check_text(value: str, option: str) -> None:
+    """Refuse what the terminal could not decode (Python keeps such bytes as lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise click.BadParameter("Not valid UTF-8 text.", param_hint=option) from error
+
+
+@tokens_cli.command("create")
+@click.option(
+    "--name", required=True, help="What the token is for, shown in lists and the audit log."
+)
+@click.option("--user", "email", required=True, help="The active staff user it belongs to.")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in TokenScope]),
+    required=True,
+    help="read, write or admin; never more than the user's role allows.",
+)
+@click.option(
+    "--expires-days",
+    type=click.IntRange(1, api_tokens.MAX_LIFETIME.days),
+    default=90,
+    show_default=True,
+    help="Days until it stops working.",
+)
+def create_token(name: str, email: str, scope: str, expires_days: int) -> None:
+    """Make an API token for a staff user; its secret is the last line printed (only now)."""
+    _check_text(name, "--name")
+    _check_text(email, "--user")
+    user = user_service.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No staff user has the address {email}.")
+    now = utcnow()
+    try:
+        made = api_tokens.create_token(
+            name=name,
+            scope=TokenScope(scope),
+            expires_at=now + timedelta(days=expires_days),
+            actor=Actor.of(user, via=Via.CLI),
+            now=now,
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    token = made.token
+    click.echo(
+        f'Created token {token.id} "{token.name}" for {user.email}: scope {token.scope.value}, '
+        f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC.\n"
+        "Store it now: it is shown only this once. Send it as 'Authorization: Bearer <token>'."
+    )
+    click.echo(made.secret)
+
+
+@tokens_cli.command("list")
+def list_tokens() -> None:
+    """Every token, newest first: id, state, scope, prefix, maker, expiry, last use, name."""
+    now = utcnow()
+    tokens = api_tokens.list_tokens()
+    if not tokens:
+        click.echo("No API tokens.")
+    for token in tokens:
+        maker = token.created_by.email if token.created_by else "(removed user)"
+        scope = token.scope.value
+        if token.effective_scope is None:
+            scope += " (refused: its user is deactivated or removed)"
+        elif token.effective_scope is not token.scope:
+            scope += f" (capped to {token.effective_scope.value} by its user's role)"
+        last = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        click.echo(
+            f"{token.id}  {token.state(now):<7}  {scope:<6}  {token.prefix}…  {maker}  "
+            f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC  used {last}  {token.name}"
+        )
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id")
+def revoke_token(token_id: str) -> None:
+    """Stop a token working at once (the row stays for the audit log)."""
+    if not TOKEN_ID.match(token_id):
+        raise click.BadParameter(
+            "An id is 12 lower-case letters and digits (see flask tokens list).",
+            param_hint="TOKEN_ID",
+        )
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"No API token has the id {token_id}.")
+    try:
+        api_tokens.revoke_token(token, actor=CLI)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f'Token {token.id} "{token.name}" revoked: it stops working now.')
 
 
 @demo_cli.command("seed")
@@ -152,6 +252,7 @@ def send_test(to_address: str) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
 

@@ -1,5 +1,5 @@
-"""The management API at /api/manage/v1: incidents, updates, component statuses, maintenance and
-subscribers, for scripts and monitoring.
+"""The management API at /api/manage/v1: incidents, updates, components and groups and their
+statuses, maintenance and subscribers, for scripts and monitoring.
 
 Authorised only by an API token in `Authorization: Bearer` (never a cookie, so exempt from
 CSRF), checked before any view runs: 401 without a live token, 403 when its scope is too
@@ -11,7 +11,9 @@ Internal items are included: this is a staff API. Internal notes are not.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 
 from statuspage.api import serialize
 from statuspage.api.validation import (
+    VISIBLE,
     Fields,
     InvalidFields,
     MalformedBody,
@@ -40,7 +43,7 @@ from statuspage.enums import (
 from statuspage.error_pages import json_error
 from statuspage.extensions import db
 from statuspage.limits import MAX_BODY
-from statuspage.models import Component, Incident, Maintenance, Notice
+from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice
 from statuspage.security import bearer_challenge, bearer_token
 from statuspage.services import subscribers as subscriber_service
 from statuspage.services.accounts import api_tokens
@@ -63,6 +66,15 @@ MAX_COMPONENTS = 200
 OPEN_STATUSES = [s for s in IncidentStatus if s is not IncidentStatus.RESOLVED]
 #: Endpoints that take ?page= and ?per_page=; the others take no query at all.
 PAGED = {"manage.list_incidents", "manage.list_maintenance", "manage.list_subscribers"}
+#: What a group takes; a component takes these and Statuspage's other component fields.
+GROUP_FIELDS = frozenset({"name", "description", "visibility", "position"})
+COMPONENT_FIELDS = GROUP_FIELDS | {"group_id", "showcase", "only_show_if_degraded", "start_date"}
+MAX_NAME = 255
+MAX_DESCRIPTION = 2000
+#: Positions past the number of siblings are refused by the service, naming the range.
+MAX_POSITION = 10_000
+ID = re.compile(r"\A[a-z0-9]{12}\Z")
+DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 def needs_scope(scope: TokenScope) -> Callable[[F], F]:
@@ -380,3 +392,249 @@ def list_subscribers() -> Response:
     settings = get_site_settings()
     items = [serialize.subscriber_json(s, settings) for s in subscribers]
     return _listing(items, page, per_page, total)
+
+
+# Components and groups: the same fields as Statuspage's, flat, plus visibility and position.
+
+
+def _live(kind: type[Any], ident: str, label: str) -> Any:
+    """A live component or group; an archived one has left this API, like the page (404)."""
+    found = _find(kind, ident, label)
+    if found.is_archived:
+        raise NotFound(f"The {label} with id {ident} is archived; restore it in the admin.")
+    return found
+
+
+def _description(fields: Fields, default: str | None) -> str | None:
+    """Text or null; blank text clears it, as null does."""
+    if not fields.has("description"):
+        return default
+    value = fields.data["description"]
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        fields.error("description", "Must be a string or null.")
+        return default
+    if len(value) <= MAX_DESCRIPTION and not VISIBLE.search(value):
+        return None
+    return fields.text("description", required=False, max_length=MAX_DESCRIPTION)
+
+
+def _start_date(fields: Fields, default: date | None) -> date | None:
+    """A calendar day as YYYY-MM-DD (uptime counts from it), or null."""
+    if not fields.has("start_date"):
+        return default
+    value = fields.data["start_date"]
+    if value is None:
+        return None
+    if isinstance(value, str) and DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    fields.error("start_date", "Must be a date as YYYY-MM-DD, or null.")
+    return default
+
+
+def _group(fields: Fields, default: ComponentGroup | None) -> ComponentGroup | None:
+    """group_id: a live group's id, or null for the top level of the page."""
+    if not fields.has("group_id"):
+        return default
+    value = fields.data["group_id"]
+    if value is None:
+        return None
+    if not isinstance(value, str) or not ID.match(value):
+        fields.error("group_id", "Must be a group id (12 lower-case letters and digits) or null.")
+        return default
+    group = db.session.get(ComponentGroup, value)
+    if group is None:
+        fields.error("group_id", f"No group with id {value}.")
+    elif group.is_archived:
+        fields.error("group_id", f"{group.name} is archived.")
+    else:
+        return group
+    return default
+
+
+def _position(fields: Fields) -> int | None:
+    """The 1-based place among the item's siblings; None leaves it where it is (or last)."""
+    return fields.integer("position", minimum=1, maximum=MAX_POSITION, default=None, nullable=False)
+
+
+def _component_answer(component: Component, status: int = 200) -> Response:
+    data = serialize.managed_component_json(component, get_site_settings())
+    return _json({"data": data}, status=status)
+
+
+def _group_answer(group: ComponentGroup, status: int = 200) -> Response:
+    children = sorted(
+        (c for c in group.components if not c.is_archived), key=lambda c: (c.position, c.name)
+    )
+    data = serialize.managed_group_json(group, children, get_site_settings())
+    return _json({"data": data}, status=status)
+
+
+def _archived() -> Response:
+    """204: archived. The history stays; the item leaves every page and this API."""
+    response = _no_store(Response(status=204))
+    response.headers.pop("Content-Type", None)
+    return response
+
+
+@bp.post("/components")
+@needs_scope(TokenScope.WRITE)
+def create_component() -> Response:
+    """Add a component: last in its group (or on the page) unless `position` says where."""
+    fields = Fields(read_json_object(request), allowed=COMPONENT_FIELDS)
+    name = fields.text("name", required=True, max_length=MAX_NAME)
+    description = _description(fields, None)
+    group = _group(fields, None)
+    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+    showcase = fields.boolean("showcase", default=True)
+    only_if_degraded = fields.boolean("only_show_if_degraded", default=False)
+    start_date = _start_date(fields, None)
+    position = _position(fields)
+    fields.finish()
+    component = component_service.create_component(
+        name=name or "",
+        group=group,
+        description=description,
+        visibility=visibility or Visibility.PUBLIC,
+        showcase=showcase,
+        only_show_if_degraded=only_if_degraded,
+        start_date=start_date,
+        position=position,
+        actor=_actor(),
+    )
+    response = _component_answer(component, status=201)
+    response.headers["Location"] = url_for("manage.get_component", component_id=component.id)
+    return response
+
+
+@bp.get("/components/<id:component_id>")
+@needs_scope(TokenScope.READ)
+def get_component(component_id: str) -> Response:
+    """One live component, as the list shows it."""
+    return _component_answer(_live(Component, component_id, "component"))
+
+
+@bp.patch("/components/<id:component_id>")
+@needs_scope(TokenScope.WRITE)
+def update_component(component_id: str) -> Response:
+    """Change what the body names; fields left out keep their values."""
+    component = _live(Component, component_id, "component")
+    fields = Fields(read_json_object(request), allowed=COMPONENT_FIELDS)
+    if not fields.data:
+        fields.error("body", "Send at least one of: " + ", ".join(sorted(COMPONENT_FIELDS)) + ".")
+    name = fields.text("name", required=False, max_length=MAX_NAME)
+    description = _description(fields, component.description)
+    group = _group(fields, component.group)
+    visibility = fields.choice("visibility", Visibility, default=component.visibility)
+    showcase = fields.boolean("showcase", default=component.showcase)
+    only_if_degraded = fields.boolean(
+        "only_show_if_degraded", default=component.only_show_if_degraded
+    )
+    start_date = _start_date(fields, component.start_date)
+    position = _position(fields)
+    fields.finish()
+    component_service.update_component(
+        component,
+        name=component.name if name is None else name,
+        group=group,
+        description=description,
+        visibility=visibility or component.visibility,
+        showcase=showcase,
+        only_show_if_degraded=only_if_degraded,
+        start_date=start_date,
+        position=position,
+        actor=_actor(),
+    )
+    return _component_answer(component)
+
+
+@bp.delete("/components/<id:component_id>")
+@needs_scope(TokenScope.WRITE)
+def archive_component(component_id: str) -> Response:
+    """Archive a component: it leaves every page; its history and uptime are kept."""
+    component = _find(Component, component_id, "component")
+    component_service.archive_component(component, actor=_actor())
+    return _archived()
+
+
+@bp.get("/groups")
+@needs_scope(TokenScope.READ)
+def list_groups() -> Response:
+    """Every live group, internal ones and empty ones too, in page order."""
+    groups, leaves = status_service.visible_tree(AUDIENCE)
+    children: dict[str, list[Component]] = {g.id: [] for g in groups}
+    for component in leaves:
+        if component.group_id is not None:
+            children[component.group_id].append(component)
+    settings = get_site_settings()
+    items = [serialize.managed_group_json(g, children[g.id], settings) for g in groups]
+    return _json({"data": items})
+
+
+@bp.post("/groups")
+@needs_scope(TokenScope.WRITE)
+def create_group() -> Response:
+    """Add a group: last among the page's top-level items unless `position` says where."""
+    fields = Fields(read_json_object(request), allowed=GROUP_FIELDS)
+    name = fields.text("name", required=True, max_length=MAX_NAME)
+    description = _description(fields, None)
+    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+    position = _position(fields)
+    fields.finish()
+    group = component_service.create_group(
+        name=name or "",
+        description=description,
+        visibility=visibility or Visibility.PUBLIC,
+        position=position,
+        actor=_actor(),
+    )
+    response = _group_answer(group, status=201)
+    response.headers["Location"] = url_for("manage.get_group", group_id=group.id)
+    return response
+
+
+@bp.get("/groups/<id:group_id>")
+@needs_scope(TokenScope.READ)
+def get_group(group_id: str) -> Response:
+    """One live group with its live components' ids."""
+    return _group_answer(_live(ComponentGroup, group_id, "group"))
+
+
+@bp.patch("/groups/<id:group_id>")
+@needs_scope(TokenScope.WRITE)
+def update_group(group_id: str) -> Response:
+    """Change what the body names; fields left out keep their values."""
+    group = _live(ComponentGroup, group_id, "group")
+    fields = Fields(read_json_object(request), allowed=GROUP_FIELDS)
+    if not fields.data:
+        fields.error("body", "Send at least one of: " + ", ".join(sorted(GROUP_FIELDS)) + ".")
+    name = fields.text("name", required=False, max_length=MAX_NAME)
+    description = _description(fields, group.description)
+    visibility = fields.choice("visibility", Visibility, default=group.visibility)
+    position = _position(fields)
+    fields.finish()
+    component_service.update_group(
+        group,
+        name=group.name if name is None else name,
+        description=description,
+        visibility=visibility or group.visibility,
+        showcase=group.showcase,
+        only_show_if_degraded=group.only_show_if_degraded,
+        start_date=group.start_date,
+        position=position,
+        actor=_actor(),
+    )
+    return _group_answer(group)
+
+
+@bp.delete("/groups/<id:group_id>")
+@needs_scope(TokenScope.WRITE)
+def archive_group(group_id: str) -> Response:
+    """Archive a group and the components in it; their history is kept."""
+    group = _find(ComponentGroup, group_id, "group")
+    component_service.archive_group(group, actor=_actor())
+    return _archived()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus
+from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus, Visibility
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
@@ -229,6 +229,19 @@ def managed_component_json(component: Component, settings: SiteSettings) -> Json
         **component_json(component, settings, audience=Audience.INTERNAL),
         "visibility": component.visibility.value,
         "public_status": component.status.value,
+    }
+
+
+def managed_group_json(
+    group: ComponentGroup, children: list[Component], settings: SiteSettings
+) -> Json:
+    """A group as staff see it (*children*: its live components, internal ones too), with its
+    visibility and the status the public sees: the worst of its public children's."""
+    public = [c.status for c in children if c.visibility is Visibility.PUBLIC]
+    return {
+        **group_json(group, children, settings, audience=Audience.INTERNAL),
+        "visibility": group.visibility.value,
+        "public_status": ComponentStatus.worst(public).value,
     }
 
 

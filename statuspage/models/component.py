@@ -69,7 +69,7 @@ class Component(db.Model):
     start_date: Mapped[date | None]
     archived_at: Mapped[datetime | None]
     #: The public status: what public incidents, public maintenance, people and automation
-    #: say. Internal notices never move it (see services/component_status.py).
+    #: say. Internal notices never move it (see services/components/status.py).
     status: Mapped[ComponentStatus] = mapped_column(
         StrEnumType(ComponentStatus), default=ComponentStatus.OPERATIONAL
     )

@@ -121,4 +121,5 @@ def seed_rich_page() -> RichPage:
     page.ids.update(active=active.id, verifying=verifying.id, completed=done.id, cancelled=cancelled.id,
                     secret_window=hidden_window.id)  # fmt: skip
     page.ids["components"] = {name: c.id for name, c in made.items()}
+    page.ids["groups"] = {g.name: g.id for g in (core, regions, hidden_group)}
     return page

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
 from statuspage.services.accounts import api_tokens, users
+from statuspage.services.components import tree as components
 from statuspage.services.unit import Actor
 from tests.api.conftest import seed_rich_page
 from tests.conftest import PASSWORD, make_app
@@ -30,11 +31,15 @@ with APP.app_context():
         name="schemathesis", scope=TokenScope.ADMIN,
         expires_at=datetime.now(UTC) + timedelta(days=1), actor=Actor.of(ADMIN),
     ).secret  # fmt: skip
-#: Ids of the seeded incidents (open, resolved, internal) and components.
+    AS_ADMIN = Actor.of(ADMIN)
+#: Ids of the seeded incidents (open, resolved, internal), components and groups.
 SEEDED = {
     "components": sorted(PAGE.ids["components"].values()),
+    "groups": sorted(PAGE.ids["groups"].values()),
     "incidents": [PAGE.ids[k] for k in ("monitoring", "resolved", "secret_incident")],
 }
+#: Path parameters that name a seeded object, and the pool they draw from.
+PATH_IDS = {"incident_id": "incidents", "component_id": "components", "group_id": "groups"}
 ID = re.compile(r"^[a-z0-9]{12}$")
 schema = schemathesis.openapi.from_wsgi("/api/v2/openapi.json", APP).include(
     path_regex="^/api/manage/"
@@ -67,20 +72,36 @@ def seeded_id(kind: str, drawn: str) -> str:
     return pool[zlib.crc32(drawn.encode()) % len(pool)]
 
 
+def disposable_id(kind: str) -> str:
+    """A new, empty component or group, made for one DELETE to archive."""
+    with APP.app_context():
+        if kind == "groups":
+            return components.create_group(name="Disposable group", actor=AS_ADMIN).id
+        return components.create_component(name="Disposable", actor=AS_ADMIN).id
+
+
 @schema.hook
 def map_case(context, case):
     """Schemathesis draws ids and times at random: a random id names nothing (404, or 422 in a
     body) and a random maintenance window is long over (422). Well-formed ids become seeded
-    ones; in positive cases, times fall where the services accept them and a resolving update
-    leaves its components operational, and an update takes its notice's visibility. Negative
-    cases keep whatever makes them invalid."""
-    for name, kind in (("incident_id", "incidents"), ("component_id", "components")):
+    ones, except that a DELETE archives a component or group made for it alone: archiving a
+    seeded one would turn every later case naming it into a 404 (and a seeded group takes its
+    components with it). In positive cases, times fall where the services accept them, a
+    resolving update leaves its components operational, an update takes its notice's
+    visibility, and a position is 1 (the description cannot say how many siblings there are, so
+    a drawn 5000 would be a 422). Negative cases keep whatever makes them invalid."""
+    for name, kind in PATH_IDS.items():
         drawn = (case.path_parameters or {}).get(name)
         if isinstance(drawn, str) and ID.match(drawn):
-            case.path_parameters[name] = seeded_id(kind, drawn)
+            if case.method.upper() == "DELETE":
+                case.path_parameters[name] = disposable_id(kind)
+            else:
+                case.path_parameters[name] = seeded_id(kind, drawn)
     body = case.body
     if not isinstance(body, dict):
         return case
+    if isinstance(body.get("group_id"), str) and ID.match(body["group_id"]):
+        body["group_id"] = seeded_id("groups", body["group_id"])
     if isinstance(body.get("components"), dict):
         body["components"] = {
             (seeded_id("components", k) if ID.match(k) else k): v
@@ -101,6 +122,8 @@ def map_case(context, case):
         body["publish_at"] = soon.isoformat()
     if body.get("status") == "resolved" and isinstance(body.get("components"), dict):
         body["components"] = dict.fromkeys(body["components"], "operational")
+    if type(body.get("position")) in (int, float):
+        body["position"] = 1
     if case.path.endswith("/updates"):
         # An update's audience follows its notice's (an internal notice's updates are internal,
         # a public notice's internal updates change nothing): the notice decides by default.

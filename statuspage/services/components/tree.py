@@ -11,7 +11,7 @@ from statuspage.enums import ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, ComponentStatusChange, NoticeComponent
 from statuspage.services.components.status import set_status_everywhere
-from statuspage.services.errors import InUse, InvalidInput
+from statuspage.services.errors import InUse, InvalidInput, InvalidTransition
 from statuspage.services.inputs import clean_description, clean_name
 from statuspage.services.unit import Actor, unit_of_work
 
@@ -79,11 +79,28 @@ def _renumber(items: Sequence[TopLevelItem]) -> None:
         item.position = position
 
 
+def _members_of(group: ComponentGroup | None) -> list[TopLevelItem]:
+    """The live items ordered together: a group's components, or (None) the top level, where
+    groups and ungrouped components share one numbering."""
+    return list(top_level_items()) if group is None else list(_group_members(group))
+
+
 def _append_position(group: ComponentGroup | None) -> int:
-    siblings: list[TopLevelItem] = (
-        list(top_level_items()) if group is None else list(_group_members(group))
-    )
-    return max((item.position for item in siblings), default=0) + 1
+    return max((item.position for item in _members_of(group)), default=0) + 1
+
+
+def _siblings(item: TopLevelItem) -> list[TopLevelItem]:
+    """The live items *item* is ordered among, itself included while it is live."""
+    return _members_of(item.group if isinstance(item, Component) else None)
+
+
+def _place(item: TopLevelItem, position: int) -> None:
+    """Put *item* at the 1-based *position* among its siblings and renumber them all."""
+    others = [sibling for sibling in _siblings(item) if sibling is not item]
+    if not 1 <= position <= len(others) + 1:
+        raise InvalidInput(f"Choose a position from 1 to {len(others) + 1}.", field="position")
+    others.insert(position - 1, item)
+    _renumber(others)
 
 
 def create_group(
@@ -94,10 +111,11 @@ def create_group(
     showcase: bool = True,
     only_show_if_degraded: bool = False,
     start_date: date | None = None,
+    position: int | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> ComponentGroup:
-    """Add a group at the end of the page."""
+    """Add a group at the end of the page, or at the 1-based *position* among the top level."""
     with unit_of_work("create_group", actor=actor, now=now) as now:
         group = ComponentGroup(
             name=clean_name(name),
@@ -110,6 +128,9 @@ def create_group(
             created_at=now,
         )
         db.session.add(group)
+        if position is not None:
+            db.session.flush()
+            _place(group, position)
     return group
 
 
@@ -122,9 +143,11 @@ def update_group(
     showcase: bool,
     only_show_if_degraded: bool,
     start_date: date | None,
+    position: int | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> ComponentGroup:
+    """Edit a group; a *position* moves it to that place among the top-level items."""
     with unit_of_work("update_group", actor=actor, now=now) as now:
         group.name = clean_name(name)
         group.description = clean_description(description)
@@ -132,12 +155,16 @@ def update_group(
         group.showcase = showcase
         group.only_show_if_degraded = only_show_if_degraded
         group.start_date = start_date
+        if position is not None:
+            _place(group, position)
     return group
 
 
 def archive_group(group: ComponentGroup, *, actor: Actor, now: datetime | None = None) -> None:
     """Hide a group and its components from every page; their history is kept."""
     with unit_of_work("archive_group", actor=actor, now=now) as now:
+        if group.is_archived:  # again would re-stamp it: restore could not tell its components
+            raise InvalidTransition("This group is already archived.")
         for component in _group_members(group):
             component.archived_at = now
         group.archived_at = now
@@ -168,11 +195,15 @@ def create_component(
     only_show_if_degraded: bool = False,
     start_date: date | None = None,
     status: ComponentStatus = ComponentStatus.OPERATIONAL,
+    position: int | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Component:
-    """Add a component at the end of its group (or of the page)."""
+    """Add a component at the end of its group (or of the page), or at the 1-based
+    *position* among its siblings."""
     with unit_of_work("create_component", actor=actor, now=now) as now:
+        if group is not None and group.is_archived:
+            raise InvalidInput("That group is archived.", field="group")
         component = Component(
             name=clean_name(name),
             group=group,
@@ -190,6 +221,8 @@ def create_component(
         )
         db.session.add(component)
         db.session.flush()
+        if position is not None:
+            _place(component, position)
         set_status_everywhere(
             component, ComponentStatus(status), at=now, cause=StatusCause.MANUAL, actor=actor
         )
@@ -206,10 +239,12 @@ def update_component(
     showcase: bool,
     only_show_if_degraded: bool,
     start_date: date | None,
+    position: int | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Component:
-    """Edit a component; moving it to another group puts it at the end of that group."""
+    """Edit a component; moving it to another group puts it at the end of that group, and a
+    *position* at that 1-based place among its (new) siblings."""
     with unit_of_work("update_component", actor=actor, now=now) as now:
         if group is not None and group.is_archived:
             raise InvalidInput("That group is archived.", field="group")
@@ -217,21 +252,25 @@ def update_component(
         if (old_group.id if old_group else None) != (group.id if group else None):
             component.position = _append_position(group)
             component.group = group
-            _renumber([c for c in _group_members(old_group) if c is not component])
+            _renumber([c for c in _members_of(old_group) if c is not component])
         component.name = clean_name(name)
         component.description = clean_description(description)
         component.visibility = Visibility(visibility)
         component.showcase = showcase
         component.only_show_if_degraded = only_show_if_degraded
         component.start_date = start_date
+        if position is not None:
+            _place(component, position)
     return component
 
 
 def archive_component(component: Component, *, actor: Actor, now: datetime | None = None) -> None:
     """Hide a component from every page and form; its history and uptime are kept."""
     with unit_of_work("archive_component", actor=actor, now=now) as now:
+        if component.is_archived:
+            raise InvalidTransition("This component is already archived.")
         component.archived_at = now
-        _renumber([c for c in _group_members(component.group) if c is not component])
+        _renumber([c for c in _members_of(component.group) if c is not component])
 
 
 def restore_component(component: Component, *, actor: Actor, now: datetime | None = None) -> None:
@@ -259,7 +298,7 @@ def delete_component(component: Component, *, actor: Actor, now: datetime | None
         group = component.group
         db.session.delete(component)
         db.session.flush()
-        _renumber(_group_members(group))
+        _renumber(_members_of(group))
 
 
 def delete_group(group: ComponentGroup, *, actor: Actor, now: datetime | None = None) -> None:
@@ -277,10 +316,7 @@ def move_item(
 ) -> None:
     """Move a group or component *offset* places up (negative) or down among its siblings."""
     with unit_of_work("reorder_components", actor=actor, now=now):
-        if isinstance(item, Component) and item.group is not None:
-            siblings: list[TopLevelItem] = list(_group_members(item.group))
-        else:
-            siblings = list(top_level_items())
+        siblings = _siblings(item)
         index = siblings.index(item)
         target = max(0, min(len(siblings) - 1, index + offset))
         siblings.insert(target, siblings.pop(index))
