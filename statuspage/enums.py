@@ -267,7 +267,8 @@ class TokenScope(StrEnum):
     def label(self) -> str:
         return {
             "read": "Read: GET only",
-            "write": "Write: read, and post incidents, updates, statuses and maintenance",
+            "write": "Write: read, and post incidents, updates, statuses and maintenance, and "
+            "manage components and groups",
             "admin": "Admin: write, and read subscribers",
         }[self.value]
 

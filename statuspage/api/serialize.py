@@ -75,6 +75,7 @@ def group_json(
     settings: SiteSettings,
     *,
     audience: Audience = Audience.PUBLIC,
+    position: int | None = None,
 ) -> Json:
     status = ComponentStatus.worst(c.status_for(audience) for c in children)
     updated = max([group.updated_at, *(c.updated_at for c in children)])
@@ -84,7 +85,7 @@ def group_json(
         "status": status.value,
         "created_at": api_time(group.created_at, settings),
         "updated_at": api_time(updated, settings),
-        "position": group.position,
+        "position": group.position if position is None else position,
         "description": group.description,
         "showcase": group.showcase,
         "start_date": api_date(group.start_date),
@@ -103,25 +104,30 @@ def components_json(
     *,
     audience: Audience = Audience.PUBLIC,
 ) -> list[Json]:
-    """Top-level items by position, each group followed by its children (Statuspage's order)."""
+    """Top-level items by position, each group followed by its children (Statuspage's order).
+
+    `position` is each item's place among the siblings this reader sees, so the numbers never
+    hint at items hidden from them."""
     children: dict[str, list[Component]] = {g.id: [] for g in groups}
-    top: list[tuple[int, str, list[Json]]] = []
+    top: list[ComponentGroup | Component] = []
     for component in components:
         if component.group_id is None:
-            item = component_json(component, settings, audience=audience)
-            top.append((component.position, component.name, [item]))
+            top.append(component)
         else:
             children[component.group_id].append(component)
-    for group in groups:
-        members = children[group.id]
-        if not members:
+    top += [group for group in groups if children[group.id]]
+    items: list[Json] = []
+    for place, item in enumerate(sorted(top, key=lambda i: (i.position, i.name.lower())), 1):
+        if isinstance(item, Component):
+            items.append(component_json(item, settings, audience=audience, position=place))
             continue
-        block = [group_json(group, members, settings, audience=audience)]
-        block += [component_json(c, settings, audience=audience) for c in members]
-        top.append((group.position, group.name, block))
-    return [
-        item for _, _, block in sorted(top, key=lambda t: (t[0], t[1].lower())) for item in block
-    ]
+        members = sorted(children[item.id], key=lambda c: (c.position, c.name.lower()))
+        items.append(group_json(item, members, settings, audience=audience, position=place))
+        items += [
+            component_json(c, settings, audience=audience, position=n)
+            for n, c in enumerate(members, 1)
+        ]
+    return items
 
 
 def _status_value(notice: Notice, value: str) -> str:
@@ -253,7 +259,7 @@ def managed_components_json(
     for component in components:
         extra[component.id]["public_status"] = component.status.value
     for group in groups:
-        children = [c.status for c in components if c.group_id == group.id]
+        children = [c.status for c in components if c.group_id == group.id and c.faces_public()]
         extra[group.id]["public_status"] = ComponentStatus.worst(children).value
     return [
         {**item, **extra[item["id"]]}

@@ -252,3 +252,23 @@ def test_correcting_a_note_leaves_the_public_updated_at(client, make_incident, n
     public = incident.updates[-1]
     timeline.edit_update(public, body="We are looking.", actor=ACTOR, now=now + timedelta(minutes=3))
     assert incident.updated_at == now + timedelta(minutes=3)
+
+
+def test_positions_in_the_json_count_only_what_the_reader_sees(client, make_component, make_group, make_user):
+    """Stored positions count internal siblings; the public JSON numbers its own list, so a gap
+    never hints at a hidden component or group."""
+    make_component(name="First")
+    make_component(name="Secret", visibility=Visibility.INTERNAL)
+    make_group(name="Hidden group", visibility=Visibility.INTERNAL)
+    group = make_group(name="Platform")
+    make_component(name="Inside secret", group=group, visibility=Visibility.INTERNAL)
+    make_component(name="Inside", group=group)
+    make_component(name="Last")
+    public = client.get("/api/v2/components.json").get_json()["components"]
+    assert [(c["name"], c["position"]) for c in public] == [
+        ("First", 1), ("Platform", 2), ("Inside", 1), ("Last", 3)
+    ]
+    staff = staff_summary(client, make_user)["components"]
+    assert [(c["name"], c["position"]) for c in staff] == [
+        ("First", 1), ("Secret", 2), ("Platform", 3), ("Inside secret", 1), ("Inside", 2), ("Last", 4)
+    ]

@@ -81,7 +81,7 @@ def create_token(
             raise InvalidInput("A token belongs to an active user.", field="user")
         if not maker.role.token_scope.allows(scope):
             raise InvalidInput(
-                f"A {maker.role.value} can make tokens of scope "
+                f"{maker.role.label}s can make tokens of scope "
                 f"{maker.role.token_scope.value} at most.",
                 field="scope",
             )
