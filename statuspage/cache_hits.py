@@ -24,7 +24,7 @@ from flask import Flask
 from statuspage.database import utcnow
 from statuspage.extensions import db
 from statuspage.http_cache import HIT_MARK, PAGE_STATE_KEY, make_validator
-from statuspage.services.site import read_page_state
+from statuspage.services.site.page_state import read_page_state
 
 StartResponse = Callable[..., Any]
 #: Bytes of answers each process keeps for replay.

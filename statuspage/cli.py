@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import sys
@@ -11,13 +12,18 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from statuspage import demo, demo_large, models
 from statuspage.database import utcnow
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
 from statuspage.models import ApiToken
+from statuspage.scheduler import run_scheduler
 from statuspage.services.accounts import api_tokens
 from statuspage.services.accounts import users as user_service
 from statuspage.services.errors import ServiceError
+from statuspage.services.notices import due_work
+from statuspage.services.outbox import delivery, events
+from statuspage.services.subscribers import digests
 from statuspage.services.unit import CLI, Actor
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
@@ -174,7 +180,6 @@ def revoke_token(token_id: str) -> None:
 @click.option("--large", is_flag=True, help="500 components and 20,000 incidents over 2 years.")
 def seed(force: bool, if_empty: bool, large: bool) -> None:
     """Fill the database with a believable demo page."""
-    from statuspage import demo
 
     if not demo.database_is_empty():
         if if_empty:
@@ -184,7 +189,6 @@ def seed(force: bool, if_empty: bool, large: bool) -> None:
         demo.clear_database()
     now = utcnow()
     if large:
-        from statuspage import demo_large
 
         counts = demo_large.seed_large(now=now, echo=click.echo)
     else:
@@ -196,9 +200,7 @@ def seed(force: bool, if_empty: bool, large: bool) -> None:
 @click.option("--name", default="scheduler", help="Heartbeat name of this process.")
 def run(name: str) -> None:
     """Run the scheduler in this process until SIGTERM or Ctrl-C."""
-    import logging
 
-    from statuspage.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -208,7 +210,6 @@ def run(name: str) -> None:
 @scheduler_cli.command("tick")
 def tick() -> None:
     """Apply everything due now, once (what the scheduler does every few seconds)."""
-    from statuspage.services.notices import due_work
 
     report = due_work.run_due_work()
     click.echo(
@@ -222,14 +223,13 @@ def tick() -> None:
 @click.option("--worker", default=None, help="Name recorded on the rows this process claims.")
 def deliver(worker: str | None) -> None:
     """Expand events, queue due digests and send everything due until the queue is empty."""
-    from statuspage.services import digests, notifications
 
     mailer = current_app.extensions["mailer"]
-    made = notifications.fan_out_events()
+    made = events.fan_out_events()
     queued = digests.queue_due_digests()
     sent = failed = retried = 0
     while True:
-        report = notifications.deliver_pending(mailer, worker=worker)
+        report = delivery.deliver_pending(mailer, worker=worker)
         sent, failed, retried = sent + report.sent, failed + report.failed, retried + report.retried
         if not (report.sent or report.skipped) or report.errors:
             break
@@ -240,10 +240,9 @@ def deliver(worker: str | None) -> None:
 @click.option("--to", "to_address", required=True, help="Where to send the test message.")
 def send_test(to_address: str) -> None:
     """Queue a test message (the scheduler, or `flask mail deliver`, sends it)."""
-    from statuspage.services import notifications
 
     try:
-        notifications.queue_test_mail(to_address, requested_by="command line", actor=CLI)
+        delivery.queue_test_mail(to_address, requested_by="command line", actor=CLI)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Test message to {to_address} queued.")
@@ -258,7 +257,5 @@ def register_commands(app: Flask) -> None:
 
     @app.shell_context_processor
     def shell_context() -> dict:
-        from statuspage import models
-        from statuspage.extensions import db
 
         return {"db": db, **{name: getattr(models, name) for name in models.__all__}}

@@ -19,7 +19,7 @@ from statuspage.models import Component, Notice
 from statuspage.services.components import tree as component_service
 from statuspage.services.notices import due_work, maintenance, recurrence, timeline
 from statuspage.services.notices import incidents as incident_service
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 from statuspage.services.unit import CLI, Actor
 
 S = ComponentStatus

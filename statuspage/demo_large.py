@@ -991,7 +991,7 @@ class _Replay:
 
 def _write_history_in_bulk(plan: Plan, made: list[Component], actor: Actor, echo: Echo) -> None:
     """The same writes as _write_history_with_services, replayed in memory, sent in bulk."""
-    from statuspage.services.site import get_site_settings
+    from statuspage.services.site.settings import get_site_settings
 
     replay = _Replay(made, plan, get_site_settings().tz)
     notices: dict[tuple[str, int], _Notice] = {}

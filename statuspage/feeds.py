@@ -20,7 +20,7 @@ from statuspage.enums import Audience
 from statuspage.markdown import render_plain
 from statuspage.models import Component, IncidentUpdate, Notice
 from statuspage.services.page.view_models import NoticeView, UpdateView
-from statuspage.services.site import SiteSettings
+from statuspage.services.site.settings import SiteSettings
 from statuspage.templating import local, notice_url, zone_label
 
 FeedFormat = Literal["atom", "rss"]

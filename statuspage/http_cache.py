@@ -24,7 +24,7 @@ from werkzeug.http import http_date, quote_etag
 from statuspage.database import utcnow
 from statuspage.enums import Audience
 from statuspage.extensions import cache
-from statuspage.services.site import get_page_state, remember_page_state
+from statuspage.services.site.page_state import get_page_state, remember_page_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: WSGI environ key: (validator, time_sensitive) of a public answer `cache_hits` may replay.

@@ -18,7 +18,7 @@ from statuspage.feeds import tag_host
 from statuspage.markdown import render_plain
 from statuspage.models import Maintenance
 from statuspage.services.page.view_models import NoticeView
-from statuspage.services.site import SiteSettings
+from statuspage.services.site.settings import SiteSettings
 from statuspage.templating import notice_url
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"

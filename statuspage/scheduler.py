@@ -16,9 +16,14 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from statuspage.database import utcnow
 from statuspage.extensions import db
-from statuspage.services import site
 from statuspage.services.notices import due_work
+from statuspage.services.outbox import delivery, events
+from statuspage.services.site import heartbeat as site
+from statuspage.services.subscribers import digests
+from statuspage.services.subscribers import signup as subscribers
+from statuspage.services.unit import SCHEDULER
 
 logger = logging.getLogger(__name__)
 MAIL_JOB_SECONDS = 20
@@ -76,17 +81,15 @@ def build_scheduler(app: Flask, *, name: str = "scheduler") -> BlockingScheduler
 
 def run_mail(mailer: object) -> None:
     """Expand events, queue due digests, send what is due, forget unconfirmed addresses."""
-    from statuspage.services import digests, notifications, subscribers
-    from statuspage.services.unit import SCHEDULER
 
     now = _now()
-    made = notifications.fan_out_events(now=now)
+    made = events.fan_out_events(now=now)
     queued = digests.queue_due_digests(now=now)
-    report = notifications.deliver_pending(mailer, now=now)
+    report = delivery.deliver_pending(mailer, now=now)
     deadline = time.monotonic() + MAIL_JOB_SECONDS
     # Keep draining while batches go out cleanly, but end in time for a prompt SIGTERM.
     while report.sent and not report.errors and time.monotonic() < deadline:
-        more = notifications.deliver_pending(mailer, now=_now())
+        more = delivery.deliver_pending(mailer, now=_now())
         report.sent, report.errors = report.sent + more.sent, more.errors
         report.retried, report.failed = report.retried + more.retried, report.failed + more.failed
         if not more.sent:
@@ -107,7 +110,6 @@ def run_tick() -> None:
 
 
 def _now() -> Any:
-    from statuspage.database import utcnow
 
     return utcnow()
 

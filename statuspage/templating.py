@@ -9,7 +9,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from statuspage.enums import ComponentStatus, Impact, Indicator, Role
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 
 def _tz() -> Any:

@@ -407,8 +407,8 @@ def route_objects(
         auto_start=True, auto_complete=True, remind_minutes=None, start_message="", complete_message="",
         actor=ACTOR, now=now,
     )  # fmt: skip
-    from statuspage.services import subscribers
-    from statuspage.services.tokens import make_token
+    from statuspage.services.subscribers import signup as subscribers
+    from statuspage.services.subscribers.links import make_token
 
     subscriber = subscribers.subscribe(email="routes@example.com", actor=ACTOR, now=now)
     subscribers.confirm_subscription(subscriber, actor=ACTOR, now=now)

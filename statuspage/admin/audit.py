@@ -17,10 +17,10 @@ from statuspage.admin.blueprint import bp
 from statuspage.admin.forms import AuditFilterForm
 from statuspage.enums import Role, Via
 from statuspage.security import role_required
-from statuspage.services import audit as service
 from statuspage.services.errors import InvalidInput
 from statuspage.services.local_time import local_to_utc
-from statuspage.services.site import get_site_settings
+from statuspage.services.site import audit_log as service
+from statuspage.services.site.settings import get_site_settings
 
 
 def _filters(form: AuditFilterForm) -> dict[str, Any]:

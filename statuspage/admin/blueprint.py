@@ -15,7 +15,7 @@ from statuspage.extensions import db
 from statuspage.security import is_safe_redirect_url
 from statuspage.services.errors import InvalidInput, ServiceError
 from statuspage.services.local_time import local_to_utc
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,11 +11,11 @@ from statuspage.database import utcnow
 from statuspage.enums import Audience, ComponentStatus
 from statuspage.models import Component
 from statuspage.security import current_actor
-from statuspage.services import site
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import ServiceError
 from statuspage.services.notices import timeline
 from statuspage.services.page.builders import build_status_page
+from statuspage.services.site import heartbeat as site
 
 
 @bp.get("/")

@@ -31,7 +31,7 @@ from statuspage.services.errors import ServiceError
 from statuspage.services.local_time import utc_to_local
 from statuspage.services.notices import incidents as service
 from statuspage.services.notices import timeline
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 
 @bp.get("/incidents")

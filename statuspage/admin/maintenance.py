@@ -30,7 +30,7 @@ from statuspage.services.errors import InvalidInput, ServiceError
 from statuspage.services.local_time import utc_to_local
 from statuspage.services.notices import maintenance as service
 from statuspage.services.notices import recurrence as recurrence_service
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 STATES = {"upcoming", "active", "past"}
 

@@ -9,9 +9,9 @@ from statuspage.admin.blueprint import apply_service_error, bp
 from statuspage.admin.forms import SettingsForm, timezone_choices
 from statuspage.enums import Role
 from statuspage.security import current_actor, role_required
-from statuspage.services import settings as service
 from statuspage.services.errors import ServiceError
-from statuspage.services.site import get_site_settings
+from statuspage.services.site import configure as service
+from statuspage.services.site.settings import get_site_settings
 
 
 @bp.route("/settings", methods=["GET", "POST"])

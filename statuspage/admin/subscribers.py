@@ -18,10 +18,12 @@ from statuspage.database import utcnow
 from statuspage.enums import Cadence, Role, SubscriberState
 from statuspage.models import Subscriber
 from statuspage.security import current_actor, role_required
-from statuspage.services import notifications, site
-from statuspage.services import subscriber_admin as service
-from statuspage.services import subscribers as subscriber_service
 from statuspage.services.errors import ServiceError
+from statuspage.services.outbox import dashboard
+from statuspage.services.outbox import delivery as notifications
+from statuspage.services.site import heartbeat as site
+from statuspage.services.subscribers import admin
+from statuspage.services.subscribers import signup as subscriber_service
 
 #: Subscriber ids are database integers: larger numbers are a 404 before any query.
 SUBSCRIBER = "<int(max=2147483647):subscriber_id>"
@@ -32,7 +34,7 @@ def subscribers() -> tuple[str, int]:
     """Find subscribers by address, state or cadence, with the totals at a glance."""
     form = SubscriberFilterForm(request.args)
     valid = form.validate()
-    pagination = service.list_subscribers(
+    pagination = admin.list_subscribers(
         search=form.q.data if valid else None,
         state=SubscriberState(form.state.data) if valid and form.state.data else None,
         cadence=Cadence(form.cadence.data) if valid and form.cadence.data else None,
@@ -43,7 +45,7 @@ def subscribers() -> tuple[str, int]:
         "admin/subscribers/list.html",
         form=form,
         pagination=pagination,
-        counts=service.count_subscribers(),
+        counts=admin.count_subscribers(),
         states=list(SubscriberState),
         cadences=list(Cadence),
         args=args,
@@ -57,11 +59,11 @@ def subscriber_detail(subscriber_id: int) -> tuple[str, int]:
     subscriber = get_or_404(Subscriber, subscriber_id)
     form = PageForm(request.args)
     valid = form.validate()
-    deliveries = service.list_deliveries(subscriber, page=(form.page.data or 1) if valid else 1)
+    deliveries = admin.list_deliveries(subscriber, page=(form.page.data or 1) if valid else 1)
     return render_template(
         "admin/subscribers/detail.html",
         subscriber=subscriber,
-        scope=service.describe_scope(subscriber),
+        scope=admin.describe_scope(subscriber),
         deliveries=deliveries,
         page_form=form,
         confirm_form=ConfirmForm(formdata=None),
@@ -123,7 +125,7 @@ def export_subscribers() -> Response:
     """Every subscriber as a CSV attachment, safe to open in a spreadsheet."""
     filename = f"subscribers-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
-        service.export_subscribers_csv(),
+        admin.export_subscribers_csv(),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
@@ -139,7 +141,7 @@ def import_subscribers() -> tuple[str, int]:
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            report = service.import_subscribers(form.file.data.read(), actor=current_actor())
+            report = admin.import_subscribers(form.file.data.read(), actor=current_actor())
         except ServiceError as error:
             apply_service_error(form, error)
         else:
@@ -157,7 +159,7 @@ def _mail_page(form: MailTestForm, status: int = 200) -> tuple[str, int]:
     now = utcnow()
     return render_template(
         "admin/subscribers/mail.html",
-        dashboard=service.build_mail_dashboard(now=now),
+        dashboard=dashboard.build_mail_dashboard(now=now),
         now=now,
         heartbeat=site.last_heartbeat(),
         scheduler_stale=site.scheduler_is_stale(now=now),

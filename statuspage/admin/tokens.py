@@ -16,7 +16,7 @@ from statuspage.security import current_actor, role_required
 from statuspage.services.accounts import api_tokens as service
 from statuspage.services.components.uptime import local_midnight
 from statuspage.services.errors import ServiceError
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 
 @bp.get("/tokens")

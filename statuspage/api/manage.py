@@ -45,7 +45,6 @@ from statuspage.extensions import db
 from statuspage.limits import MAX_BODY
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice
 from statuspage.security import bearer_challenge, bearer_token
-from statuspage.services import subscribers as subscriber_service
 from statuspage.services.accounts import api_tokens
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import NotFound, ServiceError
@@ -54,7 +53,8 @@ from statuspage.services.notices import maintenance as maintenance_service
 from statuspage.services.page import builders as status_service
 from statuspage.services.page.history import get_notice_view
 from statuspage.services.page.view_models import build_update_view
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
+from statuspage.services.subscribers import signup as subscriber_service
 from statuspage.services.unit import Actor
 
 bp = Blueprint("manage", __name__, url_prefix="/api/manage/v1")

@@ -9,7 +9,7 @@ from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus, Visib
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
-from statuspage.services.site import SiteSettings
+from statuspage.services.site.settings import SiteSettings
 
 Json = dict[str, Any]
 

@@ -20,7 +20,8 @@ from statuspage.models import Incident, Maintenance
 from statuspage.security import token_reader_required
 from statuspage.services.page import builders as status_service
 from statuspage.services.page.history import get_notice_view
-from statuspage.services.site import get_page_state, get_site_settings
+from statuspage.services.site.page_state import get_page_state
+from statuspage.services.site.settings import get_site_settings
 
 bp = Blueprint("api", __name__)
 PUBLIC = Audience.PUBLIC

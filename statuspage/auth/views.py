@@ -22,7 +22,7 @@ from statuspage.extensions import limiter
 from statuspage.security import current_actor, current_actor_for, is_safe_redirect_url
 from statuspage.services.accounts import api_tokens, lockout, sessions, users
 from statuspage.services.errors import ServiceError
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 bp = Blueprint("auth", __name__)
 

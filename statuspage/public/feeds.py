@@ -12,7 +12,7 @@ from statuspage.http_cache import cached_response
 from statuspage.public.blueprint import bp
 from statuspage.security import token_reader_required
 from statuspage.services.page.history import build_notice_feed, list_calendar_windows
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 
 def _feed(audience: Audience, fmt: feeds.FeedFormat, component_id: str | None = None) -> Response:

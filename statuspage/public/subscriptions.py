@@ -12,10 +12,10 @@ from statuspage.enums import Audience, Cadence, SubscriberState, Via
 from statuspage.extensions import csrf, limiter
 from statuspage.public.blueprint import bp
 from statuspage.public.forms import EmptyForm, ManageForm, SubscribeForm
-from statuspage.services import subscribers
 from statuspage.services.errors import InvalidInput
 from statuspage.services.page.builders import visible_tree
-from statuspage.services.tokens import InvalidToken, read_token
+from statuspage.services.subscribers import signup as subscribers
+from statuspage.services.subscribers.links import InvalidToken, make_token, read_token
 from statuspage.services.unit import Actor
 
 
@@ -115,7 +115,6 @@ def confirm_subscription(token: str) -> Response | tuple[str, int]:
 
 
 def _manage_token(subscriber: Any) -> str:
-    from statuspage.services.tokens import make_token
 
     return make_token(subscriber, "manage")
 

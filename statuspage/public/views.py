@@ -11,10 +11,10 @@ from statuspage.http_cache import cached_response
 from statuspage.models import Incident, Maintenance, Notice
 from statuspage.public.blueprint import bp
 from statuspage.security import role_required
-from statuspage.services import settings as settings_service
 from statuspage.services.page.builders import build_status_page
 from statuspage.services.page.history import Month, build_history, get_notice_view
-from statuspage.services.site import get_site_settings
+from statuspage.services.site import configure as settings_service
+from statuspage.services.site.settings import get_site_settings
 
 
 def _index(audience: Audience) -> str:

@@ -26,10 +26,10 @@ from statuspage.models import (
     IncidentUpdate,
     Maintenance,
 )
-from statuspage.services import subscribers
 from statuspage.services.accounts import api_tokens
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance, timeline
+from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
 

@@ -13,10 +13,10 @@ from playwright.sync_api import Page
 
 from statuspage.database import utcnow
 from statuspage.enums import ComponentStatus, IncidentStatus, Role, Visibility
-from statuspage.services import settings
 from statuspage.services.accounts import users
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance, timeline
+from statuspage.services.site import configure as settings
 from tests.conftest import ACTOR, PASSWORD
 
 pytestmark = pytest.mark.browser(bypass_csp=True)

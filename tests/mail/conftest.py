@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from statuspage.enums import Cadence
-from statuspage.services import notifications, subscribers
+from statuspage.services.outbox import delivery, events
+from statuspage.services.subscribers import signup as subscribers
 from tests.conftest import ACTOR
 
 
@@ -32,10 +33,10 @@ def send_all(smtp_mailer) -> Callable[..., Any]:
     """Fan out and send until nothing is left (skipping the confirmation mails in the count)."""
 
     def run(**kw: Any) -> Any:
-        notifications.fan_out_events()
-        total = notifications.DeliveryReport()
+        events.fan_out_events()
+        total = delivery.DeliveryReport()
         while True:
-            report = notifications.deliver_pending(smtp_mailer, **kw)
+            report = delivery.deliver_pending(smtp_mailer, **kw)
             total.sent += report.sent
             total.failed += report.failed
             total.retried += report.retried

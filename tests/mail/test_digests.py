@@ -9,10 +9,10 @@ from statuspage.enums import Cadence, DeliveryKind
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from statuspage.services import notifications
-from statuspage.services.digests import next_digest_time, queue_due_digests
 from statuspage.services.notices import incidents, maintenance
 from statuspage.services.notices.due_work import run_due_work
+from statuspage.services.outbox import delivery, events
+from statuspage.services.subscribers.digests import next_digest_time, queue_due_digests
 from tests.conftest import ACTOR
 
 
@@ -72,7 +72,7 @@ def test_a_daily_digest_for_a_crafted_day(
     assert queue_due_digests(now=at("2026-11-11T07:59")) == 0  # not due yet
     assert queue_due_digests(now=at("2026-11-11T08:00")) == 1
     assert queue_due_digests(now=at("2026-11-11T08:00")) == 0  # claimed once
-    notifications.deliver_pending(smtp_mailer, now=at("2026-11-11T08:01"))
+    delivery.deliver_pending(smtp_mailer, now=at("2026-11-11T08:01"))
     [digest] = [m for m in smtp_server.sink.to("daily@example.com") if "digest" in m["Subject"]]
     assert digest["Subject"] == "[Status] Daily digest: 1 update"
     text = digest.get_body(("plain",)).get_content()
@@ -106,12 +106,12 @@ def test_digest_readers_get_no_immediate_mail_and_see_maintenance(
         scheduled_until=at("2026-11-12T04:00"), remind_minutes=None, actor=ACTOR, now=at("2026-11-10T10:00"),
     )  # fmt: skip
     run_due_work(now=at("2026-11-12T05:00"))
-    notifications.fan_out_events(now=at("2026-11-12T05:00"))
+    events.fan_out_events(now=at("2026-11-12T05:00"))
     assert not db.session.scalars(
         sa.select(Delivery).where(Delivery.kind == DeliveryKind.NOTIFICATION)
     ).all()
     assert queue_due_digests(now=at("2026-11-16T08:00")) == 1
-    notifications.deliver_pending(smtp_mailer, now=at("2026-11-16T08:00"))
+    delivery.deliver_pending(smtp_mailer, now=at("2026-11-16T08:00"))
     [digest] = [m for m in smtp_server.sink.to("weekly@example.com") if "digest" in m["Subject"]]
     text = digest.get_body(("plain",)).get_content()
     assert "Upgrade" in text and "Scheduled maintenance · now Completed" in text

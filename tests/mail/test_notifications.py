@@ -16,9 +16,10 @@ from statuspage.enums import Cadence, DeliveryState, IncidentStatus, SubscriberS
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from statuspage.services import notifications
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.notices.due_work import run_due_work
+from statuspage.services.outbox import delivery as outbox_delivery
+from statuspage.services.outbox import events
 from tests.conftest import ACTOR, database_url, is_postgres, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,12 +106,12 @@ def test_updates_of_one_incident_thread_together(
 
 def test_message_ids_are_stable_per_event_and_subscriber(app, make_subscriber, make_incident):
     from statuspage.mail import parse
-    from statuspage.services.messages import MessageComposer
+    from statuspage.services.outbox.compose import MessageComposer
 
     make_subscriber("s@example.com")
     incident = make_incident(name="Stable", now=utcnow())
     incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="x", actor=ACTOR)
-    notifications.fan_out_events()
+    events.fan_out_events()
     delivery = db.session.scalars(sa.select(Delivery).where(Delivery.kind == "notification")).all()[
         -1
     ]
@@ -154,21 +155,21 @@ def test_smtp_down_then_up_delivers_exactly_once(
 ):
     make_subscriber("r@example.com")
     make_incident(name="Retry me")
-    notifications.fan_out_events()
+    events.fan_out_events()
     smtp_server.stop()
     now = utcnow()
-    report = notifications.deliver_pending(smtp_mailer, now=now)
+    report = outbox_delivery.deliver_pending(smtp_mailer, now=now)
     assert report.sent == 0 and report.retried == 2 and "connection" in report.errors[0]
     rows = db.session.scalars(sa.select(Delivery)).all()
     assert {r.state for r in rows} == {DeliveryState.PENDING} and {r.attempts for r in rows} == {1}
     assert all(r.next_attempt_at > now for r in rows)  # backed off, with jitter
     assert (
-        notifications.deliver_pending(smtp_mailer, now=now).sent == 0
+        outbox_delivery.deliver_pending(smtp_mailer, now=now).sent == 0
     )  # not due yet: no hammering
     smtp_server.start()
     later = now + timedelta(hours=1)
-    assert notifications.deliver_pending(smtp_mailer, now=later).sent == 2
-    assert notifications.deliver_pending(smtp_mailer, now=later + timedelta(hours=1)).sent == 0
+    assert outbox_delivery.deliver_pending(smtp_mailer, now=later).sent == 2
+    assert outbox_delivery.deliver_pending(smtp_mailer, now=later + timedelta(hours=1)).sent == 0
     assert [m["Subject"] for m in smtp_server.sink.to("r@example.com")] == [
         "[Status] Confirm your subscription", "[Status] Retry me — Investigating",
     ]  # fmt: skip
@@ -184,8 +185,8 @@ def test_temporary_refusals_retry_and_permanent_ones_fail_then_bounce(
     now = utcnow()
     for i in range(3):
         make_incident(name=f"Incident {i}", now=now)
-        notifications.fan_out_events()
-        notifications.deliver_pending(smtp_mailer, now=now + timedelta(days=i))
+        events.fan_out_events()
+        outbox_delivery.deliver_pending(smtp_mailer, now=now + timedelta(days=i))
     busy = db.session.scalars(
         sa.select(Delivery).where(Delivery.to_address == "busy@example.com")
     ).all()
@@ -197,7 +198,7 @@ def test_temporary_refusals_retry_and_permanent_ones_fail_then_bounce(
     gone = db.session.get(Subscriber, gone.id)
     assert gone.state is SubscriberState.BOUNCING and gone.failures == 3
     make_incident(name="After bouncing", now=now)
-    notifications.fan_out_events()
+    events.fan_out_events()
     assert not db.session.scalars(sa.select(Delivery).where(Delivery.to_address == "gone@example.com",
                                                             Delivery.state == DeliveryState.PENDING)).all()  # fmt: skip
 
@@ -209,9 +210,9 @@ def test_a_transient_failure_gives_up_after_the_limit(
     make_subscriber("busy@example.com", confirmed=True)
     smtp_server.sink.refuse["busy@example.com"] = "452 4.2.2 Mailbox full"
     make_incident(name="x")
-    notifications.fan_out_events()
+    events.fan_out_events()
     for hours in range(0, 48, 6):
-        notifications.deliver_pending(smtp_mailer, now=utcnow() + timedelta(hours=hours))
+        outbox_delivery.deliver_pending(smtp_mailer, now=utcnow() + timedelta(hours=hours))
     states = {d.state for d in db.session.scalars(sa.select(Delivery))}
     assert states == {DeliveryState.FAILED}
 
@@ -241,7 +242,7 @@ def shared_app(tmp_path):
 
 
 def _many_subscribers(count):
-    from statuspage.services import subscribers
+    from statuspage.services.subscribers import signup as subscribers
 
     now = utcnow() - timedelta(minutes=5)
     for i in range(count):
@@ -277,7 +278,7 @@ def test_killing_the_sender_mid_batch_loses_nothing_and_sends_nothing_twice(
     smtp_server.sink.on_data = None
     # the restarted sender finds the dead one's claim once its lease has run out
     db.session.execute(sa.update(Delivery).where(Delivery.state == DeliveryState.SENDING)
-                       .values(claimed_at=utcnow() - notifications.LEASE - timedelta(seconds=1)))  # fmt: skip
+                       .values(claimed_at=utcnow() - outbox_delivery.LEASE - timedelta(seconds=1)))  # fmt: skip
     db.session.commit()
     again = subprocess.run([sys.executable, "-m", "flask", "mail", "deliver"], cwd=ROOT,
                            env=mail_env(shared_app, smtp_server.port), capture_output=True, text=True, timeout=120)  # fmt: skip
@@ -312,14 +313,14 @@ def test_the_merged_fast_path_reads_exactly_like_the_built_message(
     app, make_subscriber, make_incident
 ):
     from statuspage.mail import parse
-    from statuspage.services.messages import MessageComposer
+    from statuspage.services.outbox.compose import MessageComposer
 
     make_subscriber("same@example.com")
     incident = make_incident(name="Equal — both ways", now=utcnow())
     incidents.post_update(
         incident, status=IncidentStatus.IDENTIFIED, body="Second **update** ünïcode.", actor=ACTOR
     )
-    notifications.fan_out_events()
+    events.fan_out_events()
     for delivery in db.session.scalars(sa.select(Delivery).where(Delivery.kind == "notification")):
         slow = parse(MessageComposer(now=utcnow()).compose(delivery))
         fast_outgoing = MessageComposer(now=utcnow(), eight_bit=True).compose(delivery)

@@ -11,13 +11,14 @@ from statuspage.database import utcnow
 from statuspage.enums import Cadence, ComponentStatus, DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from statuspage.services import notifications, subscribers
+from statuspage.services.outbox import delivery, events
+from statuspage.services.subscribers import signup as subscribers
 from tests.conftest import ACTOR
 
 
 def deliver(mailer, **kw):
-    notifications.fan_out_events()
-    return notifications.deliver_pending(mailer, **kw)
+    events.fan_out_events()
+    return delivery.deliver_pending(mailer, **kw)
 
 
 def link(message, path):
@@ -157,7 +158,7 @@ def test_manage_link_changes_scope_cadence_and_pauses(
     api = make_component(name="API", group=group)
     subscriber = subscribers.subscribe(email="m@example.com", actor=ACTOR)
     subscribers.confirm_subscription(subscriber, actor=ACTOR)
-    from statuspage.services.tokens import make_token
+    from statuspage.services.subscribers.links import make_token
 
     path = f"/subscribe/manage/{make_token(subscriber, 'manage')}"
     page = client.get(path)

@@ -17,11 +17,12 @@ from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.mail import parse
 from statuspage.models import Delivery
-from statuspage.services import notifications
-from statuspage.services.digests import queue_due_digests
-from statuspage.services.messages import MessageComposer
 from statuspage.services.notices import incidents, maintenance
 from statuspage.services.notices.due_work import run_due_work
+from statuspage.services.outbox import delivery as outbox_delivery
+from statuspage.services.outbox import events
+from statuspage.services.outbox.compose import MessageComposer
+from statuspage.services.subscribers.digests import queue_due_digests
 from tests.conftest import ACTOR
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "email"
@@ -49,7 +50,7 @@ def rendered(delivery: Delivery) -> dict[str, str]:
     TIMEZONE="Europe/Berlin", PAGE_NAME="Acme Cloud", BASE_URL="https://status.acme.example"
 )
 def test_every_template_matches_its_snapshot(app, make_component):
-    from statuspage.services import subscribers
+    from statuspage.services.subscribers import signup as subscribers
 
     api = make_component(name="API", now=NOW - timedelta(days=30))
     reader = subscribers.subscribe(
@@ -72,10 +73,10 @@ def test_every_template_matches_its_snapshot(app, make_component):
         remind_minutes=60, actor=ACTOR, now=NOW - timedelta(hours=2),
     )  # fmt: skip
     run_due_work(now=NOW)  # the reminder
-    notifications.queue_test_mail(
+    outbox_delivery.queue_test_mail(
         "admin@example.com", requested_by="admin@example.com", actor=ACTOR, now=NOW
     )
-    notifications.fan_out_events(now=NOW)
+    events.fan_out_events(now=NOW)
     queue_due_digests(now=NOW)
     deliveries = db.session.scalars(sa.select(Delivery).order_by(Delivery.id)).all()
     wanted = {

@@ -103,7 +103,7 @@ def test_dashboard_shows_open_incidents_and_warns_when_the_scheduler_is_quiet(
     page = client.get("/admin/").text
     assert "Database slow" in page
     assert "The scheduler is not running." in page
-    from statuspage.services import site
+    from statuspage.services.site import heartbeat as site
 
     site.record_heartbeat()
     assert "The scheduler is not running." not in client.get("/admin/").text

@@ -20,7 +20,10 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from statuspage.services import notifications, site, subscribers
+from statuspage.services.outbox import delivery
+from statuspage.services.outbox import events as outbox_events
+from statuspage.services.site import heartbeat as site
+from statuspage.services.subscribers import signup as subscribers
 from tests.conftest import ACTOR
 
 
@@ -142,10 +145,10 @@ def test_subscriber_page_shows_its_delivery_log(
     reader = add("reader@example.com", component_ids=[api.id], group_ids=[core.id])
     add("bounce@example.com")
     smtp_server.sink.refuse["bounce@example.com"] = "550 5.1.1 No such user"
-    notifications.deliver_pending(smtp_mailer)  # the two confirmations
+    delivery.deliver_pending(smtp_mailer)  # the two confirmations
     make_incident({api: ComponentStatus.MAJOR_OUTAGE}, name="API down", now=utcnow())
-    notifications.fan_out_events()
-    notifications.deliver_pending(smtp_mailer)
+    outbox_events.fan_out_events()
+    delivery.deliver_pending(smtp_mailer)
     assert [m["To"] for m in smtp_server.sink.messages] == ["reader@example.com"] * 2
     login_as(Role.EDITOR)
 
@@ -178,7 +181,7 @@ def test_the_delivery_log_is_paginated(client, login_as, make_component, make_in
     reader = add("reader@example.com")
     for n in range(26):
         make_incident({web: ComponentStatus.DEGRADED_PERFORMANCE}, name=f"Slow {n}", now=utcnow())
-    notifications.fan_out_events(limit=100)
+    outbox_events.fan_out_events(limit=100)
     login_as(Role.EDITOR)
     first = client.get(f"/admin/subscribers/{reader.id}").text
     assert "27 emails, newest first." in first and "Page 1 of 2" in first
@@ -358,7 +361,7 @@ def test_imported_subscribers_get_their_confirmation_mail(
 ):
     login_as(Role.ADMIN)
     upload(client, "Email;ignored\nada@example.com\n".replace(";", ","))
-    notifications.deliver_pending(smtp_mailer)
+    delivery.deliver_pending(smtp_mailer)
     [message] = smtp_server.sink.to("ada@example.com")
     assert "Confirm" in message["Subject"]
 
@@ -419,13 +422,13 @@ def test_the_dashboard_counts_the_outbox(client, login_as, smtp_server, smtp_mai
     add("refused@example.com")
     leaver = add("leaver@example.com")
     smtp_server.sink.refuse["refused@example.com"] = "550 5.1.1 Mailbox unavailable"
-    notifications.deliver_pending(smtp_mailer)  # confirmations: 2 sent, 1 failed
+    delivery.deliver_pending(smtp_mailer)  # confirmations: 2 sent, 1 failed
     make_incident(name="First outage", now=utcnow())
-    notifications.fan_out_events()
-    notifications.deliver_pending(smtp_mailer)  # notifications: 2 sent, 1 failed
+    outbox_events.fan_out_events()
+    delivery.deliver_pending(smtp_mailer)  # notifications: 2 sent, 1 failed
     add("later@example.com", confirmed=False, now=utcnow() - timedelta(hours=2))  # pending
     make_incident(name="Second outage", now=utcnow())
-    notifications.fan_out_events()  # 3 pending notifications
+    outbox_events.fan_out_events()  # 3 pending notifications
     subscribers.unsubscribe(leaver, actor=ACTOR)  # one of them skipped
     login_as(Role.EDITOR)
 
@@ -466,7 +469,7 @@ def test_a_test_email_goes_through_the_outbox(client, login_as, smtp_server, smt
     assert "ops@example.com" in tests and "pill-pending" in tests
     assert smtp_server.sink.messages == []  # the web request never talks to SMTP
 
-    report = notifications.deliver_pending(smtp_mailer)
+    report = delivery.deliver_pending(smtp_mailer)
     assert report.sent == 1
     [message] = smtp_server.sink.to("ops@example.com")
     assert "Test message" in message["Subject"]

@@ -18,10 +18,12 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import AuditEntry
-from statuspage.services import notifications, settings, subscribers
 from statuspage.services.accounts import sessions, users
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance, recurrence, timeline
+from statuspage.services.outbox import delivery as notifications
+from statuspage.services.site import configure as settings
+from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.unit import Actor
 from tests.conftest import PASSWORD
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from statuspage.enums import Audience, ComponentStatus
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentDay, ComponentStatusChange
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 
 PARTIAL_OUTAGE_WEIGHT = 0.3
 

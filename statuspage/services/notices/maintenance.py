@@ -34,7 +34,7 @@ from statuspage.services.notices.timeline import (
     refuse_archived,
     resettle_public,
 )
-from statuspage.services.notifications import record_reminder_event
+from statuspage.services.outbox.events import record_reminder_event
 from statuspage.services.unit import Actor, unit_of_work
 
 S = MaintenanceStatus

@@ -28,7 +28,7 @@ from statuspage.models import (
 from statuspage.services.components.status import settle_component
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import clean_text
-from statuspage.services.notifications import record_update_event
+from statuspage.services.outbox.events import record_update_event
 from statuspage.services.unit import Actor, unit_of_work
 from statuspage.services.visibility import audiences_of, home_audience
 

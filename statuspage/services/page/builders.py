@@ -30,7 +30,7 @@ from statuspage.services.page.view_models import (
     build_items,
     build_notice_view,
 )
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 from statuspage.services.visibility import group_visible, notice_visible
 
 #: Windows that never happened (yet) are not history.

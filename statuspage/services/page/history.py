@@ -15,7 +15,8 @@ from statuspage.models import Component, Incident, Maintenance, Notice, NoticeCo
 from statuspage.services.components.uptime import local_midnight
 from statuspage.services.page.builders import notice_options, visible_tree
 from statuspage.services.page.view_models import NoticeView, build_notice_view
-from statuspage.services.site import get_page_state, get_site_settings
+from statuspage.services.site.page_state import get_page_state
+from statuspage.services.site.settings import get_site_settings
 from statuspage.services.visibility import notice_visible
 
 

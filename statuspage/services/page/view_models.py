@@ -18,7 +18,7 @@ from statuspage.models import (
 )
 from statuspage.services.components import uptime as uptime_service
 from statuspage.services.page.rollup import Overall
-from statuspage.services.site import SiteSettings
+from statuspage.services.site.settings import SiteSettings
 from statuspage.services.visibility import component_visible, update_is_visible
 
 

@@ -1,31 +1,28 @@
-"""Subscribing with double opt-in, managing, unsubscribing; nothing here ever sends mail.
-
-What the public sees never says whether an address was already subscribed: every subscribe
-request gets the same answer, and the mailbox owner gets either a confirmation link or, if
-already subscribed, a link to their preferences.
-"""
+"""Subscribing with double opt-in, managing, unsubscribing; nothing here ever sends mail."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState, Visibility
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentGroup, Delivery, Subscriber
+from statuspage.models import AuditEntry, Component, ComponentGroup, Delivery, Subscriber
 from statuspage.services.accounts.users import normalize_email
-from statuspage.services.digests import next_digest_time
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import strip_controls
-from statuspage.services.site import get_site_settings
+from statuspage.services.outbox.delivery import queue_mail
+from statuspage.services.site.settings import get_site_settings
+from statuspage.services.subscribers.digests import next_digest_time
 from statuspage.services.unit import Actor, unit_of_work
 
 #: Another confirmation (or "already subscribed" mail) to one address at most this often.
 RESEND_AFTER = timedelta(minutes=10)
+
+
 UNCONFIRMED_LIFETIME = timedelta(days=7)
 
 
@@ -53,33 +50,6 @@ def _scope(
     if len(public) != len(set(component_ids)) or len(public_groups) != len(set(group_ids)):
         raise InvalidInput("One of the chosen components does not exist.", field="components")
     return public, public_groups
-
-
-def queue_mail(
-    subscriber: Subscriber, kind: DeliveryKind, key: str, *, now: datetime, **content: Any
-) -> Delivery | None:
-    """Add an outbox row unless one with this key exists (the unique key forbids a double)."""
-    if subscriber.id is not None:  # a subscriber not written yet has no mail yet
-        exists = db.session.scalar(
-            sa.select(Delivery.id).where(
-                Delivery.subscriber_id == subscriber.id, Delivery.key == key
-            )
-        )
-        if exists:
-            return None
-    delivery = Delivery(
-        subscriber=subscriber,
-        kind=kind,
-        key=key,
-        to_address=subscriber.email,
-        state=DeliveryState.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        **content,
-    )
-    db.session.add(delivery)
-    return delivery
 
 
 def _queue_confirmation(subscriber: Subscriber, now: datetime) -> None:
@@ -237,7 +207,6 @@ def resend_confirmation(
 def remove_subscriber(subscriber: Subscriber, *, actor: Actor, now: datetime | None = None) -> None:
     """Delete the subscriber and its delivery log, and erase the address from the audit log
     (admins; for erasure requests): the log keeps that it happened, not who it was."""
-    from statuspage.models import AuditEntry
 
     with unit_of_work("remove_subscriber", actor=actor, now=now):
         ident = str(subscriber.id)

@@ -14,16 +14,20 @@ from statuspage.models import Setting, SiteAsset
 from statuspage.services.components.uptime import rebuild_uptime
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import clean_text
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 from statuspage.services.unit import Actor, unit_of_work
 
 MAX_LOGO_BYTES = 256 * 1024
+
+
 #: Raster images only: an SVG logo could carry script.
 LOGO_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
     b"GIF8": "image/gif",
 }
+
+
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 
 

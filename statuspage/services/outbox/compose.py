@@ -1,5 +1,4 @@
-"""Composing the outbox's mail from templates/email/: multipart text + HTML, inline CSS only,
-no remote images, times in the page's zone, and the headers mail clients act on."""
+"""Composing the outbox's mail from templates/email/: multipart text + HTML, inline CSS only,"""
 
 from __future__ import annotations
 
@@ -21,13 +20,19 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.services.page.view_models import status_label
-from statuspage.services.site import get_site_settings
-from statuspage.services.tokens import make_token
+from statuspage.services.site.settings import get_site_settings, host_of_base_url
+from statuspage.services.subscribers.links import make_token
 from statuspage.templating import format_datetime, format_duration, format_window, relative_time
 
 MANAGE = "%%MANAGE_URL%%"
+
+
 UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
+
+
 TO = "%%TO%%"
+
+
 STATUS_COLOURS = {
     "investigating": "#c9182b",
     "identified": "#c9182b",
@@ -88,7 +93,6 @@ class MessageComposer:
     MAX_LINE = 990
 
     def __init__(self, *, now: datetime, eight_bit: bool = False) -> None:
-        from statuspage.services.notifications import host_of_base_url
 
         self.now = now
         self.eight_bit = eight_bit

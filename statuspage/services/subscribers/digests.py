@@ -1,12 +1,4 @@
-"""Digests: one mail per period for hourly, daily and weekly subscribers.
-
-A subscriber's digest is due at `next_digest_at`. It is claimed with a conditional UPDATE that
-moves `next_digest_at` on and `last_digest_at` to now, and in the same transaction its content
-is composed and written to the outbox. So each period's digest is composed exactly once: a
-second scheduler's claim matches no row, and a crash rolls back the claim with the outbox row,
-leaving the digest due. Sending it is then at-least-once, like every outbox row (see
-notifications.py): we would rather repeat a digest than lose one.
-"""
+"""Digests: one mail per period for hourly, daily and weekly subscribers."""
 
 from __future__ import annotations
 
@@ -31,8 +23,10 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, Notice, Subscriber
+from statuspage.services.outbox.compose import MANAGE, TO, UNSUBSCRIBE
+from statuspage.services.outbox.delivery import queue_mail
 from statuspage.services.page.view_models import status_label
-from statuspage.services.site import get_site_settings
+from statuspage.services.site.settings import get_site_settings
 from statuspage.templating import format_datetime, format_duration, format_window
 
 
@@ -232,8 +226,6 @@ def _queue_digest(
     since: datetime,
     until: datetime,
 ) -> None:
-    from statuspage.services.messages import MANAGE, TO, UNSUBSCRIBE
-    from statuspage.services.subscribers import queue_mail
 
     settings = get_site_settings()
     title = {

@@ -1,5 +1,4 @@
-"""Signed, expiring links for subscribers: confirm, manage, unsubscribe. No login needed, and a
-link stops working once the subscriber unsubscribes (the token carries a version)."""
+"""Signed, expiring links for subscribers: confirm, manage, unsubscribe. No login needed, and a"""
 
 from __future__ import annotations
 
@@ -10,6 +9,8 @@ from statuspage.extensions import db
 from statuspage.models import Subscriber
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
 LINK_MAX_AGE = 400 * 24 * 3600  # manage/unsubscribe links in mail stay valid for over a year
 
 

@@ -1,10 +1,4 @@
-"""Subscribers seen by staff: the list and its counts, the delivery log and dashboard, CSV in
-and out.
-
-The reads here are the admin's only way into the subscriber tables. The import is one service
-call, one transaction: every new address goes through the same helper as the public form
-(`subscribers.start_subscription`), so it is pending until its owner clicks the confirmation link.
-"""
+"""Subscribers seen by staff: the list and its counts, the delivery log and dashboard, CSV in"""
 
 from __future__ import annotations
 
@@ -13,38 +7,35 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased
 
-from statuspage.database import utcnow
-from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
+from statuspage.enums import Cadence, SubscriberState
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
     ComponentGroup,
     Delivery,
-    Notice,
-    NotificationEvent,
     Subscriber,
 )
 from statuspage.models.subscriber import subscriber_component, subscriber_group
 from statuspage.services.accounts.users import normalize_email
 from statuspage.services.errors import DuplicateEmail, InvalidInput
-from statuspage.services.subscribers import start_subscription
+from statuspage.services.subscribers.signup import start_subscription
 from statuspage.services.unit import Actor, unit_of_work
 
 #: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 EXPORT_COLUMNS = ["email", "state", "cadence", "scope", "created_at", "confirmed_at"]
+
+
 #: Rows with a problem listed on the result page; the rest are only counted.
 MAX_REPORTED_PROBLEMS = 200
-
-
-# ---- the list -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -110,9 +101,6 @@ def describe_scope(subscriber: Subscriber) -> list[str]:
     )
 
 
-# ---- export ---------------------------------------------------------------------------------
-
-
 def escape_formula(value: str) -> str:
     """Neutralise a cell a spreadsheet would run as a formula, with a leading apostrophe."""
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
@@ -162,9 +150,6 @@ def export_subscribers_csv() -> str:
         cells += [_iso(row.created_at), _iso(row.confirmed_at)]
         writer.writerow([escape_formula(cell) for cell in cells])
     return out.getvalue()
-
-
-# ---- import ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -325,129 +310,3 @@ def import_subscribers(
             field="file",
         ) from error
     return report
-
-
-# ---- the delivery dashboard -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EventSummary:
-    """An event with what the dashboard says about it, read in two queries for all events."""
-
-    event: NotificationEvent
-    #: None when the notice was deleted since.
-    notice_name: str | None
-    notice_type: str | None
-    sent: int
-
-    @property
-    def is_reminder(self) -> bool:
-        """Reminders are keyed "reminder:...": the page names them apart from updates."""
-        return self.event.key.startswith("reminder:")
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    """The mail settings an admin may see: everything but the password."""
-
-    backend: str
-    server: str | None
-    port: int | None
-    security: str
-    sender: str
-    username: str | None
-
-
-@dataclass(frozen=True)
-class MailDashboard:
-    """Everything the delivery dashboard shows, read before rendering."""
-
-    by_state: dict[DeliveryState, int]
-    failures: list[Delivery]
-    oldest_pending_at: datetime | None
-    oldest_pending_age: timedelta | None
-    events: list[EventSummary]
-    tests: list[Delivery]
-    settings: MailSettings
-
-
-def read_mail_settings() -> MailSettings:
-    """The mail settings in force, without the password."""
-    config = current_app.config
-    backend = str(config["MAIL_BACKEND"])
-    smtp = backend == "smtp"
-    if config.get("MAIL_USE_SSL"):
-        security = "SSL/TLS from the start"
-    elif config.get("MAIL_USE_TLS"):
-        security = "STARTTLS"
-    else:
-        security = "None (plain SMTP)"
-    return MailSettings(
-        backend=backend,
-        server=str(config["MAIL_SERVER"]) if smtp else None,
-        port=int(config["MAIL_PORT"]) if smtp else None,
-        security=security if smtp else "Not used",
-        sender=str(config["MAIL_DEFAULT_SENDER"]),
-        username=config.get("MAIL_USERNAME") or None,
-    )
-
-
-def build_mail_dashboard(
-    *, now: datetime | None = None, failures: int = 20, events: int = 10, tests: int = 5
-) -> MailDashboard:
-    """The outbox at a glance: a few small queries, none per row."""
-    now = now or utcnow()
-    by_state = dict.fromkeys(DeliveryState, 0)
-    for state, count in db.session.execute(
-        sa.select(Delivery.state, sa.func.count()).group_by(Delivery.state)
-    ):
-        by_state[state] = count
-    last_failures = db.session.scalars(
-        sa.select(Delivery)
-        .where(Delivery.state == DeliveryState.FAILED)
-        .order_by(sa.func.coalesce(Delivery.claimed_at, Delivery.created_at).desc())
-        .order_by(Delivery.id.desc())
-        .limit(failures)
-    ).all()
-    oldest = db.session.scalar(
-        sa.select(sa.func.min(Delivery.created_at)).where(Delivery.state == DeliveryState.PENDING)
-    )
-    return MailDashboard(
-        by_state=by_state,
-        failures=list(last_failures),
-        oldest_pending_at=oldest,
-        oldest_pending_age=max(now - oldest, timedelta(0)) if oldest else None,
-        events=_list_recent_events(events),
-        tests=list(
-            db.session.scalars(
-                sa.select(Delivery)
-                .where(Delivery.kind == DeliveryKind.TEST)
-                .order_by(Delivery.created_at.desc(), Delivery.id.desc())
-                .limit(tests)
-            )
-        ),
-        settings=read_mail_settings(),
-    )
-
-
-def _list_recent_events(limit: int) -> list[EventSummary]:
-    """The latest events with their notice's name, recipients and how many were sent."""
-    rows = db.session.execute(
-        sa.select(NotificationEvent, Notice.name, Notice.type)
-        .outerjoin(Notice, Notice.id == NotificationEvent.notice_id)
-        .order_by(NotificationEvent.created_at.desc(), NotificationEvent.id.desc())
-        .limit(limit)
-    ).all()
-    ids = [event.id for event, _, _ in rows]
-    sent: dict[int, int] = {}
-    if ids:
-        counts = db.session.execute(
-            sa.select(Delivery.event_id, sa.func.count())
-            .where(Delivery.event_id.in_(ids), Delivery.state == DeliveryState.SENT)
-            .group_by(Delivery.event_id)
-        )
-        sent = {event_id: count for event_id, count in counts}
-    return [
-        EventSummary(event, name, notice_type, sent.get(event.id, 0))
-        for event, name, notice_type in rows
-    ]

@@ -1,16 +1,4 @@
-"""The outbox: notification events, their fan-out to subscribers, and delivery by SMTP.
-
-Publishing writes one NotificationEvent in the same transaction as the update (so an update and
-its notice can never be separated). The scheduler expands each event into one Delivery per
-immediate subscriber in scope with one INSERT ... SELECT, made idempotent by the unique
-(subscriber, key) constraint, then sends due deliveries over one SMTP connection per batch.
-
-Delivery is at-least-once. A row is claimed (state "sending", committed) before its SMTP
-transaction and marked "sent" (committed) as soon as the server accepts it. A sender killed
-mid-batch leaves at most its one in-flight row "sending"; when the claim's lease runs out that
-row goes back to "pending" and is sent again, with the same Message-ID, so the recipient's
-mail system collapses the rare duplicate. Losing a notice would be worse than that.
-"""
+"""Subscribing with double opt-in, managing, unsubscribing; nothing here ever sends mail."""
 
 from __future__ import annotations
 
@@ -23,173 +11,64 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.database import utcnow
-from statuspage.enums import (
-    Cadence,
-    DeliveryKind,
-    DeliveryState,
-    SubscriberState,
-    UpdateKind,
-    Visibility,
-)
+from statuspage.enums import DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
-from statuspage.models import (
-    Component,
-    Delivery,
-    IncidentUpdate,
-    Maintenance,
-    Notice,
-    NotificationEvent,
-    Subscriber,
-)
-from statuspage.models.subscriber import subscriber_component, subscriber_group
+from statuspage.models import Delivery, Subscriber
+from statuspage.services.accounts.users import normalize_email
+from statuspage.services.outbox.compose import MessageComposer
+from statuspage.services.unit import unit_of_work
+
+
+def queue_mail(
+    subscriber: Subscriber, kind: DeliveryKind, key: str, *, now: datetime, **content: Any
+) -> Delivery | None:
+    """Add an outbox row unless one with this key exists (the unique key forbids a double)."""
+    if subscriber.id is not None:  # a subscriber not written yet has no mail yet
+        exists = db.session.scalar(
+            sa.select(Delivery.id).where(
+                Delivery.subscriber_id == subscriber.id, Delivery.key == key
+            )
+        )
+        if exists:
+            return None
+    delivery = Delivery(
+        subscriber=subscriber,
+        kind=kind,
+        key=key,
+        to_address=subscriber.email,
+        state=DeliveryState.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        **content,
+    )
+    db.session.add(delivery)
+    return delivery
+
+
+
+
 
 logger = logging.getLogger(__name__)
 
+
 LEASE = timedelta(minutes=5)
+
+
 BOUNCE_LIMIT = 3
+
+
 BACKOFF_BASE = 30  # seconds; doubles each attempt
+
+
 BACKOFF_CAP = 6 * 3600
 
 
-# ---- events (written by the publishing transaction) -------------------------------------
-
-
-def _public_component_ids(notice: Notice) -> list[str]:
-    return [
-        link.component_id
-        for link in notice.affected
-        if link.component.visibility is Visibility.PUBLIC
-        and (link.component.group is None or link.component.group.visibility is Visibility.PUBLIC)
-    ]
-
-
-def record_update_event(update: IncidentUpdate) -> NotificationEvent | None:
-    """Queue the notice of a just-published update, when subscribers should hear of it."""
-    notice = update.notice
-    if (
-        not update.deliver_notifications
-        or update.kind is not UpdateKind.UPDATE
-        or update.visibility is not Visibility.PUBLIC
-        or notice.visibility is not Visibility.PUBLIC
-    ):
-        return None
-    return _record(f"update:{update.id}", notice, update)
-
-
-def record_reminder_event(maintenance: Maintenance) -> NotificationEvent | None:
-    """Queue the reminder of an upcoming public window."""
-    if maintenance.visibility is not Visibility.PUBLIC:
-        return None
-    stamp = int(maintenance.scheduled_for.timestamp()) if maintenance.scheduled_for else 0
-    return _record(f"reminder:{maintenance.id}:{stamp}", maintenance, None)
-
-
-def _record(key: str, notice: Notice, update: IncidentUpdate | None) -> NotificationEvent | None:
-    if db.session.scalar(sa.select(NotificationEvent.id).where(NotificationEvent.key == key)):
-        return None
-    event = NotificationEvent(
-        key=key,
-        notice_id=notice.id,
-        update_id=update.id if update is not None else None,
-        component_ids=_public_component_ids(notice),
-        created_at=db.session.info.get("now") or utcnow(),
-    )
-    db.session.add(event)
-    return event
-
-
-# ---- fan-out ---------------------------------------------------------------------------------
-
-
-def _insert_ignoring_duplicates(select: sa.Select, columns: list[str]) -> int:
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(Delivery).from_select(columns, select).on_conflict_do_nothing()
-    # SQLAlchemy reports an INSERT's rowcount only when asked (psycopg would give -1).
-    statement = statement.execution_options(preserve_rowcount=True)
-    return db.session.execute(statement).rowcount or 0
-
-
-def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
-    """Expand new events into deliveries, one transaction per event; returns deliveries made."""
-    now = now or utcnow()
-    made = 0
-    pending = db.session.scalars(
-        sa.select(NotificationEvent.id)
-        .where(NotificationEvent.fanned_out_at.is_(None))
-        .order_by(NotificationEvent.id)
-        .limit(limit)
-    ).all()
-    for event_id in pending:
-        claimed = db.session.execute(
-            sa.update(NotificationEvent)
-            .where(NotificationEvent.id == event_id, NotificationEvent.fanned_out_at.is_(None))
-            .values(fanned_out_at=now)
-        )
-        if claimed.rowcount != 1:
-            db.session.rollback()
-            continue
-        event = db.session.get(NotificationEvent, event_id)
-        count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)
-        event.recipients = count
-        db.session.commit()
-        made += count
-    return made
-
-
-_DELIVERY_COLUMNS = [
-    "subscriber_id",
-    "event_id",
-    "kind",
-    "key",
-    "to_address",
-    "state",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-]
-
-
-def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
-    """Confirmed immediate subscribers whose scope meets the event's components."""
-    ids = list(event.component_ids or [])
-    in_scope = Subscriber.everything.is_(True)
-    if ids:
-        by_component = sa.exists().where(
-            subscriber_component.c.subscriber_id == Subscriber.id,
-            subscriber_component.c.component_id.in_(ids),
-        )
-        by_group = sa.exists().where(
-            subscriber_group.c.subscriber_id == Subscriber.id,
-            subscriber_group.c.group_id == Component.group_id,
-            Component.id.in_(ids),
-        )
-        in_scope = sa.or_(in_scope, by_component, by_group)
-    return sa.select(
-        Subscriber.id,
-        sa.literal(event.id),
-        sa.literal(DeliveryKind.NOTIFICATION.value),
-        sa.literal(f"event:{event.id}"),
-        Subscriber.email,
-        sa.literal(DeliveryState.PENDING.value),
-        sa.literal(0),
-        sa.literal(now, type_=Delivery.__table__.c.next_attempt_at.type),
-        sa.literal(now, type_=Delivery.__table__.c.created_at.type),
-    ).where(
-        Subscriber.state == SubscriberState.ACTIVE.value,
-        Subscriber.cadence == Cadence.IMMEDIATE.value,
-        in_scope,
-    )
-
-
-# ---- sending ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -349,7 +228,6 @@ def deliver_pending(
     mailer: Any, *, now: datetime | None = None, worker: str | None = None, batch: int | None = None
 ) -> DeliveryReport:
     """Send one batch of due deliveries over one connection; safe with several workers."""
-    from statuspage.services.messages import MessageComposer
 
     now = now or utcnow()
     worker = worker or f"{socket.gethostname()}:{id(mailer)}"
@@ -418,18 +296,10 @@ def _send_one(
     report.sent += 1
 
 
-def host_of_base_url() -> str:
-    from statuspage.services.site import get_site_settings
-
-    return urlsplit(get_site_settings().base_url).hostname or "localhost"
-
-
 def queue_test_mail(
     to_address: str, *, requested_by: str, actor: Any, now: datetime | None = None
 ) -> Delivery:
     """A message to check the mail settings; it goes through the outbox like every mail."""
-    from statuspage.services.accounts.users import normalize_email
-    from statuspage.services.unit import unit_of_work
 
     with unit_of_work("queue_test_mail", actor=actor, now=now) as now:
         delivery = Delivery(
