@@ -83,7 +83,7 @@ def _finish_config(app: Flask) -> None:
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
         config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
     else:
-        config.setdefault("CACHE_TYPE", "SimpleCache")
+        config.setdefault("CACHE_TYPE", "statuspage.bounded_cache.BoundedCache")
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config.setdefault("CACHE_DEFAULT_TIMEOUT", config["CACHE_SECONDS"])
     config.setdefault("CACHE_KEY_PREFIX", f"statuspage:{config['PAGE_ID']}:")

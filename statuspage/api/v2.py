@@ -54,6 +54,10 @@ def _page(audience: Audience = PUBLIC) -> dict[str, Any]:
     return serialize.page_json(get_site_settings(), changed_at)
 
 
+#: The query arguments of the paged lists (`_paging`), the only ones in their cache keys.
+PAGING_ARGS = ("page", "per_page")
+
+
 def _paging() -> tuple[int, int]:
     """?page=N (1-based) and a tolerated ?per_page (1-100, default 50)."""
     values = []
@@ -144,19 +148,19 @@ def components() -> Response:
 
 
 @bp.get("/api/v2/incidents.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def incidents() -> Response:
     return _json({"page": _page(), "incidents": _incidents(None)})
 
 
 @bp.get("/api/v2/incidents/unresolved.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def unresolved_incidents() -> Response:
     return _json({"page": _page(), "incidents": _incidents(OPEN_INCIDENT)})
 
 
 @bp.get("/api/v2/scheduled-maintenances.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def scheduled_maintenances() -> Response:
     return _json(
         {"page": _page(), "scheduled_maintenances": _maintenances(None, newest_first=True)}
@@ -164,14 +168,14 @@ def scheduled_maintenances() -> Response:
 
 
 @bp.get("/api/v2/scheduled-maintenances/upcoming.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def upcoming_maintenances() -> Response:
     windows = _maintenances((M.SCHEDULED.value,), newest_first=False)
     return _json({"page": _page(), "scheduled_maintenances": windows})
 
 
 @bp.get("/api/v2/scheduled-maintenances/active.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def active_maintenances() -> Response:
     windows = _maintenances((M.IN_PROGRESS.value, M.VERIFYING.value), newest_first=False)
     return _json({"page": _page(), "scheduled_maintenances": windows})

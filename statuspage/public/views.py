@@ -69,6 +69,10 @@ def internal_maintenance_detail(maintenance_id: str) -> str:
     return _notice(maintenance_id, Audience.INTERNAL, Maintenance)
 
 
+#: The query arguments `_history` reads, the only ones in the history pages' cache keys.
+HISTORY_ARGS = ("month", "page", "component")
+
+
 def _history(audience: Audience) -> tuple[str, int]:
     now = utcnow()
     current = Month.of(now)
@@ -95,14 +99,14 @@ def _history(audience: Audience) -> tuple[str, int]:
 
 
 @bp.get("/history")
-@cached_response()
+@cached_response(query_args=HISTORY_ARGS)
 def history() -> tuple[str, int]:
     return _history(Audience.PUBLIC)
 
 
 @bp.get("/internal/history")
 @role_required(Role.VIEWER)
-@cached_response(audience=Audience.INTERNAL)
+@cached_response(audience=Audience.INTERNAL, query_args=HISTORY_ARGS)
 def internal_history() -> tuple[str, int]:
     return _history(Audience.INTERNAL)
 

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from statuspage.cache_hits import HotEntries
+from statuspage.bounded_cache import ENTRY_OVERHEAD, BoundedLRU
 from statuspage.enums import ComponentStatus, Role
 from statuspage.http_cache import MIN_COMPRESS
 from statuspage.services.components import tree as components
@@ -113,13 +113,59 @@ def test_gzip_is_left_out_when_refused_or_not_worth_it(client, seeded):
 
 
 def test_each_process_keeps_recent_entries_within_a_byte_budget():
-    hot = HotEntries(limit=250)
+    cost = 100 + 1 + ENTRY_OVERHEAD  # the value, the one-letter key, the entry itself
+    hot = BoundedLRU(max_entries=10, max_bytes=2 * cost + 50)
     for name in "abc":
         hot.put(name, name * 100, 100)
     assert hot.get("a") is None  # the oldest went first
     assert hot.get("b") == "b" * 100  # b is now the most recently used
     hot.put("d", "d" * 100, 100)
-    assert list(hot.entries) == ["b", "d"] and hot.size == 200
+    assert list(hot.entries) == ["b", "d"] and hot.size == 2 * cost
+    assert not hot.put("huge", "x" * 5000) and "huge" not in hot.entries
+
+
+def test_each_process_keeps_at_most_so_many_entries_however_small():
+    hot = BoundedLRU(max_entries=3, max_bytes=10**9)
+    for number in range(1000):
+        hot.put(number, b"")
+    assert list(hot.entries) == [997, 998, 999]
+
+
+@pytest.mark.config(HOT_CACHE_MAX_ENTRIES=40, CACHE_THRESHOLD=30)
+def test_made_up_query_strings_cannot_grow_the_caches(app, client, seeded):
+    """10,000 requests, each with a query string of its own: an argument no view reads shares
+    the entry of the URL without it, and distinct real pages stop at the bounds."""
+    from statuspage.extensions import cache
+
+    hot = app.wsgi_app.entries
+    paths = ["/", "/api/v2/status.json", "/history.atom", "/history?page=1"]
+    first = {path: client.get(path).data for path in paths}
+    for number in range(10_000):
+        path = paths[number % len(paths)]
+        sep = "&" if "?" in path else "?"
+        response = client.get(f"{path}{sep}x={number}&page={number}" if path == "/" else
+                              f"{path}{sep}x={number}")  # fmt: skip
+        assert response.status_code == 200
+        if number < len(paths):
+            assert response.data == first[path]
+    # One entry per URL and page version (HTML pages also per minute): none for an `x`.
+    assert {(key[0], key[1]) for key in hot.entries} == {
+        ("/", ""), ("/api/v2/status.json", ""), ("/history.atom", ""), ("/history", "page=1")
+    }
+    urls = {key.removeprefix("response:public:").rsplit(":", 1)[0] for key in cache.cache.store.entries}
+    assert urls == {"/?", "/api/v2/status.json?", "/history.atom?", "/history?page=1"}
+    for page in range(1, 101):  # real, distinct answers: the bound holds
+        assert client.get(f"/api/v2/incidents.json?page={page}&x={page}").status_code == 200
+    assert len(cache.cache.store) == 30 and len(hot) == 40
+    assert cache.cache.store.size <= app.config["CACHE_MAX_BYTES"]
+
+
+def test_the_query_arguments_a_view_reads_still_choose_its_answer(client, seeded):
+    whole = client.get("/api/v2/incidents.json").get_json()["incidents"]
+    assert len(whole) == 1
+    assert client.get("/api/v2/incidents.json?page=2&x=1").get_json()["incidents"] == []
+    assert client.get("/api/v2/incidents.json?x=1&page=1").get_json()["incidents"] == whole
+    assert client.get("/api/v2/incidents.json?page=abc").status_code == 400
 
 
 @pytest.fixture
