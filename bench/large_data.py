@@ -45,10 +45,10 @@ from statuspage.enums import (  # noqa: E402
 from statuspage.extensions import db  # noqa: E402
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance  # noqa: E402
 from statuspage.models.subscriber import Subscriber  # noqa: E402
-from statuspage.services.subscribers import signup as subscriber_service  # noqa: E402
 from statuspage.services.components import tree as component_service  # noqa: E402
 from statuspage.services.notices import incidents as incident_service  # noqa: E402
 from statuspage.services.notices import maintenance as maintenance_service  # noqa: E402
+from statuspage.services.subscribers import signup as subscriber_service  # noqa: E402
 from statuspage.services.unit import CLI, SCHEDULER, Actor, unit_of_work  # noqa: E402
 
 S = ComponentStatus
