@@ -41,23 +41,10 @@ def get_notice_view(
     return build_notice_view(notice, audience, {c.id for c in components}, with_notes=with_notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int
-
-    @classmethod
-    def parse(cls, text: str | None, default: Month) -> Month | None:
-        """ "2026-11" -> Month; None for anything malformed or out of range."""
-        if not text:
-            return default
-        try:
-            year, month = (int(part) for part in text.split("-", 1))
-        except ValueError:
-            return None
-        if not (1970 <= year <= 9999 and 1 <= month <= 12):
-            return None
-        return cls(year, month)
 
     @classmethod
     def of(cls, moment: datetime) -> Month:
