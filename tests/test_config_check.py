@@ -42,7 +42,9 @@ def test_a_bad_time_zone_from_the_environment_is_refused_at_start(monkeypatch):
 def test_every_problem_is_named_at_once():
     with pytest.raises(ConfigError) as raised:
         make_app(TIMEZONE="Nowhere", MAIL_PORT=0)
-    assert "STATUSPAGE_TIMEZONE" in str(raised.value) and "STATUSPAGE_MAIL_PORT" in str(raised.value)
+    assert "STATUSPAGE_TIMEZONE" in str(raised.value) and "STATUSPAGE_MAIL_PORT" in str(
+        raised.value
+    )
 
 
 def test_good_settings_start(client):
