@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from statuspage.enums import Audience, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Maintenance, Notice, NoticeComponent
+from statuspage.models.notice import ANNOUNCED_AT
 from statuspage.services.components.uptime import local_midnight
 from statuspage.services.page.builders import notice_options, visible_tree
 from statuspage.services.page.view_models import NoticeView, build_notice_view
@@ -166,7 +167,8 @@ def _later_occurrence(audience: Audience) -> sa.ColumnElement[bool]:
 def build_notice_feed(
     audience: Audience, *, limit: int, component_id: str | None = None, with_notes: bool = False
 ) -> NoticeFeed | None:
-    """The latest incidents and maintenance windows *audience* may see, newest first by start.
+    """The latest incidents and maintenance windows *audience* may see, newest first by when
+    they were announced (an incident's start, a window's creation, as the entries' published).
 
     Windows still scheduled are included: a feed is where subscribers read announcements (of a
     recurring rule, only its next window). None when *component_id* names no component this
@@ -182,7 +184,7 @@ def build_notice_feed(
             return None
         query = query.where(_affects_component(component_id))
     notices = db.session.scalars(
-        query.order_by(Notice.started_at.desc(), Notice.id).limit(limit).options(*notice_options())
+        query.order_by(ANNOUNCED_AT.desc(), Notice.id).limit(limit).options(*notice_options())
     ).all()
     return NoticeFeed(
         notices=[
