@@ -7,8 +7,9 @@ the next anonymous reader while the page version, read from the database on ever
 is unchanged. A write is therefore visible on the very next request, as through Flask.
 
 Only what Flask produced and marked is replayed: public, 200, GET, no cookie, no credentials,
-no conditional headers (Flask answers those with a 304), and an Accept-Encoding without
-q-values. Everything else goes to Flask untouched.
+no conditional headers (Flask answers those with a 304). Whether the reader takes gzip is
+decided by `http_cache.accepts_gzip`, the same function Flask's answers use, so a replayed
+answer is always the one Flask would have sent. Everything else goes to Flask untouched.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from flask import Flask
 from statuspage.bounded_cache import BoundedLRU, estimate_size
 from statuspage.database import utcnow
 from statuspage.extensions import db
-from statuspage.http_cache import HIT_MARK, PAGE_STATE_KEY, make_cache_query, make_validator
+from statuspage.http_cache import (
+    HIT_MARK,
+    PAGE_STATE_KEY,
+    accepts_gzip,
+    make_cache_query,
+    make_validator,
+)
 from statuspage.services.site.page_state import read_page_state
 
 StartResponse = Callable[..., Any]
@@ -37,10 +44,7 @@ def read_gzip_wish(environ: dict[str, Any]) -> bool | None:
     """Whether an anonymous GET accepts gzip; None when the request is not one to replay to."""
     if environ.get("REQUEST_METHOD") != "GET" or any(name in environ for name in PERSONAL):
         return None
-    accepted = environ.get("HTTP_ACCEPT_ENCODING", "")
-    if ";" in accepted:
-        return None  # q-values: let Flask's full parser decide
-    return any(token.strip() in ("gzip", "*") for token in accepted.split(","))
+    return accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
 
 
 class CacheHitServer:

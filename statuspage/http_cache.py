@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, current_app, make_response, request
-from werkzeug.http import http_date, quote_etag
+from werkzeug.http import http_date, parse_accept_header, quote_etag
 
 from statuspage.database import utcnow
 from statuspage.enums import Audience
@@ -127,8 +127,16 @@ def _make_entry(response: Response) -> Entry:
     return body, packed, response.status_code, headers
 
 
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding value takes gzip, read as HTTP reads it (werkzeug's parser:
+    any case and spacing, q-values, `gzip;q=0`, `*`). The one place the choice is made: Flask's
+    answers and the WSGI replay layer (`cache_hits`) both ask it, so they never disagree."""
+    return parse_accept_header(accept_encoding or "")["gzip"] > 0
+
+
 def _wants_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
+    return accepts_gzip(request.headers.get("Accept-Encoding"))
 
 
 def _from_entry(entry: Entry, packed: bool) -> Response:

@@ -17,6 +17,7 @@ from statuspage.database import utcnow
 from statuspage.enums import Audience, IncidentStatus, MaintenanceStatus
 from statuspage.http_cache import cached_response
 from statuspage.models import Incident, Maintenance
+from statuspage.params import int_arg
 from statuspage.security import token_reader_required
 from statuspage.services.page import builders as status_service
 from statuspage.services.page.history import get_notice_view
@@ -60,13 +61,7 @@ PAGING_ARGS = ("page", "per_page")
 
 def _paging() -> tuple[int, int]:
     """?page=N (1-based) and a tolerated ?per_page (1-100, default 50)."""
-    values = []
-    for name, default, upper in (("page", 1, 100_000), ("per_page", 50, 100)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= upper:
-            abort(400, f"{name} must be a whole number from 1 to {upper}.")
-        values.append(int(raw))
-    return values[0], values[1]
+    return int_arg("page", 1, 1, 100_000), int_arg("per_page", 50, 1, 100)
 
 
 def _incidents(statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:
