@@ -382,6 +382,11 @@ class IncidentUpdate(db.Model):
     def is_note(self) -> bool:
         return self.kind is UpdateKind.NOTE
 
+    @property
+    def edit_endpoint(self) -> str:
+        """The admin page that edits it: text only once published, text and time before."""
+        return "edit_update" if self.is_published else "edit_scheduled_update"
+
     def faces_public(self) -> bool:
         """Public updates of public notices are what the public reads; notes never are."""
         return (
