@@ -55,6 +55,19 @@ def _changes(form: Any, components: list[Component]) -> dict[Component, Any]:
     return {by_id[cid]: status for cid, status in form.affected_components().items()}
 
 
+def _incident_kwargs(form: Any, components: list[Component]) -> dict[str, Any]:
+    """The new-incident form as open_incident takes it."""
+    return {
+        "name": form.name.data,
+        "body": form.body.data,
+        "status": IncidentStatus(form.status.data),
+        "impact": Impact(form.impact.data),
+        "components": _changes(form, components),
+        "visibility": Visibility(form.visibility.data),
+        "deliver_notifications": form.deliver_notifications.data,
+    }
+
+
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident() -> Response | str | tuple[str, int]:
     components = component_service.list_components()
@@ -68,14 +81,7 @@ def new_incident() -> Response | str | tuple[str, int]:
         else:
             try:
                 incident = service.open_incident(
-                    name=form.name.data,
-                    body=form.body.data,
-                    status=IncidentStatus(form.status.data),
-                    impact=Impact(form.impact.data),
-                    components=_changes(form, components),
-                    visibility=Visibility(form.visibility.data),
-                    deliver_notifications=form.deliver_notifications.data,
-                    actor=current_actor(),
+                    **_incident_kwargs(form, components), actor=current_actor()
                 )
             except ServiceError as error:
                 apply_service_error(form, error)
@@ -116,6 +122,18 @@ def incident_detail(incident_id: str) -> tuple[str, int]:
     return _detail(get_or_404(Incident, incident_id))
 
 
+def _update_kwargs(form: Any, components: list[Component]) -> dict[str, Any]:
+    """The update form as post_update takes it (the publish time apart: it may be refused)."""
+    return {
+        "status": IncidentStatus(form.status.data),
+        "body": form.body.data,
+        "components": _changes(form, components),
+        "impact": Impact(form.impact.data) if form.impact.data else None,
+        "visibility": Visibility(form.visibility.data),
+        "deliver_notifications": form.deliver_notifications.data,
+    }
+
+
 @bp.post("/incidents/<id:incident_id>/updates")
 def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
     incident = get_or_404(Incident, incident_id)
@@ -130,16 +148,9 @@ def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
         return _detail(incident, 200, update_form=form, preview=render_markdown(form.body.data))
     try:
         update = service.post_update(
-            incident,
-            status=IncidentStatus(form.status.data),
-            body=form.body.data,
-            components=_changes(form, components),
-            impact=Impact(form.impact.data) if form.impact.data else None,
-            visibility=Visibility(form.visibility.data),
-            deliver_notifications=form.deliver_notifications.data,
-            publish_at=publish_at,
+            incident, **_update_kwargs(form, components), publish_at=publish_at,
             actor=current_actor(),
-        )
+        )  # fmt: skip
     except ServiceError as error:
         apply_service_error(form, error)
         return _detail(incident, error.status_code, update_form=form, page_error=error.message)

@@ -77,13 +77,19 @@ def maintenance_list() -> tuple[str, int]:
     ), (200 if valid else 400)  # fmt: skip
 
 
-@bp.route("/maintenance/new", methods=["GET", "POST"])
-def new_maintenance() -> Response | tuple[str, int]:
+def _new_maintenance_form() -> MaintenanceForm:
+    """The scheduling form, its messages and notify box filled in on first view."""
     form = MaintenanceForm()
     if not form.is_submitted():
         form.start_message.data = service.DEFAULT_START_MESSAGE
         form.complete_message.data = service.DEFAULT_COMPLETE_MESSAGE
         form.deliver_notifications.data = get_site_settings().default_notify
+    return form
+
+
+@bp.route("/maintenance/new", methods=["GET", "POST"])
+def new_maintenance() -> Response | tuple[str, int]:
+    form = _new_maintenance_form()
     components = _component_choices(form, request.form.getlist("components"))
     preview = None
     if form.validate_on_submit():
