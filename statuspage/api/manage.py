@@ -42,7 +42,7 @@ from statuspage.enums import (
 )
 from statuspage.error_pages import json_error
 from statuspage.extensions import db
-from statuspage.limits import MAX_BODY
+from statuspage.limits import MAX_BODY, MAX_DESCRIPTION, MAX_NAME
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice
 from statuspage.security import bearer_challenge, bearer_token
 from statuspage.services.accounts import api_tokens
@@ -69,8 +69,6 @@ PAGED = {"manage.list_incidents", "manage.list_maintenance", "manage.list_subscr
 #: What a group takes; a component takes these and Statuspage's other component fields.
 GROUP_FIELDS = frozenset({"name", "description", "visibility", "position"})
 COMPONENT_FIELDS = GROUP_FIELDS | {"group_id", "showcase", "only_show_if_degraded", "start_date"}
-MAX_NAME = 255
-MAX_DESCRIPTION = 2000
 #: Positions past the number of siblings are refused by the service, naming the range.
 MAX_POSITION = 10_000
 ID = re.compile(r"\A[a-z0-9]{12}\Z")
@@ -260,7 +258,7 @@ def update_incident(incident_id: str) -> Response:
     fields = Fields(read_json_object(request), allowed={"name", "impact", "visibility"})
     if not fields.data:
         fields.error("body", "Send at least one of name, impact, visibility.")
-    name = fields.text("name", required=False, max_length=255)
+    name = fields.text("name", required=False, max_length=MAX_NAME)
     impact = fields.choice("impact", Impact, default=incident.impact)
     visibility = fields.choice("visibility", Visibility, default=incident.visibility)
     fields.finish()

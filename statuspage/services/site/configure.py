@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from statuspage.extensions import db
+from statuspage.limits import MAX_URL
 from statuspage.models import Setting, SiteAsset
 from statuspage.services.components.uptime import rebuild_uptime
 from statuspage.services.errors import InvalidInput
@@ -61,7 +62,7 @@ def clean_colour(value: str | None) -> str | None:
 def clean_url(
     value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
 ) -> str | None:
-    value = clean_text(value, field=field, max_length=500, required=required, label="A link")
+    value = clean_text(value, field=field, max_length=MAX_URL, required=required, label="A link")
     if not value:
         return None
     parts = urlsplit(value)
