@@ -175,3 +175,15 @@ def test_each_view_calls_at_most_one_service_writer():
             if len(called) > 1:
                 several[view_name(path, function)] = sorted(called)
     assert several == {}
+
+
+def test_notice_urls_come_from_the_notice():
+    """Paths of incidents and maintenance are built by the model (public_path, detail_endpoint,
+    url_values), never by hand in a kind switch."""
+    hand_built = ('f"/incidents/{', 'f"/maintenance/{', "'admin.incident_detail', incident_id=item")
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        assert not any(snippet in text for snippet in hand_built), path
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert "notice_type == 'incident'" not in text and "kind == 'maintenance' %}<a" not in text

@@ -92,6 +92,11 @@ class Notice(db.Model):
         """The URL values its detail endpoints take."""
         return {self.id_arg: self.id}
 
+    @classmethod
+    def kind_of(cls, type_: str) -> type[Notice]:
+        """The subclass stored under a `type` value, for rows read without their object."""
+        return cls.__mapper__.polymorphic_map[type_].class_
+
     #: IncidentStatus or MaintenanceStatus.
     status_enum: ClassVar[Any]
 
