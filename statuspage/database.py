@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
+from statuspage.limits import MAX_NAME
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -75,7 +77,7 @@ class StrEnumType(sa.TypeDecorator):
 class Base(DeclarativeBase):
     registry = sa.orm.registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={datetime: UTCDateTime, date: sa.Date, str: sa.String(255)},
+        type_annotation_map={datetime: UTCDateTime, date: sa.Date, str: sa.String(MAX_NAME)},
     )
 
 

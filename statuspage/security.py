@@ -112,11 +112,6 @@ def current_actor(via: Via = Via.UI) -> Actor:
     return Actor.of(current_user, via=via, ip=request.remote_addr)
 
 
-def current_actor_for(user: Any) -> Actor:
-    """*user* (about to be signed in) as the actor, with the client's address."""
-    return Actor.of(user, via=Via.UI, ip=request.remote_addr)
-
-
 def is_safe_redirect_url(target: str | None) -> bool:
     """Only local absolute paths such as "/admin/incidents/x" (Flask-Login's `next`)."""
     if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):

@@ -60,3 +60,130 @@ def test_every_function_signature_is_annotated():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is None:
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert missing == []
+
+
+# ---- views do one thing ---------------------------------------------------------------------
+
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+MAX_VIEW_LINES = 25
+#: Views allowed to be longer, each with the reason. Keep this list short.
+LONG_VIEWS: dict[str, str] = {}
+
+
+def route_functions():
+    """Every function registered as a route in the blueprints, with its module's path."""
+    for path in sources("admin", "public", "auth", "api"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call)
+                and isinstance(d.func, ast.Attribute)
+                and d.func.attr in ROUTE_DECORATORS
+                for d in node.decorator_list
+            ):
+                yield path, node
+
+
+def body_lines(function: ast.FunctionDef) -> int:
+    """Lines of the body, its docstring left out."""
+    body = function.body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return body[-1].end_lineno - body[0].lineno + 1 if body else 0
+
+
+def view_name(path: Path, function: ast.FunctionDef) -> str:
+    return f"{path.relative_to(PACKAGE).with_suffix('')}.{function.name}".replace("/", ".")
+
+
+def test_there_are_views_to_check():
+    names = {view_name(path, function) for path, function in route_functions()}
+    assert {"admin.settings.settings", "api.manage.create_incident", "auth.views.login"} <= names
+    assert len(names) > 60
+
+
+def test_no_view_is_longer_than_25_lines():
+    too_long = {
+        view_name(path, function): body_lines(function)
+        for path, function in route_functions()
+        if body_lines(function) > MAX_VIEW_LINES
+    }
+    assert sorted(too_long.keys() - LONG_VIEWS.keys()) == [], too_long
+    assert sorted(LONG_VIEWS.keys() - too_long.keys()) == []  # no stale entries
+    assert all(len(reason) > 20 for reason in LONG_VIEWS.values())
+
+
+def service_writers() -> set[str]:
+    """module.function of every service function that opens a unit of work itself."""
+    writers = set()
+    for path in sources("services"):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "unit_of_work"
+                for call in ast.walk(node)
+            ):
+                writers.add(f"{module}.{node.name}")
+    return writers
+
+
+def service_aliases(tree: ast.Module) -> dict[str, str]:
+    """Names a view module binds to service modules or functions, and what they name."""
+    aliases = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "statuspage.services"
+        ):
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def written_by(function: ast.FunctionDef, aliases: dict[str, str], writers: set[str]) -> set[str]:
+    """The service writers a view calls directly."""
+    called = set()
+    for call in ast.walk(function):
+        if not isinstance(call, ast.Call):
+            continue
+        target = call.func
+        if isinstance(target, ast.Name) and target.id in aliases:
+            called.add(aliases[target.id])
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in aliases
+        ):
+            called.add(f"{aliases[target.value.id]}.{target.attr}")
+    return called & writers
+
+
+def test_service_writers_are_found():
+    writers = service_writers()
+    assert "statuspage.services.site.configure.update_settings" in writers
+    assert "statuspage.services.notices.incidents.post_update" in writers
+
+
+def test_each_view_calls_at_most_one_service_writer():
+    writers = service_writers()
+    several = {}
+    for path in sources("admin", "public", "auth", "api"):
+        tree = ast.parse(path.read_text())
+        aliases = service_aliases(tree)
+        for _, function in ((p, f) for p, f in route_functions() if p == path):
+            called = written_by(function, aliases, writers)
+            if len(called) > 1:
+                several[view_name(path, function)] = sorted(called)
+    assert several == {}
+
+
+def test_notice_urls_come_from_the_notice():
+    """Paths of incidents and maintenance are built by the model (public_path, detail_endpoint,
+    url_values), never by hand in a kind switch."""
+    hand_built = ('f"/incidents/{', 'f"/maintenance/{', "'admin.incident_detail', incident_id=item")
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        assert not any(snippet in text for snippet in hand_built), path
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert "notice_type == 'incident'" not in text and "kind == 'maintenance' %}<a" not in text

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,12 +68,6 @@ def audit_log() -> tuple[str, int]:
     )
 
 
-def _safe_cell(value: Any) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/audit.csv")
 @role_required(Role.ADMIN)
 def audit_csv() -> Response:
@@ -88,49 +78,8 @@ def audit_csv() -> Response:
         filters = None
     if filters is None:
         return Response("Invalid filters.\n", status=400, content_type="text/plain; charset=utf-8")
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "at",
-                "actor",
-                "via",
-                "ip",
-                "action",
-                "operation",
-                "object_type",
-                "object_id",
-                "object",
-                "changes",
-            ]
-        )
-        for entry in service.iter_entries(**filters):
-            writer.writerow(
-                [
-                    _safe_cell(v)
-                    for v in (
-                        entry.at.isoformat(),
-                        entry.actor_label,
-                        entry.via.value,
-                        entry.ip,
-                        entry.action,
-                        entry.operation,
-                        entry.object_type,
-                        entry.object_id,
-                        entry.object_label,
-                        json.dumps(entry.changes, ensure_ascii=False, sort_keys=True),
-                    )
-                ]
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
     return Response(
-        stream_with_context(rows()),
+        stream_with_context(service.stream_audit_csv(**filters)),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )

@@ -34,7 +34,14 @@ from statuspage.enums import (
     Via,
 )
 from statuspage.forms import Form, PageField
-from statuspage.limits import MAX_BODY
+from statuspage.limits import (
+    MAX_BODY,
+    MAX_DESCRIPTION,
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_TOKEN_NAME,
+    MAX_URL,
+)
 
 
 def enum_choices(enum: Iterable[Any]) -> list[SelectChoice]:
@@ -48,11 +55,11 @@ VISIBILITY_CHOICES = [
 
 
 class ComponentForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME)])
     group = SelectField("Group", choices=[SelectChoice("", "No group (top level)")], default="")
     description = TextAreaField(
         "Description",
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
         description="Shown on demand next to the component.",
     )
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="public")
@@ -66,8 +73,8 @@ class ComponentForm(Form):
 
 
 class GroupForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_DESCRIPTION)])
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="public")
     showcase = BooleanField("Show 90-day uptime bars for the group", default=True)
     only_show_if_degraded = BooleanField("Only show on the page when not operational")
@@ -142,7 +149,7 @@ def with_component_fields(
 
 
 class IncidentForm(Form):
-    name = StringField("Title", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Title", validators=[DataRequired(), Length(max=MAX_NAME)])
     status = SelectField(
         "Status",
         choices=enum_choices(s for s in IncidentStatus if s is not IncidentStatus.RESOLVED),
@@ -189,7 +196,7 @@ class EditUpdateForm(Form):
 
 
 class IncidentEditForm(Form):
-    name = StringField("Title", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Title", validators=[DataRequired(), Length(max=MAX_NAME)])
     impact = SelectField("Impact", choices=enum_choices(Impact))
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
 
@@ -238,8 +245,8 @@ class IncidentFilterForm(Form):
 
 
 class UserForm(Form):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField("Name", validators=[Optional(), Length(max=255)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=MAX_EMAIL)])
+    name = StringField("Name", validators=[Optional(), Length(max=MAX_NAME)])
     role = SelectField("Role", choices=enum_choices(Role), default="editor")
     password = PasswordField(
         "Password",
@@ -258,7 +265,7 @@ class ActiveForm(Form):
 
 class TokenForm(Form):
     name = StringField(
-        "Name", validators=[DataRequired(), Length(max=100)],
+        "Name", validators=[DataRequired(), Length(max=MAX_TOKEN_NAME)],
         description="What will use it, e.g. “Alertmanager” or “Deploy pipeline”.",
     )  # fmt: skip
     scope = SelectField("Scope", choices=enum_choices(TokenScope), default="read")
@@ -300,18 +307,18 @@ class WindowFields:
 
 
 class MaintenanceDetailsFields:
-    name = StringField("Title", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Title", validators=[DataRequired(), Length(max=MAX_NAME)])
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="public")
     auto_start = BooleanField("Start automatically at the planned time", default=True)
     auto_complete = BooleanField("Complete automatically at the planned end", default=True)
     remind = SelectField("Remind subscribers", choices=REMIND_CHOICES, default="60")
     start_message = TextAreaField(
         "Message posted when it starts",
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
     )
     complete_message = TextAreaField(
         "Message posted when it completes",
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
     )
 
 
@@ -414,7 +421,7 @@ class SettingsForm(Form):
     page_name = StringField("Page name", validators=[DataRequired(), Length(max=100)])
     base_url = StringField(
         "Public address",
-        validators=[DataRequired(), Length(max=500)],
+        validators=[DataRequired(), Length(max=MAX_URL)],
         description="Where readers reach the page, e.g. https://status.example.com; used in links, "
         "feeds and mail.",
     )
@@ -428,7 +435,7 @@ class SettingsForm(Form):
     )
     support_url = StringField(
         "Support link",
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=MAX_URL)],
         description="Shown in the footer: https://… or mailto:…",
     )
     footer_text = TextAreaField("Footer text", validators=[Optional(), Length(max=500)])
@@ -465,7 +472,7 @@ class SubscriberFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Email contains", validators=[Optional(), Length(max=254)])
+    q = StringField("Email contains", validators=[Optional(), Length(max=MAX_EMAIL)])
     state = SelectField(
         "State", choices=[SelectChoice("", "Any"), *enum_choices(SubscriberState)], default="",
         validators=[Optional()],
@@ -500,5 +507,5 @@ class ImportForm(Form):
 
 class MailTestForm(Form):
     email = EmailField(
-        "Send a test email to", validators=[DataRequired(), Email(), Length(max=254)]
+        "Send a test email to", validators=[DataRequired(), Email(), Length(max=MAX_EMAIL)]
     )

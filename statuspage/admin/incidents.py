@@ -55,6 +55,19 @@ def _changes(form: Any, components: list[Component]) -> dict[Component, Any]:
     return {by_id[cid]: status for cid, status in form.affected_components().items()}
 
 
+def _incident_kwargs(form: Any, components: list[Component]) -> dict[str, Any]:
+    """The new-incident form as open_incident takes it."""
+    return {
+        "name": form.name.data,
+        "body": form.body.data,
+        "status": IncidentStatus(form.status.data),
+        "impact": Impact(form.impact.data),
+        "components": _changes(form, components),
+        "visibility": Visibility(form.visibility.data),
+        "deliver_notifications": form.deliver_notifications.data,
+    }
+
+
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident() -> Response | str | tuple[str, int]:
     components = component_service.list_components()
@@ -68,14 +81,7 @@ def new_incident() -> Response | str | tuple[str, int]:
         else:
             try:
                 incident = service.open_incident(
-                    name=form.name.data,
-                    body=form.body.data,
-                    status=IncidentStatus(form.status.data),
-                    impact=Impact(form.impact.data),
-                    components=_changes(form, components),
-                    visibility=Visibility(form.visibility.data),
-                    deliver_notifications=form.deliver_notifications.data,
-                    actor=current_actor(),
+                    **_incident_kwargs(form, components), actor=current_actor()
                 )
             except ServiceError as error:
                 apply_service_error(form, error)
@@ -116,6 +122,18 @@ def incident_detail(incident_id: str) -> tuple[str, int]:
     return _detail(get_or_404(Incident, incident_id))
 
 
+def _update_kwargs(form: Any, components: list[Component]) -> dict[str, Any]:
+    """The update form as post_update takes it (the publish time apart: it may be refused)."""
+    return {
+        "status": IncidentStatus(form.status.data),
+        "body": form.body.data,
+        "components": _changes(form, components),
+        "impact": Impact(form.impact.data) if form.impact.data else None,
+        "visibility": Visibility(form.visibility.data),
+        "deliver_notifications": form.deliver_notifications.data,
+    }
+
+
 @bp.post("/incidents/<id:incident_id>/updates")
 def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
     incident = get_or_404(Incident, incident_id)
@@ -130,16 +148,9 @@ def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
         return _detail(incident, 200, update_form=form, preview=render_markdown(form.body.data))
     try:
         update = service.post_update(
-            incident,
-            status=IncidentStatus(form.status.data),
-            body=form.body.data,
-            components=_changes(form, components),
-            impact=Impact(form.impact.data) if form.impact.data else None,
-            visibility=Visibility(form.visibility.data),
-            deliver_notifications=form.deliver_notifications.data,
-            publish_at=publish_at,
+            incident, **_update_kwargs(form, components), publish_at=publish_at,
             actor=current_actor(),
-        )
+        )  # fmt: skip
     except ServiceError as error:
         apply_service_error(form, error)
         return _detail(incident, error.status_code, update_form=form, page_error=error.message)
@@ -221,39 +232,64 @@ def edit_incident(incident_id: str) -> Response | tuple[str, int]:
     return render_template("admin/incidents/edit.html", form=form, incident=incident), status
 
 
-@bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])
-def edit_update(update_id: str) -> Response | tuple[str, int]:
-    """Correct a published update's text, or a scheduled one's text and publish time."""
-    update = get_or_404(IncidentUpdate, update_id)
-    if update.is_published:
-        form = EditUpdateForm(obj=update)
-    else:
-        form = ScheduledUpdateForm(obj=update)
-        if not form.is_submitted():
-            form.publish_at.data = utc_to_local(update.display_at, get_site_settings().tz)
-    preview = None
-    if form.validate_on_submit():
-        publish_at = None if update.is_published else to_utc(form, "publish_at")
-        if wants_preview():
-            preview = render_markdown(form.body.data)
-        elif update.is_published or publish_at is not None:
-            try:
-                if update.is_published:
-                    timeline.edit_update(update, body=form.body.data, actor=current_actor())
-                else:
-                    timeline.edit_scheduled_update(
-                        update, body=form.body.data, publish_at=publish_at, actor=current_actor()
-                    )
-            except ServiceError as error:
-                apply_service_error(form, error)
-            else:
-                flash("Update saved.", "success")
-                return redirect(_notice_url(update))
+def _edit_update_page(
+    update: IncidentUpdate, form: Any, preview: str | None = None
+) -> tuple[str, int]:
+    """The edit page of one update; 422 after a refused save, 200 otherwise."""
     status = 422 if form.is_submitted() and preview is None else 200
     return render_template(
         "admin/incidents/edit_update.html", form=form, update=update, preview=preview,
         back_url=_notice_url(update),
     ), status  # fmt: skip
+
+
+def _saved(form: Any, save: Any, **kwargs: Any) -> bool:
+    """Call one timeline write; on a ServiceError put it on the form and answer False."""
+    try:
+        save(**kwargs, actor=current_actor())
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return False
+    flash("Update saved.", "success")
+    return True
+
+
+@bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])
+def edit_update(update_id: str) -> Response | tuple[str, int]:
+    """Correct a published update's text; its time and status changes stay."""
+    update = get_or_404(IncidentUpdate, update_id)
+    if not update.is_published:  # an older link: the scheduled update's own page (307 keeps POST)
+        return redirect(url_for("admin.edit_scheduled_update", update_id=update.id), code=307)
+    form = EditUpdateForm(obj=update)
+    if not form.validate_on_submit():
+        return _edit_update_page(update, form)
+    if wants_preview():
+        return _edit_update_page(update, form, render_markdown(form.body.data))
+    if _saved(form, timeline.edit_update, update=update, body=form.body.data):
+        return redirect(_notice_url(update))
+    return _edit_update_page(update, form)
+
+
+@bp.route("/updates/<id:update_id>/scheduled", methods=["GET", "POST"])
+def edit_scheduled_update(update_id: str) -> Response | tuple[str, int]:
+    """Change a scheduled update's text and publish time before anyone sees it."""
+    update = get_or_404(IncidentUpdate, update_id)
+    if update.is_published:  # published meanwhile: only its text can change now
+        return redirect(url_for("admin.edit_update", update_id=update.id), code=307)
+    form = ScheduledUpdateForm(obj=update)
+    if not form.is_submitted():
+        form.publish_at.data = utc_to_local(update.display_at, get_site_settings().tz)
+    if not form.validate_on_submit():
+        return _edit_update_page(update, form)
+    if wants_preview():
+        return _edit_update_page(update, form, render_markdown(form.body.data))
+    publish_at = to_utc(form, "publish_at")
+    if publish_at is not None and _saved(
+        form, timeline.edit_scheduled_update, update=update, body=form.body.data,
+        publish_at=publish_at,
+    ):  # fmt: skip
+        return redirect(_notice_url(update))
+    return _edit_update_page(update, form)
 
 
 @bp.post("/updates/<id:update_id>/cancel")

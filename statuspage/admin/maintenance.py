@@ -76,13 +76,19 @@ def maintenance_list() -> tuple[str, int]:
     ), (200 if valid else 400)  # fmt: skip
 
 
-@bp.route("/maintenance/new", methods=["GET", "POST"])
-def new_maintenance() -> Response | tuple[str, int]:
+def _new_maintenance_form() -> MaintenanceForm:
+    """The scheduling form, its messages and notify box filled in on first view."""
     form = MaintenanceForm()
     if not form.is_submitted():
         form.start_message.data = service.DEFAULT_START_MESSAGE
         form.complete_message.data = service.DEFAULT_COMPLETE_MESSAGE
         form.deliver_notifications.data = get_site_settings().default_notify
+    return form
+
+
+@bp.route("/maintenance/new", methods=["GET", "POST"])
+def new_maintenance() -> Response | tuple[str, int]:
+    form = _new_maintenance_form()
     components = _component_choices(form, request.form.getlist("components"))
     preview = None
     if form.validate_on_submit():
@@ -285,39 +291,61 @@ def _recurrence_fields(form: RecurrenceForm, components: list[Any]) -> dict[str,
     }
 
 
-@bp.route("/maintenance/recurring/new", methods=["GET", "POST"])
-@bp.route("/maintenance/recurring/<id:recurrence_id>", methods=["GET", "POST"])
-def edit_recurrence(recurrence_id: str | None = None) -> Response | tuple[str, int]:
-    recurrence = get_or_404(MaintenanceRecurrence, recurrence_id) if recurrence_id else None
-    form = RecurrenceForm(obj=recurrence)
-    if not form.is_submitted():
-        if recurrence is None:
-            form.start_message.data = service.DEFAULT_START_MESSAGE
-            form.complete_message.data = service.DEFAULT_COMPLETE_MESSAGE
-        else:
-            form.remind.data = str(recurrence.remind_minutes or "")
-            form.repeat.data = "custom"
-        selected = recurrence.component_ids.split(",") if recurrence else []
-    else:
-        selected = request.form.getlist("components")
-    components = _component_choices(form, selected)
-    if form.validate_on_submit():
-        try:
-            fields = _recurrence_fields(form, components)
-            if recurrence is None:
-                recurrence = recurrence_service.create_recurrence(actor=current_actor(), **fields)
-            else:
-                recurrence_service.update_recurrence(recurrence, actor=current_actor(), **fields)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash("Recurring maintenance saved; its next windows are scheduled.", "success")
-            return redirect(url_for("admin.maintenance_list", state="upcoming"))
-    status = 422 if form.is_submitted() else 200
+def _recurrence_page(
+    form: RecurrenceForm, recurrence: MaintenanceRecurrence | None
+) -> tuple[str, int]:
+    """The rule's form; 422 after a refused save."""
     return render_template(
         "admin/maintenance/recurrence.html", form=form, recurrence=recurrence,
         end_form=EndRecurrenceForm(formdata=None),
-    ), status  # fmt: skip
+    ), 422 if form.is_submitted() else 200  # fmt: skip
+
+
+def _recurrence_saved(
+    form: RecurrenceForm, components: list[Any], save: Any, *args: Any
+) -> bool:
+    """Call one recurrence write; on a ServiceError put it on the form and answer False."""
+    try:
+        save(*args, actor=current_actor(), **_recurrence_fields(form, components))
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return False
+    flash("Recurring maintenance saved; its next windows are scheduled.", "success")
+    return True
+
+
+@bp.route("/maintenance/recurring/new", methods=["GET", "POST"])
+def new_recurrence() -> Response | tuple[str, int]:
+    """Define a recurring window; its next occurrences are scheduled at once."""
+    form = RecurrenceForm()
+    if not form.is_submitted():
+        form.start_message.data = service.DEFAULT_START_MESSAGE
+        form.complete_message.data = service.DEFAULT_COMPLETE_MESSAGE
+    components = _component_choices(form, request.form.getlist("components"))
+    if form.validate_on_submit() and _recurrence_saved(
+        form, components, recurrence_service.create_recurrence
+    ):
+        return redirect(url_for("admin.maintenance_list", state="upcoming"))
+    return _recurrence_page(form, None)
+
+
+@bp.route("/maintenance/recurring/<id:recurrence_id>", methods=["GET", "POST"])
+def edit_recurrence(recurrence_id: str) -> Response | tuple[str, int]:
+    """Change a rule; only future occurrences nobody edited are rebuilt."""
+    recurrence = get_or_404(MaintenanceRecurrence, recurrence_id)
+    form = RecurrenceForm(obj=recurrence)
+    if not form.is_submitted():
+        form.remind.data = str(recurrence.remind_minutes or "")
+        form.repeat.data = "custom"
+        selected = recurrence.component_ids.split(",")
+    else:
+        selected = request.form.getlist("components")
+    components = _component_choices(form, selected)
+    if form.validate_on_submit() and _recurrence_saved(
+        form, components, recurrence_service.update_recurrence, recurrence
+    ):
+        return redirect(url_for("admin.maintenance_list", state="upcoming"))
+    return _recurrence_page(form, recurrence)
 
 
 @bp.post("/maintenance/recurring/<id:recurrence_id>/end")

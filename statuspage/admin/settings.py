@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -14,6 +16,22 @@ from statuspage.services.site import configure as service
 from statuspage.services.site.settings import get_site_settings
 
 
+def _settings_kwargs(form: SettingsForm) -> dict[str, Any]:
+    """The form's fields and its logo change, as update_settings takes them."""
+    upload = request.files.get("logo")
+    return {
+        "page_name": form.page_name.data,
+        "base_url": form.base_url.data,
+        "timezone": form.timezone.data,
+        "brand_colour": form.brand_colour.data,
+        "support_url": form.support_url.data,
+        "footer_text": form.footer_text.data,
+        "default_notify": form.default_notify.data,
+        "logo": upload.read() if upload and upload.filename else None,
+        "remove_logo": bool(form.remove_logo.data),
+    }
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def settings() -> Response | tuple[str, int]:
@@ -22,21 +40,7 @@ def settings() -> Response | tuple[str, int]:
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         try:
-            rebuilt = service.update_settings(
-                page_name=form.page_name.data,
-                base_url=form.base_url.data,
-                timezone=form.timezone.data,
-                brand_colour=form.brand_colour.data,
-                support_url=form.support_url.data,
-                footer_text=form.footer_text.data,
-                default_notify=form.default_notify.data,
-                actor=current_actor(),
-            )
-            upload = request.files.get("logo")
-            if form.remove_logo.data:
-                service.remove_logo(actor=current_actor())
-            elif upload and upload.filename:
-                service.set_logo(upload.read(), actor=current_actor())
+            rebuilt = service.update_settings(**_settings_kwargs(form), actor=current_actor())
         except ServiceError as error:
             apply_service_error(form, error)
         else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -42,7 +42,7 @@ from statuspage.enums import (
 )
 from statuspage.error_pages import json_error
 from statuspage.extensions import db
-from statuspage.limits import MAX_BODY
+from statuspage.limits import MAX_BODY, MAX_DESCRIPTION, MAX_NAME
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice
 from statuspage.security import bearer_challenge, bearer_token
 from statuspage.services.accounts import api_tokens
@@ -69,8 +69,6 @@ PAGED = {"manage.list_incidents", "manage.list_maintenance", "manage.list_subscr
 #: What a group takes; a component takes these and Statuspage's other component fields.
 GROUP_FIELDS = frozenset({"name", "description", "visibility", "position"})
 COMPONENT_FIELDS = GROUP_FIELDS | {"group_id", "showcase", "only_show_if_degraded", "start_date"}
-MAX_NAME = 255
-MAX_DESCRIPTION = 2000
 #: Positions past the number of siblings are refused by the service, naming the range.
 MAX_POSITION = 10_000
 ID = re.compile(r"\A[a-z0-9]{12}\Z")
@@ -195,6 +193,31 @@ def list_incidents() -> Response:
     return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Incident))
 
 
+def _claimed_components(fields: Fields) -> dict[Component, ComponentStatus]:
+    """The `components` map of id to status, its ids looked up (unknown ones are field errors)."""
+    statuses = fields.choice_map("components", ComponentStatus, max_items=MAX_COMPONENTS)
+    found = _components(fields, list(statuses))
+    return {found[i]: s for i, s in statuses.items() if i in found}
+
+
+def _new_incident_fields(fields: Fields) -> dict[str, Any]:
+    """A new incident's body as open_incident takes it; field errors raised by finish()."""
+    values = {
+        "name": fields.text("name", required=True, max_length=MAX_NAME) or "",
+        "body": fields.text("body", required=True, max_length=MAX_BODY) or "",
+        "status": fields.choice(
+            "status", IncidentStatus, default=IncidentStatus.INVESTIGATING, allowed=OPEN_STATUSES
+        ) or IncidentStatus.INVESTIGATING,
+        "impact": fields.choice("impact", Impact, default=Impact.MINOR) or Impact.MINOR,
+        "visibility": fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+        or Visibility.PUBLIC,
+        "deliver_notifications": fields.boolean("deliver_notifications", default=True),
+        "components": _claimed_components(fields),
+    }
+    fields.finish()
+    return values
+
+
 @bp.post("/incidents")
 @needs_scope(TokenScope.WRITE)
 def create_incident() -> Response:
@@ -204,27 +227,7 @@ def create_incident() -> Response:
         allowed={"name", "status", "impact", "body", "visibility", "deliver_notifications",
                  "components"},
     )  # fmt: skip
-    name = fields.text("name", required=True, max_length=255)
-    body = fields.text("body", required=True, max_length=MAX_BODY)
-    status = fields.choice(
-        "status", IncidentStatus, default=IncidentStatus.INVESTIGATING, allowed=OPEN_STATUSES
-    )
-    impact = fields.choice("impact", Impact, default=Impact.MINOR)
-    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
-    deliver = fields.boolean("deliver_notifications", default=True)
-    statuses = fields.choice_map("components", ComponentStatus, max_items=MAX_COMPONENTS)
-    found = _components(fields, list(statuses))
-    fields.finish()
-    incident = incident_service.open_incident(
-        name=name or "",
-        body=body or "",
-        status=status or IncidentStatus.INVESTIGATING,
-        impact=impact or Impact.MINOR,
-        visibility=visibility or Visibility.PUBLIC,
-        deliver_notifications=deliver,
-        components={found[i]: s for i, s in statuses.items()},
-        actor=_actor(),
-    )
+    incident = incident_service.open_incident(**_new_incident_fields(fields), actor=_actor())
     response = _json({"data": _notice_json(incident)}, status=201)
     response.headers["Location"] = url_for("manage.get_incident", incident_id=incident.id)
     return response
@@ -255,7 +258,7 @@ def update_incident(incident_id: str) -> Response:
     fields = Fields(read_json_object(request), allowed={"name", "impact", "visibility"})
     if not fields.data:
         fields.error("body", "Send at least one of name, impact, visibility.")
-    name = fields.text("name", required=False, max_length=255)
+    name = fields.text("name", required=False, max_length=MAX_NAME)
     impact = fields.choice("impact", Impact, default=incident.impact)
     visibility = fields.choice("visibility", Visibility, default=incident.visibility)
     fields.finish()
@@ -269,6 +272,21 @@ def update_incident(incident_id: str) -> Response:
     return _json({"data": _notice_json(incident)})
 
 
+def _update_fields(fields: Fields) -> dict[str, Any]:
+    """An update's body as post_update takes it; field errors raised by finish()."""
+    values = {
+        "status": fields.choice("status", IncidentStatus, required=True),
+        "body": fields.text("body", required=True, max_length=MAX_BODY) or "",
+        "impact": fields.choice("impact", Impact),
+        "visibility": fields.choice("visibility", Visibility),
+        "deliver_notifications": fields.boolean("deliver_notifications", default=True),
+        "publish_at": fields.moment("publish_at", required=False, now=utcnow()),
+        "components": _claimed_components(fields),
+    }
+    fields.finish()
+    return values
+
+
 @bp.post("/incidents/<id:incident_id>/updates")
 @needs_scope(TokenScope.WRITE)
 def post_incident_update(incident_id: str) -> Response:
@@ -279,27 +297,7 @@ def post_incident_update(incident_id: str) -> Response:
         allowed={"status", "body", "components", "impact", "visibility", "deliver_notifications",
                  "publish_at"},
     )  # fmt: skip
-    status = fields.choice("status", IncidentStatus, required=True)
-    body = fields.text("body", required=True, max_length=MAX_BODY)
-    impact = fields.choice("impact", Impact)
-    visibility = fields.choice("visibility", Visibility)
-    deliver = fields.boolean("deliver_notifications", default=True)
-    publish_at = fields.moment("publish_at", required=False, now=utcnow())
-    statuses = fields.choice_map("components", ComponentStatus, max_items=MAX_COMPONENTS)
-    found = _components(fields, list(statuses))
-    fields.finish()
-    assert status is not None
-    update = incident_service.post_update(
-        incident,
-        status=status,
-        body=body or "",
-        components={found[i]: s for i, s in statuses.items()},
-        impact=impact,
-        visibility=visibility,
-        deliver_notifications=deliver,
-        publish_at=publish_at,
-        actor=_actor(),
-    )
+    update = incident_service.post_update(incident, **_update_fields(fields), actor=_actor())
     view = build_update_view(update, AUDIENCE)
     return _json({"data": serialize.managed_update_json(view, get_site_settings())}, status=201)
 
@@ -341,6 +339,29 @@ def list_maintenance() -> Response:
     return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Maintenance))
 
 
+def _maintenance_fields(fields: Fields, now: datetime) -> dict[str, Any]:
+    """A window's body as schedule_maintenance takes it; field errors raised by finish()."""
+    ids = fields.id_list("components", max_items=MAX_COMPONENTS)
+    values = {
+        "name": fields.text("name", required=True, max_length=MAX_NAME) or "",
+        "body": fields.text("body", required=True, max_length=MAX_BODY) or "",
+        "scheduled_for": fields.moment("scheduled_for", required=True, now=now),
+        "scheduled_until": fields.moment("scheduled_until", required=True, now=now),
+        "visibility": fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+        or Visibility.PUBLIC,
+        "auto_start": fields.boolean("auto_start", default=True),
+        "auto_complete": fields.boolean("auto_complete", default=True),
+        "deliver_notifications": fields.boolean("deliver_notifications", default=True),
+        "remind_minutes": fields.integer(
+            "remind_minutes", minimum=1, maximum=7 * 24 * 60, default=60, nullable=True
+        ),
+    }
+    found = _components(fields, ids)
+    values["components"] = [found[i] for i in ids if i in found]
+    fields.finish()
+    return values
+
+
 @bp.post("/maintenance")
 @needs_scope(TokenScope.WRITE)
 def schedule_maintenance() -> Response:
@@ -351,34 +372,8 @@ def schedule_maintenance() -> Response:
         allowed={"name", "body", "scheduled_for", "scheduled_until", "components", "visibility",
                  "auto_start", "auto_complete", "remind_minutes", "deliver_notifications"},
     )  # fmt: skip
-    name = fields.text("name", required=True, max_length=255)
-    body = fields.text("body", required=True, max_length=MAX_BODY)
-    scheduled_for = fields.moment("scheduled_for", required=True, now=now)
-    scheduled_until = fields.moment("scheduled_until", required=True, now=now)
-    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
-    auto_start = fields.boolean("auto_start", default=True)
-    auto_complete = fields.boolean("auto_complete", default=True)
-    deliver = fields.boolean("deliver_notifications", default=True)
-    remind = fields.integer(
-        "remind_minutes", minimum=1, maximum=7 * 24 * 60, default=60, nullable=True
-    )
-    ids = fields.id_list("components", max_items=MAX_COMPONENTS)
-    found = _components(fields, ids)
-    fields.finish()
-    assert scheduled_for is not None and scheduled_until is not None
     window = maintenance_service.schedule_maintenance(
-        name=name or "",
-        body=body or "",
-        scheduled_for=scheduled_for,
-        scheduled_until=scheduled_until,
-        components=[found[i] for i in ids],
-        visibility=visibility or Visibility.PUBLIC,
-        auto_start=auto_start,
-        auto_complete=auto_complete,
-        remind_minutes=remind,
-        deliver_notifications=deliver,
-        actor=_actor(),
-        now=now,
+        **_maintenance_fields(fields, now), actor=_actor(), now=now
     )
     return _json({"data": _notice_json(window)}, status=201)
 
@@ -518,6 +513,26 @@ def get_component(component_id: str) -> Response:
     return _component_answer(_live(Component, component_id, "component"))
 
 
+def _component_changes(fields: Fields, component: Component) -> dict[str, Any]:
+    """A PATCH body as update_component takes it: what is left out keeps its value."""
+    name = fields.text("name", required=False, max_length=MAX_NAME)
+    values = {
+        "name": component.name if name is None else name,
+        "description": _description(fields, component.description),
+        "group": _group(fields, component.group),
+        "visibility": fields.choice("visibility", Visibility, default=component.visibility)
+        or component.visibility,
+        "showcase": fields.boolean("showcase", default=component.showcase),
+        "only_show_if_degraded": fields.boolean(
+            "only_show_if_degraded", default=component.only_show_if_degraded
+        ),
+        "start_date": _start_date(fields, component.start_date),
+        "position": _position(fields),
+    }
+    fields.finish()
+    return values
+
+
 @bp.patch("/components/<id:component_id>")
 @needs_scope(TokenScope.WRITE)
 def update_component(component_id: str) -> Response:
@@ -526,28 +541,8 @@ def update_component(component_id: str) -> Response:
     fields = Fields(read_json_object(request), allowed=COMPONENT_FIELDS)
     if not fields.data:
         fields.error("body", "Send at least one of: " + ", ".join(sorted(COMPONENT_FIELDS)) + ".")
-    name = fields.text("name", required=False, max_length=MAX_NAME)
-    description = _description(fields, component.description)
-    group = _group(fields, component.group)
-    visibility = fields.choice("visibility", Visibility, default=component.visibility)
-    showcase = fields.boolean("showcase", default=component.showcase)
-    only_if_degraded = fields.boolean(
-        "only_show_if_degraded", default=component.only_show_if_degraded
-    )
-    start_date = _start_date(fields, component.start_date)
-    position = _position(fields)
-    fields.finish()
     component_service.update_component(
-        component,
-        name=component.name if name is None else name,
-        group=group,
-        description=description,
-        visibility=visibility or component.visibility,
-        showcase=showcase,
-        only_show_if_degraded=only_if_degraded,
-        start_date=start_date,
-        position=position,
-        actor=_actor(),
+        component, **_component_changes(fields, component), actor=_actor()
     )
     return _component_answer(component)
 

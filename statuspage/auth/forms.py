@@ -6,10 +6,11 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from statuspage.forms import Form
+from statuspage.limits import MAX_EMAIL
 
 
 class LoginForm(Form):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=MAX_EMAIL)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()

@@ -19,8 +19,9 @@ from statuspage.auth.forms import ConfirmForm, LoginForm, PasswordForm
 from statuspage.database import utcnow
 from statuspage.enums import Role
 from statuspage.extensions import limiter
-from statuspage.security import current_actor, current_actor_for, is_safe_redirect_url
-from statuspage.services.accounts import api_tokens, lockout, sessions, users
+from statuspage.security import current_actor, is_safe_redirect_url
+from statuspage.services.accounts import api_tokens, sessions, users
+from statuspage.services.accounts import login as login_service
 from statuspage.services.errors import ServiceError
 from statuspage.services.site.settings import get_site_settings
 
@@ -48,29 +49,21 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("auth/login.html", form=form)
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
-    now = utcnow()
-    source = request.remote_addr
-    remaining = lockout.lockout_remaining(form.email.data, source=source, now=now)
-    if remaining is None:
-        user = users.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            lockout.clear_failed_logins(form.email.data, source=source)
-            sessions.sign_in(
-                user,
-                remember=bool(form.remember.data),
-                user_agent=request.user_agent.string,
-                actor=current_actor_for(user),
-            )
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(form.next.data) or _landing())
-        remaining = lockout.record_failed_login(form.email.data, source=source, now=now)
-        if remaining is None:
-            form.password.errors = ["Wrong email or password."]
-            return render_template("auth/login.html", form=form), 401
+    outcome = login_service.attempt_login(
+        form.email.data, form.password.data, source=request.remote_addr,
+        remember=bool(form.remember.data), user_agent=request.user_agent.string, now=utcnow(),
+    )  # fmt: skip
+    if outcome.user is not None:
+        login_user(outcome.user, remember=form.remember.data)
+        return redirect(_safe_next(form.next.data) or _landing())
+    if outcome.wait_seconds is None:
+        form.password.errors = ["Wrong email or password."]
+        return render_template("auth/login.html", form=form), 401
+    wait = outcome.wait_seconds
     response = make_response(
-        render_template("auth/locked.html", wait=_wait_text(remaining), email=form.email.data), 429
+        render_template("auth/locked.html", wait=_wait_text(wait), email=form.email.data), 429
     )
-    response.headers["Retry-After"] = str(remaining)
+    response.headers["Retry-After"] = str(wait)
     return response
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import TokenScope
 from statuspage.extensions import db
+from statuspage.limits import MAX_TOKEN_NAME
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
@@ -30,7 +31,7 @@ class ApiToken(db.Model):
     __audit_exclude__ = frozenset({"secret_hash", "last_used_at"})
 
     id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(MAX_TOKEN_NAME))
     #: The first characters of the secret ("sp_" and 8 more), for display and lookup.
     prefix: Mapped[str] = mapped_column(sa.String(16), index=True)
     #: Hex SHA-256 of the whole secret.

@@ -92,6 +92,11 @@ class Notice(db.Model):
         """The URL values its detail endpoints take."""
         return {self.id_arg: self.id}
 
+    @classmethod
+    def kind_of(cls, type_: str) -> type[Notice]:
+        """The subclass stored under a `type` value, for rows read without their object."""
+        return cls.__mapper__.polymorphic_map[type_].class_
+
     #: IncidentStatus or MaintenanceStatus.
     status_enum: ClassVar[Any]
 
@@ -408,6 +413,11 @@ class IncidentUpdate(db.Model):
     @property
     def is_note(self) -> bool:
         return self.kind is UpdateKind.NOTE
+
+    @property
+    def edit_endpoint(self) -> str:
+        """The admin page that edits it: text only once published, text and time before."""
+        return "edit_update" if self.is_published else "edit_scheduled_update"
 
     def faces_public(self) -> bool:
         """Public updates of public notices are what the public reads; notes never are."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.database import StrEnumType, utcnow
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
+from statuspage.limits import MAX_EMAIL
 
 subscriber_component = sa.Table(
     "subscriber_component",
@@ -40,7 +41,7 @@ class Subscriber(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-cased: one subscription per mailbox, whatever the caps.
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(MAX_EMAIL), unique=True)
     cadence: Mapped[Cadence] = mapped_column(StrEnumType(Cadence, 16), default=Cadence.IMMEDIATE)
     state: Mapped[SubscriberState] = mapped_column(
         StrEnumType(SubscriberState, 16), default=SubscriberState.PENDING
@@ -115,7 +116,7 @@ class Delivery(db.Model):
     kind: Mapped[DeliveryKind] = mapped_column(StrEnumType(DeliveryKind, 16))
     key: Mapped[str] = mapped_column(sa.String(80))
     #: The address at the time it was queued (test mails have no subscriber).
-    to_address: Mapped[str | None] = mapped_column(sa.String(254))
+    to_address: Mapped[str | None] = mapped_column(sa.String(MAX_EMAIL))
     state: Mapped[DeliveryState] = mapped_column(
         StrEnumType(DeliveryState, 16), default=DeliveryState.PENDING
     )

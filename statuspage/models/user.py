@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.database import StrEnumType, utcnow
 from statuspage.enums import Role
 from statuspage.extensions import db
+from statuspage.limits import MAX_EMAIL
 
 
 class User(UserMixin, db.Model):
@@ -21,7 +22,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased, so the unique constraint is case-insensitive.
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(MAX_EMAIL), unique=True)
     name: Mapped[str] = mapped_column(default="")
     password_hash: Mapped[str]
     role: Mapped[Role] = mapped_column(StrEnumType(Role, 16), default=Role.VIEWER)

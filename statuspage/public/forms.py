@@ -9,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from statuspage.enums import Cadence
 from statuspage.forms import Form
+from statuspage.limits import MAX_EMAIL
 
 CADENCE_CHOICES = [SelectChoice(c.value, c.label) for c in Cadence]
 SCOPE_CHOICES = [
@@ -30,7 +31,7 @@ class PreferencesFields:
 
 
 class SubscribeForm(Form, PreferencesFields):
-    email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=MAX_EMAIL)])
     #: Honeypot: hidden from people, filled in by bots.
     website = StringField("Leave this empty", validators=[Optional(), Length(max=200)])
 

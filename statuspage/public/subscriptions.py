@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from statuspage.enums import Audience, Cadence, SubscriberState, Via
 from statuspage.extensions import csrf, limiter
+from statuspage.models import Subscriber
 from statuspage.public.blueprint import bp
 from statuspage.public.forms import EmptyForm, ManageForm, SubscribeForm
 from statuspage.services.errors import InvalidInput
@@ -119,6 +120,26 @@ def _manage_token(subscriber: Any) -> str:
     return make_token(subscriber, "manage")
 
 
+def _fill_manage_form(form: ManageForm, subscriber: Subscriber) -> None:
+    """The subscriber's current preferences, for the first view of the page."""
+    form.cadence.data = subscriber.cadence.value
+    form.scope.data = "everything" if subscriber.everything else "chosen"
+    form.components.data = [c.id for c in subscriber.components]
+    form.groups.data = [g.id for g in subscriber.groups]
+    form.paused.data = subscriber.state is SubscriberState.PAUSED
+
+
+def _preferences(form: ManageForm) -> dict[str, Any]:
+    """The form as update_subscription takes it: a chosen scope, or everything."""
+    chosen = form.scope.data == "chosen"
+    return {
+        "cadence": Cadence(form.cadence.data),
+        "component_ids": form.components.data if chosen else [],
+        "group_ids": form.groups.data if chosen else [],
+        "paused": form.paused.data,
+    }
+
+
 @bp.route("/subscribe/manage/<token>", methods=["GET", "POST"])
 def manage_subscription(token: str) -> Response | tuple[str, int]:
     subscriber = _subscriber(token, "manage")
@@ -127,22 +148,10 @@ def manage_subscription(token: str) -> Response | tuple[str, int]:
     form = ManageForm()
     _choices(form)
     if request.method == "GET":
-        form.cadence.data = subscriber.cadence.value
-        form.scope.data = "everything" if subscriber.everything else "chosen"
-        form.components.data = [c.id for c in subscriber.components]
-        form.groups.data = [g.id for g in subscriber.groups]
-        form.paused.data = subscriber.state is SubscriberState.PAUSED
+        _fill_manage_form(form, subscriber)
     elif form.validate_on_submit():
-        chosen = form.scope.data == "chosen"
         try:
-            subscribers.update_subscription(
-                subscriber,
-                cadence=Cadence(form.cadence.data),
-                component_ids=form.components.data if chosen else [],
-                group_ids=form.groups.data if chosen else [],
-                paused=form.paused.data,
-                actor=visitor(),
-            )
+            subscribers.update_subscription(subscriber, **_preferences(form), actor=visitor())
         except InvalidInput as error:
             getattr(form, error.field or "cadence").errors.append(error.message)
         else:
@@ -150,12 +159,9 @@ def manage_subscription(token: str) -> Response | tuple[str, int]:
             return redirect(url_for("public.manage_subscription", token=token))
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "public/manage.html",
-        form=form,
-        subscriber=subscriber,
-        token=token,
+        "public/manage.html", form=form, subscriber=subscriber, token=token,
         unsubscribe_form=EmptyForm(formdata=None),
-    ), status
+    ), status  # fmt: skip
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

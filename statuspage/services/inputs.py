@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from statuspage.limits import MAX_DESCRIPTION, MAX_NAME
 from statuspage.services.errors import InvalidInput
 
 #: C0 controls but tab, newline and carriage return; PostgreSQL refuses NUL outright.
@@ -27,11 +28,15 @@ def clean_text(
 
 
 def clean_name(value: str | None) -> str:
-    return clean_text(value, field="name", max_length=255, required=True, label="A name")
+    return clean_text(value, field="name", max_length=MAX_NAME, required=True, label="A name")
 
 
 def clean_description(value: str | None) -> str | None:
     text = clean_text(
-        value, field="description", max_length=2000, required=False, label="A description"
+        value,
+        field="description",
+        max_length=MAX_DESCRIPTION,
+        required=False,
+        label="A description",
     )
     return text or None

@@ -131,6 +131,9 @@ def test_edit_update_text(client, editor, make_incident):
     response = client.form(f"/admin/updates/{update.id}/edit", {"body": "Corrected."})
     assert response.status_code == 302
     assert only_incident().updates[0].body == "Corrected."
+    assert 'name="publish_at"' not in client.get(f"/admin/updates/{update.id}/edit").text
+    moved = client.get(f"/admin/updates/{update.id}/scheduled")  # published: text only
+    assert moved.status_code == 307 and moved.headers["Location"].endswith("/edit")
 
 
 def test_internal_note_from_the_incident_page(client, editor, make_incident):

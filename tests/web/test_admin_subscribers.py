@@ -423,7 +423,7 @@ def test_the_dashboard_counts_the_outbox(client, login_as, smtp_server, smtp_mai
     leaver = add("leaver@example.com")
     smtp_server.sink.refuse["refused@example.com"] = "550 5.1.1 Mailbox unavailable"
     delivery.deliver_pending(smtp_mailer)  # confirmations: 2 sent, 1 failed
-    make_incident(name="First outage", now=utcnow())
+    first = make_incident(name="First outage", now=utcnow())
     outbox_events.fan_out_events()
     delivery.deliver_pending(smtp_mailer)  # notifications: 2 sent, 1 failed
     add("later@example.com", confirmed=False, now=utcnow() - timedelta(hours=2))  # pending
@@ -442,6 +442,7 @@ def test_the_dashboard_counts_the_outbox(client, login_as, smtp_server, smtp_mai
     events = page.text.split('id="events-title"')[1].split("</section>")[0]
     rows = re.findall(r">([^<]+ outage)</a>.*?<td>(\d+)</td>\s*<td>(\d+)</td>", events, re.S)
     assert rows == [("Second outage", "3", "0"), ("First outage", "3", "2")]
+    assert f'href="/admin/incidents/{first.id}"' in events  # the notice's own admin page
     settings = page.text.split('id="settings-title"')[1].split("</section>")[0]
     for text in ("smtp.example.net", "587", "STARTTLS", "mailer", "status@example.net"):
         assert text in settings

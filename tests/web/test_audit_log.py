@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from statuspage.database import utcnow
@@ -25,7 +26,8 @@ from statuspage.services.outbox import delivery as notifications
 from statuspage.services.site import configure as settings
 from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.unit import Actor
-from tests.conftest import PASSWORD
+from statuspage.spreadsheet import escape_formula, unescape_formula
+from tests.conftest import ACTOR, PASSWORD
 
 
 def actions():
@@ -167,3 +169,35 @@ def test_admins_filter_and_export_the_log(client, login_as):
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert len(rows) == 1 and rows[0]["actor"] == admin.email and rows[0]["via"] == "ui"
     assert rows[0]["object"].startswith("'=HYPERLINK")  # a spreadsheet will not run it
+
+
+FORMULA_CELLS = ["=cmd|' /C calc'!A0", "+1", "-1", "@x"]
+
+
+def test_the_audit_and_subscriber_exports_escape_formulas_alike(client, login_as, make_component):
+    """Both CSV exports neutralise the same cells the same way, with one leading apostrophe."""
+    created = [make_component(name=name, group=None) for name in FORMULA_CELLS]
+    for number, component in enumerate(created):
+        subscribers.subscribe(
+            email=f"reader{number}@example.com",
+            cadence=Cadence.IMMEDIATE,
+            component_ids=[component.id],
+            actor=ACTOR,
+        )
+    login_as(Role.ADMIN)
+    audit = client.get("/admin/audit.csv?action=create_component")
+    assert audit.status_code == 200
+    audit_cells = sorted(row["object"] for row in csv.DictReader(io.StringIO(audit.text)))
+    export = client.get("/admin/subscribers/export.csv")
+    scopes = sorted(row["scope"] for row in csv.DictReader(io.StringIO(export.text)))
+    expected = sorted("'" + name for name in FORMULA_CELLS)
+    assert audit_cells == expected
+    assert scopes == expected
+
+
+@pytest.mark.parametrize("cell", [*FORMULA_CELLS, "\tTab", "\rReturn"])
+def test_a_formula_cell_is_escaped_and_imports_back(cell):
+    """Names lose control characters before they are stored, so tab and CR are checked here."""
+    assert escape_formula(cell) == "'" + cell
+    assert unescape_formula(escape_formula(cell)) == cell
+    assert escape_formula("plain") == unescape_formula("plain") == "plain"

@@ -154,7 +154,7 @@ def test_scheduled_update_is_invisible_until_published(
         assert "Secret future words." not in client.get(url).text, url
     assert db.session.get(type(api), api.id).status is ComponentStatus.MAJOR_OUTAGE
     dashboard = client.get("/admin/").text
-    assert "Scheduled updates" in dashboard and f"/admin/updates/{update.id}/edit" in dashboard
+    assert "Scheduled updates" in dashboard and f"/admin/updates/{update.id}/scheduled" in dashboard
     assert "Scheduled" in client.get(f"/admin/incidents/{incident.id}").text
     run_due_work(now=publish_at.replace(second=59))
     assert "Secret future words." in client.get(f"/incidents/{incident.id}").text
@@ -168,16 +168,22 @@ def test_edit_and_withdraw_a_scheduled_update(client, editor, make_incident):
         actor=ACTOR,
     )  # fmt: skip
     update_id = update.id
-    form = client.get(f"/admin/updates/{update_id}/edit").text
+    page = client.get(f"/admin/incidents/{incident.id}").text
+    assert f"/admin/updates/{update_id}/scheduled" in page
+    old_link = client.get(f"/admin/updates/{update_id}/edit")
+    assert old_link.status_code == 307
+    assert old_link.headers["Location"].endswith(f"/admin/updates/{update_id}/scheduled")
+    form = client.get(f"/admin/updates/{update_id}/scheduled").text
     assert 'name="publish_at"' in form
     later = utcnow() + timedelta(hours=5)
     response = client.form(
-        f"/admin/updates/{update_id}/edit", {"body": "Better draft", "publish_at": local(later)}
+        f"/admin/updates/{update_id}/scheduled",
+        {"body": "Better draft", "publish_at": local(later)},
     )
     assert response.status_code == 302
     assert db.session.get(IncidentUpdate, update_id).body == "Better draft"
     past = client.form(
-        f"/admin/updates/{update_id}/edit", {"body": "x", "publish_at": "2001-01-01T00:00"}
+        f"/admin/updates/{update_id}/scheduled", {"body": "x", "publish_at": "2001-01-01T00:00"}
     )
     assert past.status_code == 422 and "in the future" in past.text
     assert client.form(f"/admin/updates/{update_id}/cancel").status_code == 302
@@ -242,6 +248,15 @@ def test_recurring_window_from_the_admin(client, editor, make_component):
          "repeat": "custom", "rrule": "FREQ=SECONDLY", "visibility": "public", "remind": ""},
     )  # fmt: skip
     assert bad.status_code == 422 and "daily, weekly, monthly" in bad.text
+    edit_page = client.get(f"/admin/maintenance/recurring/{rule.id}")
+    assert edit_page.status_code == 200 and "Weekly patching" in edit_page.text
+    edited = client.form(
+        f"/admin/maintenance/recurring/{rule.id}",
+        {"name": "Monthly patching", "body": "Routine.", "first_start": local(first),
+         "duration_minutes": "45", "repeat": "custom", "rrule": "", "visibility": "public",
+         "remind": "", "components": [api.id]},
+    )  # fmt: skip
+    assert edited.status_code == 422 and "Write the rule, or choose a preset." in edited.text
     response = client.form(f"/admin/maintenance/recurring/{rule.id}/end", {"body": "Stopping."})
     assert response.status_code == 302
     assert {m.status_value for m in db.session.scalars(sa.select(Maintenance))} == {"cancelled"}

@@ -1,5 +1,6 @@
 """Page settings from the admin: stored in the database and in force on the very next request."""
 
+import io
 import struct
 import zlib
 
@@ -107,3 +108,31 @@ def test_logo_upload_and_removal(client, admin):
     assert bad.status_code == 422 and "Upload a PNG, JPEG or GIF" in bad.text
     client.form("/admin/settings", {**BASE, "remove_logo": "y"})
     assert client.get("/logo").status_code == 404 and "/logo?v=" not in client.get("/").text
+
+
+def test_a_bad_logo_leaves_every_other_setting_as_it_was(client, admin):
+    """The fields and the logo are one transaction: a refused logo saves nothing."""
+    assert client.form("/admin/settings", BASE).status_code == 302
+    svg = io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    bad = client.form(
+        "/admin/settings",
+        {**BASE, "page_name": "Renamed Cloud", "footer_text": "New footer", "logo": (svg, "a.png")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "Upload a PNG, JPEG or GIF image." in bad.text
+    page = client.get("/").text
+    assert "Example Cloud" in page and "Renamed Cloud" not in page and "New footer" not in page
+    assert client.get("/logo").status_code == 404
+
+
+def test_fields_and_a_new_logo_are_saved_together(client, admin):
+    """One save changes the name and the logo, with one audit entry for both."""
+    response = client.form(
+        "/admin/settings",
+        {**BASE, "page_name": "Renamed Cloud", "logo": (io.BytesIO(png()), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert "Renamed Cloud" in client.get("/").text and client.get("/logo").data == png()
+    actions = client.get("/admin/audit.csv").text
+    assert "update_settings" in actions and "set_logo" not in actions

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from statuspage.database import utcnow
 from statuspage.enums import TokenScope
 from statuspage.extensions import db
+from statuspage.limits import MAX_TOKEN_NAME
 from statuspage.models import ApiToken, User
 from statuspage.services.errors import InvalidInput, InvalidTransition, ServiceError
 from statuspage.services.inputs import clean_text
@@ -71,7 +72,9 @@ def create_token(
 ) -> NewToken:
     """Make an API token for *actor*; the returned secret is not stored anywhere."""
     with unit_of_work("create_token", actor=actor, now=now) as now:
-        name = clean_text(name, field="name", max_length=100, required=True, label="A name")
+        name = clean_text(
+            name, field="name", max_length=MAX_TOKEN_NAME, required=True, label="A name"
+        )
         try:
             scope = TokenScope(scope)
         except ValueError as error:

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from statuspage.enums import Role
 from statuspage.extensions import db
+from statuspage.limits import MAX_NAME
 from statuspage.models import User
 from statuspage.services.accounts.passwords import is_common_password
 from statuspage.services.accounts.sessions import end_sessions
@@ -87,7 +88,7 @@ def create_user(
             raise DuplicateEmail("A user with this email already exists.", field="email")
         user = User(
             email=email,
-            name=strip_controls(name or "").strip()[:255],
+            name=strip_controls(name or "").strip()[:MAX_NAME],
             password_hash=hash_password(password),
             role=Role(role),
             active=True,

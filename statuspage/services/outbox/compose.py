@@ -274,7 +274,7 @@ class MessageComposer:
         if isinstance(notice, Maintenance) and notice.scheduled_for and notice.scheduled_until:
             window = f"{format_window(notice)} ({format_duration(notice.duration)})"
         kind = notice.type
-        path = f"/maintenance/{notice.id}" if kind == "maintenance" else f"/incidents/{notice.id}"
+        path = notice.public_path
         text, html = self._render(
             "notification",
             notice=notice,

@@ -29,6 +29,16 @@ class EventSummary:
     sent: int
 
     @property
+    def detail_endpoint(self) -> str | None:
+        """Its notice's admin page (None once the notice is deleted)."""
+        return Notice.kind_of(self.notice_type).detail_endpoint if self.notice_type else None
+
+    def url_values(self) -> dict[str, str]:
+        """The URL values of that page."""
+        kind = Notice.kind_of(self.notice_type) if self.notice_type else None
+        return {kind.id_arg: self.event.notice_id} if kind and self.event.notice_id else {}
+
+    @property
     def is_reminder(self) -> bool:
         """Reminders are keyed "reminder:...": the page names them apart from updates."""
         return self.event.key.startswith("reminder:")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from statuspage.extensions import db
+from statuspage.limits import MAX_URL
 from statuspage.models import Setting, SiteAsset
 from statuspage.services.components.uptime import rebuild_uptime
 from statuspage.services.errors import InvalidInput
@@ -61,7 +62,7 @@ def clean_colour(value: str | None) -> str | None:
 def clean_url(
     value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
 ) -> str | None:
-    value = clean_text(value, field=field, max_length=500, required=required, label="A link")
+    value = clean_text(value, field=field, max_length=MAX_URL, required=required, label="A link")
     if not value:
         return None
     parts = urlsplit(value)
@@ -78,7 +79,7 @@ def clean_timezone(value: str) -> str:
     return value
 
 
-def update_settings(
+def _clean_settings(
     *,
     page_name: str,
     base_url: str,
@@ -87,12 +88,9 @@ def update_settings(
     support_url: str | None,
     footer_text: str | None,
     default_notify: bool,
-    actor: Actor,
-    now: datetime | None = None,
-) -> bool:
-    """Save the page settings; True when the time zone changed (uptime days are rebuilt)."""
-    previous = get_site_settings().timezone
-    values = {
+) -> dict[str, object]:
+    """Every setting checked, or InvalidInput on the first bad field, before anything is written."""
+    return {
         "page_name": clean_text(
             page_name, field="page_name", max_length=100, required=True, label="A page name"
         ),
@@ -107,25 +105,10 @@ def update_settings(
         "footer_text": clean_text(footer_text, field="footer_text", max_length=500, required=False),
         "default_notify": bool(default_notify),
     }
-    with unit_of_work("update_settings", actor=actor, now=now) as now:
-        for key, value in values.items():
-            row = db.session.get(Setting, key)
-            if row is None:
-                db.session.add(Setting(key=key, value=value))
-            elif row.value != value:
-                row.value = value
-    if values["timezone"] != previous:
-        from flask import g
-
-        g.pop("_site_settings", None)
-        g.pop("_page_state", None)
-        rebuild_uptime()  # day boundaries moved: recompute the 90-day bars
-        return True
-    return False
 
 
-def set_logo(data: bytes, *, actor: Actor, now: datetime | None = None) -> None:
-    """Store an uploaded PNG, JPEG or GIF logo (at most 256 KB)."""
+def _check_logo(data: bytes) -> str:
+    """The content type of an acceptable logo, or InvalidInput on the logo field."""
     if len(data) > MAX_LOGO_BYTES:
         raise InvalidInput("The logo is at most 256 KB.", field="logo")
     content_type = next(
@@ -133,19 +116,95 @@ def set_logo(data: bytes, *, actor: Actor, now: datetime | None = None) -> None:
     )
     if content_type is None:
         raise InvalidInput("Upload a PNG, JPEG or GIF image.", field="logo")
-    with unit_of_work("set_logo", actor=actor, now=now) as now:
-        asset = db.session.get(SiteAsset, "logo")
-        if asset is None:
-            db.session.add(SiteAsset(name="logo", content_type=content_type, data=data))
-        else:
-            asset.content_type, asset.data = content_type, data
+    return content_type
+
+
+def _store_settings(values: dict[str, object]) -> None:
+    """Write the changed settings rows; inside the caller's unit of work."""
+    for key, value in values.items():
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value=value))
+        elif row.value != value:
+            row.value = value
+
+
+def _store_logo(data: bytes, content_type: str) -> None:
+    """Add or replace the logo; inside the caller's unit of work."""
+    asset = db.session.get(SiteAsset, "logo")
+    if asset is None:
+        db.session.add(SiteAsset(name="logo", content_type=content_type, data=data))
+    else:
+        asset.content_type, asset.data = content_type, data
+
+
+def _drop_logo() -> None:
+    """Delete the logo if there is one; inside the caller's unit of work."""
+    asset = db.session.get(SiteAsset, "logo")
+    if asset is not None:
+        db.session.delete(asset)
+
+
+def _after_timezone_change(previous: str, current: object) -> bool:
+    """Recompute the uptime days when the zone moved their boundaries; True when it did."""
+    if current == previous:
+        return False
+    from flask import g  # the per-request caches of the settings just replaced
+
+    g.pop("_site_settings", None)
+    g.pop("_page_state", None)
+    rebuild_uptime()  # day boundaries moved: recompute the 90-day bars
+    return True
+
+
+def update_settings(
+    *,
+    page_name: str,
+    base_url: str,
+    timezone: str,
+    brand_colour: str | None,
+    support_url: str | None,
+    footer_text: str | None,
+    default_notify: bool,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+    actor: Actor,
+    now: datetime | None = None,
+) -> bool:
+    """Save the page settings and any logo change in one transaction, all or nothing.
+
+    True when the time zone changed (uptime days are rebuilt)."""
+    previous = get_site_settings().timezone
+    values = _clean_settings(
+        page_name=page_name,
+        base_url=base_url,
+        timezone=timezone,
+        brand_colour=brand_colour,
+        support_url=support_url,
+        footer_text=footer_text,
+        default_notify=default_notify,
+    )
+    content_type = _check_logo(logo) if logo is not None and not remove_logo else None
+    with unit_of_work("update_settings", actor=actor, now=now):
+        _store_settings(values)
+        if remove_logo:
+            _drop_logo()
+        elif logo is not None and content_type is not None:
+            _store_logo(logo, content_type)
+    return _after_timezone_change(previous, values["timezone"])
+
+
+def set_logo(data: bytes, *, actor: Actor, now: datetime | None = None) -> None:
+    """Store an uploaded PNG, JPEG or GIF logo (at most 256 KB)."""
+    content_type = _check_logo(data)
+    with unit_of_work("set_logo", actor=actor, now=now):
+        _store_logo(data, content_type)
 
 
 def remove_logo(*, actor: Actor, now: datetime | None = None) -> None:
+    """Take the logo off the page; the header shows the page name alone."""
     with unit_of_work("remove_logo", actor=actor, now=now):
-        asset = db.session.get(SiteAsset, "logo")
-        if asset is not None:
-            db.session.delete(asset)
+        _drop_logo()
 
 
 def get_logo() -> SiteAsset | None:

@@ -26,10 +26,7 @@ from statuspage.services.accounts.users import normalize_email
 from statuspage.services.errors import DuplicateEmail, InvalidInput
 from statuspage.services.subscribers.signup import start_subscription
 from statuspage.services.unit import Actor, unit_of_work
-
-#: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
+from statuspage.spreadsheet import escape_formula, unescape_formula
 
 EXPORT_COLUMNS = ["email", "state", "cadence", "scope", "created_at", "confirmed_at"]
 
@@ -99,11 +96,6 @@ def describe_scope(subscriber: Subscriber) -> list[str]:
     return sorted(f"{g.name} (group)" for g in subscriber.groups) + sorted(
         c.full_name for c in subscriber.components
     )
-
-
-def escape_formula(value: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula, with a leading apostrophe."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def _iso(value: datetime | None) -> str:
@@ -203,13 +195,6 @@ def _decode_text(content: bytes) -> str:
     return text
 
 
-def _unescape_formula(value: str) -> str:
-    """Undo the export's formula escape, so an exported file imports as it was."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
-
-
 def _read_rows(text: str, report: ImportReport) -> list[_Row]:
     """Parse and check every row; a bad row is reported by line number and skipped."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -251,7 +236,7 @@ def _check_row(
     if len(cells) <= max(email_at, cadence_at or 0):
         report.add_problem(line, "Missing column: fewer cells than the header names.", cells)
         return []
-    raw_email = _unescape_formula(cells[email_at].strip())
+    raw_email = unescape_formula(cells[email_at].strip())
     if not raw_email:
         report.add_problem(line, "No email address.", cells)
         return []

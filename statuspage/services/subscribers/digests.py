@@ -139,7 +139,7 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
     items = []
     for notice in notices:
         maintenance = isinstance(notice, Maintenance)
-        path = f"/maintenance/{notice.id}" if maintenance else f"/incidents/{notice.id}"
+        path = notice.public_path
         window = None
         if maintenance:
             window = format_window(notice)
