@@ -64,10 +64,12 @@ def unit_of_work(action: str, *, actor: Actor, now: datetime | None = None) -> I
         # Its own time (a batch replaying history): what the outer unit changed so far is
         # stamped with the outer time, what this one changes with its own.
         session.flush()
+        apply_page_version(session, outer)
         session.info["now"] = now
         try:
             yield now
             session.flush()
+            apply_page_version(session, now)
         finally:
             session.info["now"] = outer
         return
@@ -75,13 +77,27 @@ def unit_of_work(action: str, *, actor: Actor, now: datetime | None = None) -> I
     session.info.update(actor=actor, action=action, now=now)
     try:
         yield now
+        session.flush()
+        apply_page_version(session, now)
         session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
-        for key in ("actor", "action", "now"):
+        for key in ("actor", "action", "now", PENDING_VERSION):
             session.info.pop(key, None)
+
+
+#: session.info key: whether this unit's flushes touched the page (False) and the public (True).
+PENDING_VERSION = "page_version_pending"
+
+
+def apply_page_version(session: Session, now: datetime) -> None:
+    """Bump the page versions once for everything the unit's flushes touched (a service flushes
+    several times; one bump per unit says the same and costs one UPDATE)."""
+    public = session.info.pop(PENDING_VERSION, None)
+    if public is not None:
+        bump_page_version(session, now, public=public)
 
 
 REDACTED = ["[redacted]", "[redacted]"]
@@ -227,8 +243,8 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
             )
     if rows:
         session.connection().execute(sa.insert(AuditEntry), rows)
-    if touched_page:
-        bump_page_version(session, session.info["now"], public=touched_public)
+    if touched_page:  # applied once, when the unit ends (apply_page_version)
+        session.info[PENDING_VERSION] = session.info.get(PENDING_VERSION, False) or touched_public
 
 
 def bump_page_version(session: Session, now: datetime, *, public: bool = True) -> None:
