@@ -52,6 +52,7 @@ def build_event(view: NoticeView, *, audience: Audience, host: str) -> Event:
     cancelled = window.status is MaintenanceStatus.CANCELLED
     event = Event()
     event.add("uid", f"{window.id}@{host}")
+    # DTSTAMP: when the event last changed for its readers, never the time of the request.
     event.add("dtstamp", _utc(window.updated_at))
     event.add("last-modified", _utc(window.updated_at))
     event.add("sequence", window.sequence or 0)
@@ -73,7 +74,8 @@ def build_calendar(
     calendar.add("version", "2.0")
     calendar.add("prodid", f"-//{settings.page_name}//Status page maintenance//EN")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    # No METHOD: a subscribed calendar is not an iTIP message, and METHOD:PUBLISH without an
+    # ORGANIZER fails libical's iTIP check (RFC 5546 requires one for PUBLISH).
     calendar.add("x-wr-calname", calendar_name(settings))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
