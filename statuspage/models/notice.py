@@ -131,6 +131,10 @@ class Notice(db.Model):
         """The planned (start, end), for notices that have one."""
         return None
 
+    def api_kind_fields(self) -> dict[str, datetime | None]:
+        """The fields Statuspage's JSON gives only this kind (times, or null)."""
+        return {"reminder_intervals": None}
+
     @property
     def is_resolved(self) -> bool:
         """Resolved, or for a window completed or cancelled: its claims no longer count."""
@@ -281,6 +285,13 @@ class Maintenance(Notice):
         if self.scheduled_for is None or self.scheduled_until is None:
             return None
         return self.scheduled_for, self.scheduled_until
+
+    def api_kind_fields(self) -> dict[str, datetime | None]:
+        return {
+            "monitoring_at": None,
+            "scheduled_for": self.scheduled_for,
+            "scheduled_until": self.scheduled_until,
+        }
 
     @property
     def duration(self) -> timedelta:
