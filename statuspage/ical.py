@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from icalendar import Calendar, Event
 
@@ -45,8 +46,7 @@ def describe_window(view: NoticeView, url: str) -> str:
 
 def build_event(view: NoticeView, *, audience: Audience, host: str) -> Event:
     """One VEVENT for one window, its UID stable for the window's whole life."""
-    window = view.notice
-    assert isinstance(window, Maintenance)
+    window = cast(Maintenance, view.notice)  # the calendar reads maintenance views only
     assert window.scheduled_for is not None and window.scheduled_until is not None
     url = notice_url(window, audience, external=True)
     cancelled = window.status is MaintenanceStatus.CANCELLED

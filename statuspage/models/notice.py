@@ -77,6 +77,8 @@ class Notice(db.Model):
     #: `public.<detail_endpoint>`, `public.internal_<detail_endpoint>` and
     #: `admin.<detail_endpoint>`, each taking the id as `<id_arg>`.
     path_segment: ClassVar[str]
+    #: The kind in its feed entries' tag URIs (tag:host,2005:<tag_kind>/<id>), as Statuspage's.
+    tag_kind: ClassVar[str]
     detail_endpoint: ClassVar[str]
     id_arg: ClassVar[str]
 
@@ -170,6 +172,7 @@ class Incident(Notice):
     kind_label = "Incident"
     status_cause = StatusCause.INCIDENT
     path_segment = "incidents"
+    tag_kind = "Incident"
     detail_endpoint = "incident_detail"
     id_arg = "incident_id"
     status_enum = IncidentStatus
@@ -237,6 +240,7 @@ class Maintenance(Notice):
     kind_label = "Scheduled maintenance"
     status_cause = StatusCause.MAINTENANCE
     path_segment = "maintenance"
+    tag_kind = "Maintenance"
     detail_endpoint = "maintenance_detail"
     id_arg = "maintenance_id"
     status_enum = MaintenanceStatus
