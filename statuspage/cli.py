@@ -17,7 +17,6 @@ from statuspage.database import utcnow
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
 from statuspage.models import ApiToken
-from statuspage.scheduler import run_scheduler
 from statuspage.services.accounts import api_tokens
 from statuspage.services.accounts import users as user_service
 from statuspage.services.errors import ServiceError
@@ -193,9 +192,10 @@ def seed(force: bool, if_empty: bool) -> None:
 @click.option("--name", default="scheduler", help="Heartbeat name of this process.")
 def run(name: str) -> None:
     """Run the scheduler in this process until SIGTERM or Ctrl-C."""
-
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Here, not at the top: only this command loads APScheduler, never a web worker.
+    from statuspage.scheduler import run_scheduler
+
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     run_scheduler(current_app._get_current_object(), name=name)  # type: ignore[attr-defined]
 

@@ -54,8 +54,7 @@ def feed_title(
 
 def entry_id(notice: Notice, host: str) -> str:
     """A tag URI that never changes, so readers never show one incident twice."""
-    kind = "Maintenance" if notice.type == "maintenance" else "Incident"
-    return f"tag:{host},2005:{kind}/{notice.id}"
+    return f"tag:{host},2005:{notice.tag_kind}/{notice.id}"
 
 
 def label_updates(view: NoticeView) -> list[tuple[UpdateView, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from icalendar import Calendar, Event
 
@@ -45,13 +46,13 @@ def describe_window(view: NoticeView, url: str) -> str:
 
 def build_event(view: NoticeView, *, audience: Audience, host: str) -> Event:
     """One VEVENT for one window, its UID stable for the window's whole life."""
-    window = view.notice
-    assert isinstance(window, Maintenance)
+    window = cast(Maintenance, view.notice)  # the calendar reads maintenance views only
     assert window.scheduled_for is not None and window.scheduled_until is not None
     url = notice_url(window, audience, external=True)
     cancelled = window.status is MaintenanceStatus.CANCELLED
     event = Event()
     event.add("uid", f"{window.id}@{host}")
+    # DTSTAMP: when the event last changed for its readers, never the time of the request.
     event.add("dtstamp", _utc(window.updated_at))
     event.add("last-modified", _utc(window.updated_at))
     event.add("sequence", window.sequence or 0)
@@ -73,7 +74,8 @@ def build_calendar(
     calendar.add("version", "2.0")
     calendar.add("prodid", f"-//{settings.page_name}//Status page maintenance//EN")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    # No METHOD: a subscribed calendar is not an iTIP message, and METHOD:PUBLISH without an
+    # ORGANIZER fails libical's iTIP check (RFC 5546 requires one for PUBLISH).
     calendar.add("x-wr-calname", calendar_name(settings))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")

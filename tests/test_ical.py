@@ -9,6 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from statuspage.database import utcnow
+from statuspage.enums import ComponentStatus
 from statuspage.extensions import cache
 from statuspage.services.notices import maintenance
 from tests.conftest import ACTOR
@@ -160,3 +161,25 @@ def test_recent_means_closed_in_the_last_30_days(client, make_maintenance, now):
     recent, old = closed(29), closed(31)
     found = events(fetch(client)[1])
     assert uid(recent) in found and uid(old) not in found
+
+
+def test_the_calendar_is_no_itip_message(client, page):
+    """METHOD:PUBLISH needs an ORGANIZER in every event (RFC 5546), which libical checks."""
+    response, calendar = fetch(client)
+    assert "METHOD" not in calendar
+    assert b"METHOD:" not in response.data
+    for event in calendar.walk("VEVENT"):
+        assert "ORGANIZER" not in event
+
+
+def test_dtstamp_is_the_last_change_of_the_window_not_the_request_time(
+    client, page, make_component, make_incident
+):
+    _, calendar = fetch(client)
+    before = {u: e.decoded("DTSTAMP") for u, e in events(calendar).items()}
+    assert before[uid(page.future_window)] == page.future_window.updated_at
+    make_incident({make_component(name="Other"): ComponentStatus.MAJOR_OUTAGE})  # a later write
+    cache.clear()
+    _, calendar = fetch(client)
+    after = {u: e.decoded("DTSTAMP") for u, e in events(calendar).items()}
+    assert after == before

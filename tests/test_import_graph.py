@@ -38,6 +38,9 @@ DEFERRED_IMPORTS: dict[tuple[str, str], str] = {
         "statuspage.templating",
     )
 }
+DEFERRED_IMPORTS[("statuspage.cli", "statuspage.scheduler")] = (
+    "only `flask scheduler run` loads APScheduler; the CLI is registered in every web worker"
+)
 
 
 def module_name(path: Path) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus, Visibility
-from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
+from statuspage.models import Component, ComponentGroup, Maintenance, Subscriber
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site.settings import SiteSettings
@@ -130,12 +130,6 @@ def components_json(
     return items
 
 
-def _status_value(notice: Notice, value: str) -> str:
-    if isinstance(notice, Maintenance):
-        return MaintenanceStatus(value).api_value
-    return value
-
-
 def update_json(update_view: UpdateView, settings: SiteSettings) -> Json:
     """One entry of incident_updates, its affected components as the reader may see them."""
     update = update_view.update
@@ -150,7 +144,7 @@ def update_json(update_view: UpdateView, settings: SiteSettings) -> Json:
     ]
     return {
         "id": update.id,
-        "status": _status_value(update.notice, update.status_value),
+        "status": update.notice.api_status(update.status_value),
         "body": update.body,
         "incident_id": update.notice_id,
         "created_at": api_time(update.created_at, settings),
@@ -169,32 +163,23 @@ def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
     data: Json = {
         "id": notice.id,
         "name": notice.name,
-        "status": _status_value(notice, notice.status_value),
+        "status": notice.api_status(notice.status_value),
         "created_at": api_time(notice.created_at, settings),
         "updated_at": api_time(notice.updated_at, settings),
         "monitoring_at": api_time(notice.monitoring_at, settings),
         "resolved_at": api_time(notice.resolved_at, settings),
-        "impact": "maintenance" if isinstance(notice, Maintenance) else notice.impact.value,
-        "shortlink": settings.absolute_url(_path(notice)),
-        "started_at": api_time(notice.started_at, settings),
+        "impact": notice.api_impact,
+        "shortlink": settings.absolute_url(notice.public_path),
+        # Statuspage: an incident's start; a window's creation (its announcement), not its start.
+        "started_at": api_time(notice.announced_at, settings),
         "page_id": settings.page_id,
         "incident_updates": updates,
         "components": [
             component_json(c, settings, audience=view.audience) for c in view.components
         ],
     }
-    if isinstance(notice, Maintenance):
-        data["monitoring_at"] = None
-        data["scheduled_for"] = api_time(notice.scheduled_for, settings)
-        data["scheduled_until"] = api_time(notice.scheduled_until, settings)
-    else:
-        data["reminder_intervals"] = None
+    data.update({key: api_time(value, settings) for key, value in notice.api_kind_fields().items()})
     return data
-
-
-def _path(notice: Incident | Maintenance) -> str:
-    kind = "maintenance" if isinstance(notice, Maintenance) else "incidents"
-    return f"/{kind}/{notice.id}"
 
 
 # The management API: Statuspage's shapes where they exist, plus what staff need to manage them
@@ -206,8 +191,7 @@ def managed_incident_json(view: NoticeView, settings: SiteSettings) -> Json:
 
 
 def managed_maintenance_json(view: NoticeView, settings: SiteSettings) -> Json:
-    window = view.notice
-    assert isinstance(window, Maintenance)
+    window = cast(Maintenance, view.notice)  # the management API's maintenance views
     return {
         **incident_json(view, settings),
         "visibility": window.visibility.value,

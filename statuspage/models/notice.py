@@ -77,6 +77,8 @@ class Notice(db.Model):
     #: `public.<detail_endpoint>`, `public.internal_<detail_endpoint>` and
     #: `admin.<detail_endpoint>`, each taking the id as `<id_arg>`.
     path_segment: ClassVar[str]
+    #: The kind in its feed entries' tag URIs (tag:host,2005:<tag_kind>/<id>), as Statuspage's.
+    tag_kind: ClassVar[str]
     detail_endpoint: ClassVar[str]
     id_arg: ClassVar[str]
 
@@ -136,6 +138,10 @@ class Notice(db.Model):
         """The planned (start, end), for notices that have one."""
         return None
 
+    def api_kind_fields(self) -> dict[str, datetime | None]:
+        """The fields Statuspage's JSON gives only this kind (times, or null)."""
+        return {"reminder_intervals": None}
+
     @property
     def is_resolved(self) -> bool:
         """Resolved, or for a window completed or cancelled: its claims no longer count."""
@@ -171,6 +177,7 @@ class Incident(Notice):
     kind_label = "Incident"
     status_cause = StatusCause.INCIDENT
     path_segment = "incidents"
+    tag_kind = "Incident"
     detail_endpoint = "incident_detail"
     id_arg = "incident_id"
     status_enum = IncidentStatus
@@ -238,6 +245,7 @@ class Maintenance(Notice):
     kind_label = "Scheduled maintenance"
     status_cause = StatusCause.MAINTENANCE
     path_segment = "maintenance"
+    tag_kind = "Maintenance"
     detail_endpoint = "maintenance_detail"
     id_arg = "maintenance_id"
     status_enum = MaintenanceStatus
@@ -286,6 +294,13 @@ class Maintenance(Notice):
         if self.scheduled_for is None or self.scheduled_until is None:
             return None
         return self.scheduled_for, self.scheduled_until
+
+    def api_kind_fields(self) -> dict[str, datetime | None]:
+        return {
+            "monitoring_at": None,
+            "scheduled_for": self.scheduled_for,
+            "scheduled_until": self.scheduled_until,
+        }
 
     @property
     def duration(self) -> timedelta:

@@ -2,12 +2,12 @@
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import jsonschema
 import pytest
 
-from statuspage.services.notices import timeline
+from statuspage.services.notices import maintenance, timeline
 from tests.api.schemas import ENDPOINTS, SINGLE_INCIDENT
 from tests.conftest import ACTOR
 
@@ -178,3 +178,23 @@ def test_openapi_and_the_human_page(client):
     page = client.get("/api")
     assert page.status_code == 200 and "/api/v2/summary.json" in page.text
     json.dumps(spec)
+
+
+def test_a_windows_started_at_is_when_it_was_announced_not_its_start(client, make_component, now):
+    """Statuspage: a scheduled maintenance's started_at is its creation, not scheduled_for."""
+    announced = now - timedelta(hours=3)
+    start = now + timedelta(days=2)
+    window = maintenance.schedule_maintenance(
+        name="Kernel upgrade", body="Rebooting.", scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1), components=[make_component()], actor=ACTOR,
+        now=announced,
+    )  # fmt: skip
+    for path in (
+        "/api/v2/scheduled-maintenances.json",
+        "/api/v2/scheduled-maintenances/upcoming.json",
+    ):
+        [data] = client.get(path).get_json()["scheduled_maintenances"]
+        assert data["id"] == window.id
+        assert datetime.fromisoformat(data["started_at"]) == announced
+        assert datetime.fromisoformat(data["created_at"]) == announced
+        assert datetime.fromisoformat(data["scheduled_for"]) == start

@@ -1,8 +1,10 @@
 """The audit log: every service leaves an entry; admins filter it and export it as CSV."""
 
+import ast
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,24 +16,56 @@ from statuspage.enums import (
     IncidentStatus,
     MaintenanceStatus,
     Role,
+    TokenScope,
     Via,
     Visibility,
 )
 from statuspage.extensions import db
 from statuspage.models import AuditEntry
-from statuspage.services.accounts import sessions, users
+from statuspage.services.accounts import api_tokens, sessions, users
 from statuspage.services.components import tree as components
-from statuspage.services.notices import incidents, maintenance, recurrence, timeline
+from statuspage.services.notices import due_work, incidents, maintenance, recurrence, timeline
 from statuspage.services.outbox import delivery as notifications
 from statuspage.services.site import configure as settings
+from statuspage.services.subscribers import admin as subscriber_admin
 from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.unit import Actor
 from statuspage.spreadsheet import escape_formula, unescape_formula
 from tests.conftest import ACTOR, PASSWORD
 
+PACKAGE = Path(__file__).resolve().parents[2] / "statuspage"
+
 
 def actions():
     return set(db.session.scalars(sa.select(AuditEntry.action)))
+
+
+#: Units of work that touch no audited row, so they leave no entry (the rest all must).
+RECORDS_NO_ENTRY = {"queue_test_mail"}  # only an outbox row, which is not audited
+
+
+def code_actions() -> set[str]:
+    """Every action a service can record: the first argument of each unit_of_work() call in
+    the package, so a new service without coverage here fails the test."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (
+                isinstance(node, ast.Call) and getattr(node.func, "id", None) == "unit_of_work"
+            ):
+                continue
+            first = node.args[0] if node.args else None
+            assert isinstance(first, ast.Constant), (
+                f"{path}:{node.lineno}: name the action literally"
+            )
+            found.add(first.value)
+    return found
+
+
+def test_the_action_names_are_found_in_the_code():
+    found = code_actions()
+    assert {"open_incident", "schedule_maintenance", "login", "create_token"} <= found
+    assert RECORDS_NO_ENTRY <= found
 
 
 def test_every_service_leaves_an_audit_entry(app, make_user):
@@ -72,6 +106,9 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
         pending, body="p2", publish_at=now + timedelta(hours=2), actor=actor
     )
     timeline.cancel_scheduled_update(pending, actor=actor)
+    incidents.post_update(incident, status=IncidentStatus.MONITORING, body="due",
+                          publish_at=now + timedelta(minutes=1), actor=actor, now=now)  # fmt: skip
+    due_work.run_due_work(now=now + timedelta(minutes=2))
     incidents.resolve_incident(incident, body="r", actor=actor)
     incidents.reopen_incident(incident, body="again", actor=actor)
     incidents.delete_incident(incident, actor=actor)
@@ -109,6 +146,12 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     users.set_user_active(user, False, actor=actor)
     users.set_password(user, "another-long-passphrase-2", actor=actor)
     sessions.sign_in(admin, actor=actor)
+    token = api_tokens.create_token(
+        name="T", scope=TokenScope.READ, expires_at=now + timedelta(days=30), actor=actor, now=now
+    ).token
+    api_tokens.revoke_token(token, actor=actor, now=now)
+    api_tokens.rotate_feed_token(admin, actor=actor)
+    api_tokens.revoke_feed_token(admin, actor=actor)
     subscriber = subscribers.subscribe(email="s@example.com", actor=actor)
     subscribers.resend_confirmation(subscriber, actor=actor, now=now + timedelta(hours=1))
     subscribers.confirm_subscription(subscriber, actor=actor)
@@ -118,25 +161,15 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     subscribers.remove_subscriber(subscriber, actor=actor)
     subscribers.subscribe(email="old@example.com", actor=actor, now=now - timedelta(days=9))
     subscribers.purge_unconfirmed(actor=actor, now=now)
+    subscriber_admin.import_subscribers(b"email\nimported@example.com\n", actor=actor, now=now)
     settings.update_settings(page_name="P", base_url="https://status.example.com", timezone="UTC", brand_colour=None,
                              support_url=None, footer_text="", default_notify=True, actor=actor)  # fmt: skip
     settings.set_logo(b"GIF89a" + b"\x00" * 20, actor=actor)
     settings.remove_logo(actor=actor)
     notifications.queue_test_mail("t@example.com", requested_by="me", actor=actor)
 
-    expected = {
-        "create_group", "update_group", "archive_group", "restore_group", "delete_group", "create_component",
-        "update_component", "reorder_components", "set_component_status", "archive_component",
-        "restore_component", "delete_component", "open_incident", "post_incident_update", "edit_update",
-        "update_incident", "add_note", "edit_scheduled_update", "cancel_scheduled_update", "reopen_incident",
-        "delete_incident", "schedule_maintenance", "update_maintenance", "reschedule_maintenance",
-        "remind_maintenance", "start_maintenance", "post_maintenance_update", "complete_maintenance",
-        "cancel_maintenance", "create_recurrence", "update_recurrence", "end_recurrence", "create_user",
-        "change_role", "set_user_active", "set_password", "login", "subscribe", "resend_confirmation",
-        "confirm_subscription", "update_subscription", "unsubscribe", "remove_subscriber", "purge_unconfirmed",
-        "update_settings", "set_logo", "remove_logo",
-    }  # fmt: skip
-    assert expected <= actions(), expected - actions()
+    missing = code_actions() - actions() - RECORDS_NO_ENTRY
+    assert not missing, f"actions no test here records: {sorted(missing)}"
     entry = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "set_component_status")
     ).first()

@@ -26,6 +26,88 @@ ADMIN_ONLY = {
     "admin.revoke_token",
 }
 
+#: What each admin route answers a role allowed to use it, for the empty form this test sends
+#: (the same for editors and admins): a page (200), a redirect after the action (302), or the
+#: form refused (400, 409, 422). A new route must be added here.
+EXPECTED = {
+    ("admin.add_incident_note", "POST"): 422,
+    ("admin.add_incident_update", "POST"): 422,
+    ("admin.add_maintenance_update", "POST"): 422,
+    ("admin.archive_component", "POST"): 302,
+    ("admin.archive_group", "POST"): 302,
+    ("admin.audit_csv", "GET"): 200,
+    ("admin.audit_log", "GET"): 200,
+    ("admin.cancel_maintenance", "POST"): 302,
+    ("admin.cancel_update", "POST"): 302,
+    ("admin.change_user_role", "POST"): 302,
+    ("admin.complete_maintenance", "POST"): 409,
+    ("admin.components", "GET"): 200,
+    ("admin.dashboard", "GET"): 200,
+    ("admin.delete_component", "POST"): 302,
+    ("admin.delete_group", "POST"): 302,
+    ("admin.delete_incident", "GET"): 200,
+    ("admin.delete_incident", "POST"): 302,
+    ("admin.edit_component", "GET"): 200,
+    ("admin.edit_component", "POST"): 422,
+    ("admin.edit_group", "GET"): 200,
+    ("admin.edit_group", "POST"): 302,
+    ("admin.edit_incident", "GET"): 200,
+    ("admin.edit_incident", "POST"): 302,
+    ("admin.edit_maintenance", "GET"): 200,
+    ("admin.edit_maintenance", "POST"): 302,
+    ("admin.edit_recurrence", "GET"): 200,
+    ("admin.edit_recurrence", "POST"): 422,
+    ("admin.edit_update", "GET"): 200,
+    # the fixture's update is published: its scheduled-update page sends it on (307 keeps POST)
+    ("admin.edit_scheduled_update", "GET"): 307,
+    ("admin.edit_scheduled_update", "POST"): 307,
+    ("admin.new_recurrence", "GET"): 200,
+    ("admin.new_recurrence", "POST"): 422,
+    ("admin.edit_update", "POST"): 302,
+    ("admin.end_recurrence", "POST"): 302,
+    ("admin.export_subscribers", "GET"): 200,
+    ("admin.import_subscribers", "GET"): 200,
+    ("admin.import_subscribers", "POST"): 422,
+    ("admin.incident_detail", "GET"): 200,
+    ("admin.incidents", "GET"): 200,
+    ("admin.mail_dashboard", "GET"): 200,
+    ("admin.maintenance_detail", "GET"): 200,
+    ("admin.maintenance_list", "GET"): 200,
+    ("admin.move_component", "POST"): 302,
+    ("admin.move_group", "POST"): 302,
+    ("admin.new_component", "GET"): 200,
+    ("admin.new_component", "POST"): 422,
+    ("admin.new_group", "GET"): 200,
+    ("admin.new_group", "POST"): 422,
+    ("admin.new_incident", "GET"): 200,
+    ("admin.new_incident", "POST"): 422,
+    ("admin.new_maintenance", "GET"): 200,
+    ("admin.new_maintenance", "POST"): 422,
+    ("admin.new_token", "GET"): 200,
+    ("admin.new_token", "POST"): 422,
+    ("admin.new_user", "GET"): 200,
+    ("admin.new_user", "POST"): 422,
+    ("admin.remove_subscriber", "GET"): 200,
+    ("admin.remove_subscriber", "POST"): 302,
+    ("admin.reopen_incident", "POST"): 422,
+    ("admin.reschedule_maintenance", "POST"): 422,
+    ("admin.resend_confirmation", "POST"): 302,
+    ("admin.resolve_incident", "POST"): 302,
+    ("admin.restore_component", "POST"): 302,
+    ("admin.restore_group", "POST"): 302,
+    ("admin.revoke_token", "POST"): 302,
+    ("admin.send_test_mail", "POST"): 422,
+    ("admin.set_component_status", "POST"): 302,
+    ("admin.set_user_active", "POST"): 302,
+    ("admin.settings", "GET"): 200,
+    ("admin.settings", "POST"): 302,
+    ("admin.start_maintenance", "POST"): 302,
+    ("admin.subscriber_detail", "GET"): 200,
+    ("admin.subscribers", "GET"): 200,
+    ("admin.tokens", "GET"): 200,
+    ("admin.users", "GET"): 200,
+}
+
 
 def admin_routes():
     app = make_app()
@@ -50,6 +132,7 @@ def url_for_route(app, endpoint, objects):
 
 
 def test_the_matrix_covers_every_admin_route():
+    assert set(EXPECTED) == set(ROUTES)
     endpoints = {endpoint for endpoint, _ in ROUTES}
     assert ADMIN_ONLY <= endpoints
     assert len(ROUTES) >= 30
@@ -71,6 +154,6 @@ def test_roles(app, client, login_as, route_objects, endpoint, method, role):
     response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
     allowed = role is Role.ADMIN or (role is Role.EDITOR and endpoint not in ADMIN_ONLY)
     if allowed:
-        assert response.status_code in (200, 302, 307, 400, 409, 422), response.status_code
+        assert response.status_code == EXPECTED[(endpoint, method)], response.status_code
     else:
         assert response.status_code == 403

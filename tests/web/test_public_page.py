@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import lxml.html
 import pytest
 
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
@@ -32,8 +33,19 @@ def test_banner_components_and_open_incident_with_its_latest_update(
     assert "Minor Service Outage" in page  # one of three components in partial outage
     assert "API errors" in page and "<em>bad</em>" in page
     assert f'href="/incidents/{incident.id}"' in page
-    core = page[page.index("Core") : page.index("CDN")]
-    assert "Partial outage" in core  # the group shows its worst child
+    tree = lxml.html.fromstring(page)
+    [core] = tree.xpath("//li[@class='group'][.//summary/span[@class='name']='Core']")
+    summary_status = core.xpath("./details/summary//span[@class='status-text']/text()")
+    assert summary_status == ["Partial outage"]  # the group shows its worst child
+    children = {
+        li.xpath("string(.//span[@class='name'])"): li.xpath(
+            "string(.//span[@class='status-text'])"
+        )
+        for li in core.xpath(".//li[@class='component']")
+    }
+    assert children == {"API": "Partial outage", "Web": "Operational"}
+    [cdn] = tree.xpath("//ul[@class='component-list']/li[@class='component']")
+    assert cdn.xpath("string(.//span[@class='status-text'])") == "Operational"
 
 
 def test_open_incident_on_operational_components_raises_the_banner(

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from statuspage.enums import Audience, ComponentStatus, IncidentStatus, MaintenanceStatus
+from statuspage.enums import Audience, ComponentStatus
 from statuspage.models import (
     Component,
     ComponentGroup,
-    Incident,
     IncidentUpdate,
     Notice,
     UpdateComponentChange,
@@ -65,10 +64,8 @@ class NoticeView:
 
 
 def status_label(notice: Notice, value: str) -> str:
-    """Label of an incident or maintenance status value."""
-    if isinstance(notice, Incident):
-        return IncidentStatus(value).label
-    return MaintenanceStatus(value).label
+    """Label of an incident or maintenance status value (the notice's kind knows its statuses)."""
+    return notice.status_label_of(value)
 
 
 def build_notice_view(
