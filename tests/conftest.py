@@ -199,30 +199,27 @@ def actor() -> Actor:
 SETUP_AGE = timedelta(days=365)
 
 
-@pytest.fixture
-def make_group(app: Flask, now: datetime) -> Callable[..., ComponentGroup]:
+def _numbered_maker(create: Callable[..., Any], label: str, now: datetime) -> Callable[..., Any]:
+    """A factory calling *create* with a numbered name, set up well before *now*, by ACTOR."""
     counter = iter(range(1, 10_000))
 
-    def make(**overrides: Any) -> ComponentGroup:
-        overrides.setdefault("name", f"Group {next(counter)}")
+    def make(**overrides: Any) -> Any:
+        overrides.setdefault("name", f"{label} {next(counter)}")
         overrides.setdefault("now", now - SETUP_AGE)
         overrides.setdefault("actor", ACTOR)
-        return components.create_group(**overrides)
+        return create(**overrides)
 
     return make
+
+
+@pytest.fixture
+def make_group(app: Flask, now: datetime) -> Callable[..., ComponentGroup]:
+    return _numbered_maker(components.create_group, "Group", now)
 
 
 @pytest.fixture
 def make_component(app: Flask, now: datetime) -> Callable[..., Component]:
-    counter = iter(range(1, 10_000))
-
-    def make(**overrides: Any) -> Component:
-        overrides.setdefault("name", f"Component {next(counter)}")
-        overrides.setdefault("now", now - SETUP_AGE)
-        overrides.setdefault("actor", ACTOR)
-        return components.create_component(**overrides)
-
-    return make
+    return _numbered_maker(components.create_component, "Component", now)
 
 
 @pytest.fixture
@@ -268,6 +265,12 @@ def login_as(client: Client, make_user: Callable[..., User]) -> Callable[..., Us
         return user
 
     return login
+
+
+@pytest.fixture
+def editor(login_as: Callable[..., User]) -> User:
+    """A new editor, signed in on the test client."""
+    return login_as(Role.EDITOR)
 
 
 @pytest.fixture

@@ -13,13 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.database import utcnow
-from statuspage.enums import Audience, ComponentStatus, IncidentStatus
+from statuspage.enums import ComponentStatus, IncidentStatus
 from statuspage.extensions import db
-from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, SchedulerHeartbeat
+from statuspage.models import IncidentUpdate, Maintenance, SchedulerHeartbeat
 from statuspage.scheduler import build_scheduler
 from statuspage.services.components import tree as components
 from statuspage.services.notices import incidents, maintenance
 from tests.conftest import ACTOR, database_url, is_postgres, make_app
+from tests.helpers import public_statuses
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -218,14 +219,7 @@ def test_two_schedulers_at_once_never_apply_a_transition_twice(shared_app):
     )
     assert pending == 0
     for component in comps:
-        history = db.session.scalars(
-            sa.select(ComponentStatusChange.new_status)
-            .where(
-                ComponentStatusChange.component_id == component.id,
-                ComponentStatusChange.audience == Audience.PUBLIC,
-            )
-            .order_by(ComponentStatusChange.id)
-        ).all()
+        history = public_statuses(component)
         expected = (
             [ComponentStatus.UNDER_MAINTENANCE]
             if component.name in {f"C{i}" for i in range(10)}

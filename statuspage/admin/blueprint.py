@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from statuspage.enums import Role
 from statuspage.extensions import db
-from statuspage.security import is_safe_redirect_url
+from statuspage.security import current_actor, is_safe_redirect_url
 from statuspage.services.errors import InvalidInput, ServiceError
 from statuspage.services.local_time import local_to_utc
 from statuspage.services.site.settings import get_site_settings
@@ -43,6 +44,20 @@ def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
+def call_service(
+    form: FlaskForm, save: Callable[..., Any], *args: Any, success: str, **kwargs: Any
+) -> bool:
+    """Run one service write as the current user; flash *success*, or put the error on the
+    form and answer False."""
+    try:
+        save(*args, **kwargs, actor=current_actor())
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return False
+    flash(success, "success")
+    return True
+
+
 def back(default: str) -> Response:
     """Redirect after POST to where the form was (a local path only)."""
     target = request.form.get("back")
@@ -67,4 +82,6 @@ def wants_preview() -> bool:
     return "preview" in request.form
 
 
-__all__ = ["apply_service_error", "back", "bp", "flash_error", "get_or_404", "url_for"]
+__all__ = [
+    "apply_service_error", "back", "bp", "call_service", "flash_error", "get_or_404", "url_for"
+]  # fmt: skip

@@ -7,7 +7,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.admin.blueprint import apply_service_error, bp, get_or_404, to_utc, wants_preview
+from statuspage.admin.blueprint import (
+    apply_service_error,
+    bp,
+    call_service,
+    get_or_404,
+    to_utc,
+    wants_preview,
+)
 from statuspage.admin.forms import (
     ConfirmForm,
     EditUpdateForm,
@@ -243,17 +250,6 @@ def _edit_update_page(
     ), status  # fmt: skip
 
 
-def _saved(form: Any, save: Any, **kwargs: Any) -> bool:
-    """Call one timeline write; on a ServiceError put it on the form and answer False."""
-    try:
-        save(**kwargs, actor=current_actor())
-    except ServiceError as error:
-        apply_service_error(form, error)
-        return False
-    flash("Update saved.", "success")
-    return True
-
-
 @bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])
 def edit_update(update_id: str) -> Response | tuple[str, int]:
     """Correct a published update's text; its time and status changes stay."""
@@ -265,7 +261,9 @@ def edit_update(update_id: str) -> Response | tuple[str, int]:
         return _edit_update_page(update, form)
     if wants_preview():
         return _edit_update_page(update, form, render_markdown(form.body.data))
-    if _saved(form, timeline.edit_update, update=update, body=form.body.data):
+    if call_service(
+        form, timeline.edit_update, update, body=form.body.data, success="Update saved."
+    ):
         return redirect(_notice_url(update))
     return _edit_update_page(update, form)
 
@@ -284,9 +282,9 @@ def edit_scheduled_update(update_id: str) -> Response | tuple[str, int]:
     if wants_preview():
         return _edit_update_page(update, form, render_markdown(form.body.data))
     publish_at = to_utc(form, "publish_at")
-    if publish_at is not None and _saved(
-        form, timeline.edit_scheduled_update, update=update, body=form.body.data,
-        publish_at=publish_at,
+    if publish_at is not None and call_service(
+        form, timeline.edit_scheduled_update, update, body=form.body.data,
+        publish_at=publish_at, success="Update saved.",
     ):  # fmt: skip
         return redirect(_notice_url(update))
     return _edit_update_page(update, form)

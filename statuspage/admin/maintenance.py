@@ -9,7 +9,14 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from statuspage.admin.blueprint import apply_service_error, bp, get_or_404, to_utc, wants_preview
+from statuspage.admin.blueprint import (
+    apply_service_error,
+    bp,
+    call_service,
+    get_or_404,
+    to_utc,
+    wants_preview,
+)
 from statuspage.admin.forms import (
     CancelForm,
     ConfirmForm,
@@ -304,14 +311,16 @@ def _recurrence_page(
 def _recurrence_saved(
     form: RecurrenceForm, components: list[Any], save: Any, *args: Any
 ) -> bool:
-    """Call one recurrence write; on a ServiceError put it on the form and answer False."""
+    """Call one recurrence write; a bad rule or a ServiceError goes on the form (False)."""
     try:
-        save(*args, actor=current_actor(), **_recurrence_fields(form, components))
+        fields = _recurrence_fields(form, components)
     except ServiceError as error:
         apply_service_error(form, error)
         return False
-    flash("Recurring maintenance saved; its next windows are scheduled.", "success")
-    return True
+    return call_service(
+        form, save, *args, **fields,
+        success="Recurring maintenance saved; its next windows are scheduled.",
+    )  # fmt: skip
 
 
 @bp.route("/maintenance/recurring/new", methods=["GET", "POST"])

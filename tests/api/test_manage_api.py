@@ -32,33 +32,7 @@ from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
-
-API = "/api/manage/v1"
-
-
-class Api:
-    """The test client speaking to the management API with one token."""
-
-    def __init__(self, client, secret):
-        self.client, self.secret = client, secret
-
-    def call(self, method, path, json=None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if self.secret is not None:
-            headers.setdefault("Authorization", f"Bearer {self.secret}")
-        return self.client.open(API + path, method=method, json=json, headers=headers, **kwargs)
-
-    def get(self, path, **kwargs):
-        return self.call("GET", path, **kwargs)
-
-    def post(self, path, json=None, **kwargs):
-        return self.call("POST", path, json, **kwargs)
-
-    def patch(self, path, json=None, **kwargs):
-        return self.call("PATCH", path, json, **kwargs)
-
-    def put(self, path, json=None, **kwargs):
-        return self.call("PUT", path, json, **kwargs)
+from tests.helpers import API, Api, fields_of
 
 
 @pytest.fixture
@@ -78,13 +52,6 @@ def scoped(client, make_api_token):
 @pytest.fixture
 def api_component(make_component):
     return make_component(name="API")
-
-
-def fields_of(response):
-    assert response.status_code == 422, (response.status_code, response.text)
-    error = response.get_json()["error"]
-    assert error["status"] == 422 and error["message"]
-    return error["fields"]
 
 
 def api_audit(action):

@@ -10,8 +10,8 @@ from statuspage.enums import ComponentStatus, TokenScope, Via, Visibility
 from statuspage.extensions import db
 from statuspage.models import ApiToken, AuditEntry, Component, ComponentGroup, ComponentStatusChange
 from statuspage.services.components import tree as components
-from tests.api.test_manage_api import API, Api, fields_of
 from tests.conftest import ACTOR
+from tests.helpers import API, Api, fields_of
 from tests.web.test_public_state import public_urls, snapshot
 
 

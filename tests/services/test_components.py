@@ -1,25 +1,16 @@
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
-from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
+from statuspage.enums import ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentStatusChange
+from statuspage.models import Component
 from statuspage.services.components import tree as service
 from statuspage.services.errors import InUse, InvalidInput
 from tests.conftest import ACTOR
+from tests.helpers import public_changes
 
-
-def history(component):
-    return db.session.scalars(
-        sa.select(ComponentStatusChange)
-        .where(
-            ComponentStatusChange.component_id == component.id,
-            ComponentStatusChange.audience == Audience.PUBLIC,
-        )
-        .order_by(ComponentStatusChange.id)
-    ).all()
+history = public_changes
 
 
 def test_create_component_appends_in_its_group_with_a_public_id(make_group, make_component):

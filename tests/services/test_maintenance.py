@@ -4,37 +4,28 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
 from statuspage.enums import (
-    Audience,
     ComponentStatus,
     IncidentStatus,
     MaintenanceStatus,
     StatusCause,
 )
 from statuspage.extensions import db
-from statuspage.models import ComponentStatusChange, Maintenance
+from statuspage.models import Maintenance
 from statuspage.services.errors import InvalidInput, InvalidTransition
 from statuspage.services.local_time import local_to_utc
 from statuspage.services.notices import incidents
 from statuspage.services.notices import maintenance as service
 from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
+from tests.helpers import public_changes
 
 S = ComponentStatus
 M = MaintenanceStatus
 
 
-def changes(component):
-    return db.session.scalars(
-        sa.select(ComponentStatusChange)
-        .where(
-            ComponentStatusChange.component_id == component.id,
-            ComponentStatusChange.audience == Audience.PUBLIC,
-        )
-        .order_by(ComponentStatusChange.id)
-    ).all()
+changes = public_changes
 
 
 def fresh(maintenance):

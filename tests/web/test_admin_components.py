@@ -7,11 +7,6 @@ from statuspage.models import Component, ComponentGroup, ComponentStatusChange
 from statuspage.services.components import tree as service
 
 
-@pytest.fixture
-def editor(login_as):
-    return login_as(Role.EDITOR)
-
-
 def test_create_group_and_component_through_the_forms(client, editor):
     response = client.form(
         "/admin/groups/new", {"name": "Core", "visibility": "public", "showcase": "y"}

@@ -11,11 +11,6 @@ from statuspage.models import Incident
 S = ComponentStatus
 
 
-@pytest.fixture
-def editor(login_as):
-    return login_as(Role.EDITOR)
-
-
 def only_incident():
     return db.session.scalars(sa.select(Incident)).one()
 

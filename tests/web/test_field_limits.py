@@ -8,7 +8,7 @@ from statuspage.enums import Role, TokenScope
 from statuspage.extensions import db
 from statuspage.limits import MAX_BODY, MAX_DESCRIPTION, MAX_NAME, MAX_TOKEN_NAME, MAX_URL
 from statuspage.models import ApiToken, Component, Incident
-from tests.api.test_manage_api import Api, fields_of
+from tests.helpers import Api, fields_of
 
 
 def names(model):

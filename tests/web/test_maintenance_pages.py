@@ -7,17 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.database import utcnow
-from statuspage.enums import ComponentStatus, IncidentStatus, Role
+from statuspage.enums import ComponentStatus, IncidentStatus
 from statuspage.extensions import db
 from statuspage.models import IncidentUpdate, Maintenance, MaintenanceRecurrence
 from statuspage.services.notices import incidents
 from statuspage.services.notices.due_work import run_due_work
 from tests.conftest import ACTOR
-
-
-@pytest.fixture
-def editor(login_as):
-    return login_as(Role.EDITOR)
 
 
 def only_maintenance():

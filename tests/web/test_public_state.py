@@ -9,17 +9,17 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from statuspage.database import utcnow
 from statuspage.enums import Audience, ComponentStatus, Impact, IncidentStatus, Role, Visibility
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentStatusChange, Incident
+from statuspage.models import Component, Incident
 from statuspage.services.accounts import api_tokens
 from statuspage.services.errors import InvalidInput
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
+from tests.helpers import public_statuses
 from tests.web.test_permissions import url_for_route
 
 S = ComponentStatus
@@ -65,15 +65,7 @@ def status_in(summary, component_id):
     return next(c["status"] for c in summary["components"] if c["id"] == component_id)
 
 
-def public_history(component):
-    return db.session.scalars(
-        sa.select(ComponentStatusChange.new_status)
-        .where(
-            ComponentStatusChange.component_id == component.id,
-            ComponentStatusChange.audience == Audience.PUBLIC,
-        )
-        .order_by(ComponentStatusChange.id)
-    ).all()
+public_history = public_statuses
 
 
 def test_an_internal_incident_on_a_public_component_shows_to_staff_only(
