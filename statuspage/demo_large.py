@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from statuspage.database import new_id
 from statuspage.enums import (
+    Audience,
     ComponentStatus,
     Impact,
     IncidentStatus,
@@ -54,6 +55,7 @@ from statuspage.services.components.status import OPEN_STATUSES
 from statuspage.services.components.uptime import DAY_COLUMNS, split_by_day
 from statuspage.services.notices.maintenance import DEFAULT_COMPLETE_MESSAGE, DEFAULT_START_MESSAGE
 from statuspage.services.unit import CLI, SCHEDULER, UNAUDITED, Actor, audit_value
+from statuspage.visibility import component_visible, sees
 
 S = ComponentStatus
 Echo = Callable[[str], None]
@@ -328,8 +330,8 @@ def _pick_components(
     live = [g for g in groups if g.created_at < at - timedelta(days=1)]
     if top and (not live or rng.random() < 0.06):
         return [rng.choice(top)], ""
-    internal = [g for g in live if g.visibility is Visibility.INTERNAL]
-    public = [g for g in live if g.visibility is Visibility.PUBLIC] or internal
+    internal = [g for g in live if not sees(Audience.PUBLIC, g.visibility)]
+    public = [g for g in live if sees(Audience.PUBLIC, g.visibility)] or internal
     group = rng.choice(internal if internal and rng.random() < 0.04 else public)
     count = min(len(group.members), rng.choices(range(1, most + 1), [60, 25, 8, 4, 3][:most])[0])
     return sorted(rng.sample(group.members, count)), f" in {group.name}"
@@ -357,7 +359,7 @@ def _plan_incident(
     impact = IMPACT_OF[fault]
     if fault is S.DEGRADED_PERFORMANCE and rng.random() < 0.1:
         impact = Impact.NONE
-    internal = all(planned[i].visibility is Visibility.INTERNAL for i in chosen)
+    internal = not any(sees(Audience.PUBLIC, planned[i].visibility) for i in chosen)
     recovering = S.DEGRADED_PERFORMANCE if fault.is_outage else S.OPERATIONAL
     t_identified = started + timedelta(minutes=rng.randint(5, 45), seconds=rng.randint(0, 59))
     t_monitoring = t_identified + timedelta(minutes=rng.randint(10, 120))
@@ -546,7 +548,7 @@ def _schedule_upcoming(plan: Plan, made: list[Component], now: datetime, actor: 
     public = [
         made[i]
         for i in plan.groups[0].members
-        if plan.components[i].visibility is Visibility.PUBLIC
+        if sees(Audience.PUBLIC, plan.components[i].visibility)
     ] if plan.groups else made  # fmt: skip
     start = (now + timedelta(days=3)).replace(hour=21, minute=0, second=0, microsecond=0)
     where = plan.groups[0].name if plan.groups else "all regions"
@@ -609,11 +611,7 @@ class _Replay:
         self.since = [c.status_since for c in components]
         self.updated = [c.updated_at for c in components]
         self.version = [c.version for c in components]
-        self.public = [
-            c.visibility is Visibility.PUBLIC
-            and (c.group is None or c.group.visibility is Visibility.PUBLIC)
-            for c in components
-        ]
+        self.public = [component_visible(c, Audience.PUBLIC) for c in components]
         self.affecting: list[set[str]] = [set() for _ in components]
         self.notices: dict[str, _Notice] = {}
         self.days: dict[tuple[int, date], list[int]] = {}
@@ -779,7 +777,7 @@ class _Replay:
         if notice.row["updated_at"] != at:
             notice.row["updated_at"] = at
             notice.row["version"] += 1
-        if update["deliver_notifications"] and notice.row["visibility"] is Visibility.PUBLIC:
+        if update["deliver_notifications"] and sees(Audience.PUBLIC, notice.row["visibility"]):
             self._add_event(f"update:{update['id']}", notice, update["id"], now)
         self.last_now = now
 
@@ -861,7 +859,7 @@ class _Replay:
         self._add_audit(now, actor, "remind_maintenance", "updated", "Maintenance", notice.id,
                         notice.row["name"], changes)  # fmt: skip
         self.bumps += 1
-        if notice.row["visibility"] is Visibility.PUBLIC:
+        if sees(Audience.PUBLIC, notice.row["visibility"]):
             stamp = int(notice.row["scheduled_for"].timestamp())
             self._add_event(f"reminder:{notice.id}:{stamp}", notice, None, now)
         self.last_now = now
