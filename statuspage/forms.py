@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 
+from statuspage.params import parse_int
 from statuspage.services.inputs import strip_controls
 
 
@@ -18,3 +20,14 @@ class Form(FlaskForm):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             options["filters"] = [*unbound_field.kwargs.get("filters", ()), _strip_controls]
             return unbound_field.bind(form=form, **options)
+
+
+class PageField(IntegerField):
+    """?page=N read like every other query number (params.parse_int): ASCII digits, 1-100000."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0] == "":
+            return
+        self.data = parse_int(valuelist[0], 1, 100_000)
+        if self.data is None:
+            raise ValueError("Page must be a whole number from 1 to 100000.")

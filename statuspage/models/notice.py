@@ -123,6 +123,17 @@ class Notice(db.Model):
         return value
 
     @property
+    def announced_at(self) -> datetime:
+        """When readers first heard of it (a feed entry's published): an incident when it
+        started; a window when it was announced, not at its (future) start."""
+        return self.started_at
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        """The planned (start, end), for notices that have one."""
+        return None
+
+    @property
     def is_resolved(self) -> bool:
         """Resolved, or for a window completed or cancelled: its claims no longer count."""
         return self.resolved_at is not None
@@ -264,10 +275,26 @@ class Maintenance(Notice):
         return self.status not in (MaintenanceStatus.SCHEDULED, MaintenanceStatus.CANCELLED)
 
     @property
+    def announced_at(self) -> datetime:
+        return self.created_at
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        if self.scheduled_for is None or self.scheduled_until is None:
+            return None
+        return self.scheduled_for, self.scheduled_until
+
+    @property
     def duration(self) -> timedelta:
         assert self.scheduled_for is not None and self.scheduled_until is not None
         return self.scheduled_until - self.scheduled_for
 
+
+#: `Notice.announced_at` in SQL, to order feeds by what their entries say is published.
+ANNOUNCED_AT = sa.case(
+    (Notice.type == Maintenance.__mapper__.polymorphic_identity, Notice.created_at),
+    else_=Notice.started_at,
+)
 
 # One window per occurrence of a rule, however many schedulers materialise it at once.
 Notice.__table__.append_constraint(
