@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus, Visibility
+from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus
 from statuspage.models import Component, ComponentGroup, Maintenance, Subscriber
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site.settings import SiteSettings
+from statuspage.visibility import component_visible
 
 Json = dict[str, Any]
 
@@ -227,7 +228,7 @@ def managed_group_json(
 ) -> Json:
     """A group as staff see it (*children*: its live components, internal ones too), with its
     visibility and the status the public sees: the worst of its public children's."""
-    public = [c.status for c in children if c.visibility is Visibility.PUBLIC]
+    public = [c.status for c in children if component_visible(c, Audience.PUBLIC)]
     return {
         **group_json(group, children, settings, audience=Audience.INTERNAL),
         "visibility": group.visibility.value,
@@ -243,7 +244,11 @@ def managed_components_json(
     for component in components:
         extra[component.id]["public_status"] = component.status.value
     for group in groups:
-        children = [c.status for c in components if c.group_id == group.id and c.faces_public()]
+        children = [
+            c.status
+            for c in components
+            if c.group_id == group.id and component_visible(c, Audience.PUBLIC)
+        ]
         extra[group.id]["public_status"] = ComponentStatus.worst(children).value
     return [
         {**item, **extra[item["id"]]}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
+from statuspage.visibility import component_open_to, group_open_to
 
 
 class ComponentGroup(db.Model):
@@ -41,7 +42,7 @@ class ComponentGroup(db.Model):
 
     def faces_public(self) -> bool:
         """Whether a change to this group can show on a public page."""
-        return self.visibility is Visibility.PUBLIC
+        return group_open_to(self, Audience.PUBLIC)
 
     def __repr__(self) -> str:
         return f"<ComponentGroup {self.id} {self.name!r}>"
@@ -93,9 +94,7 @@ class Component(db.Model):
 
     def faces_public(self) -> bool:
         """Whether a change to this component can show on a public page."""
-        return self.visibility is Visibility.PUBLIC and (
-            self.group is None or self.group.visibility is Visibility.PUBLIC
-        )
+        return component_open_to(self, Audience.PUBLIC)
 
     @property
     def is_archived(self) -> bool:

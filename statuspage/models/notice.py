@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import (
+    Audience,
     ComponentStatus,
     Impact,
     IncidentStatus,
@@ -25,6 +26,7 @@ from statuspage.enums import (
 )
 from statuspage.extensions import db
 from statuspage.models.component import Component
+from statuspage.visibility import link_open_to, notice_visible, update_open_to
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
@@ -165,7 +167,7 @@ class Notice(db.Model):
 
     def faces_public(self) -> bool:
         """Whether a change to this notice can show on a public page."""
-        return self.visibility is Visibility.PUBLIC
+        return notice_visible(self, Audience.PUBLIC)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} {self.name!r} {self.status_value}>"
@@ -357,7 +359,7 @@ class MaintenanceRecurrence(db.Model):
     occurrences: Mapped[list[Maintenance]] = relationship(back_populates="recurrence")
 
     def faces_public(self) -> bool:
-        return self.visibility is Visibility.PUBLIC
+        return notice_visible(self, Audience.PUBLIC)
 
 
 class NoticeComponent(db.Model):
@@ -382,7 +384,7 @@ class NoticeComponent(db.Model):
     component: Mapped[Component] = relationship(lazy="joined")
 
     def faces_public(self) -> bool:
-        return self.notice.faces_public() and self.component.faces_public()
+        return link_open_to(self, Audience.PUBLIC)
 
 
 class IncidentUpdate(db.Model):
@@ -436,11 +438,7 @@ class IncidentUpdate(db.Model):
 
     def faces_public(self) -> bool:
         """Public updates of public notices are what the public reads; notes never are."""
-        return (
-            self.kind is UpdateKind.UPDATE
-            and self.visibility is Visibility.PUBLIC
-            and self.notice.faces_public()
-        )
+        return update_open_to(self, Audience.PUBLIC)
 
 
 class UpdateComponentChange(db.Model):

@@ -39,7 +39,7 @@ from statuspage.models import (
 )
 from statuspage.services.components import uptime
 from statuspage.services.unit import Actor
-from statuspage.services.visibility import notice_visible
+from statuspage.visibility import notice_visible_clause
 
 #: Notice statuses whose component claims count towards a component's status.
 OPEN_STATUSES = (
@@ -115,7 +115,7 @@ def claimed_status(component: Component, audience: Audience) -> ComponentStatus:
         sa.select(NoticeComponent.status)
         .join(Notice, Notice.id == NoticeComponent.notice_id)
         .where(NoticeComponent.component_id == component.id)
-        .where(Notice.status_value.in_(OPEN_STATUSES), notice_visible(audience))
+        .where(Notice.status_value.in_(OPEN_STATUSES), notice_visible_clause(audience, Notice))
     )
     db.session.flush()
     return ComponentStatus.worst(db.session.scalars(query).all())

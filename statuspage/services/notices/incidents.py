@@ -25,6 +25,7 @@ from statuspage.services.notices.timeline import (
     resettle_public,
 )
 from statuspage.services.unit import Actor, unit_of_work
+from statuspage.visibility import audiences_of
 
 
 def open_incident(
@@ -174,9 +175,9 @@ def update_incident(
     with unit_of_work("update_incident", actor=actor, now=now) as now:
         incident.name = clean_name(name)
         incident.impact = Impact(impact)
-        flipped = incident.visibility is not Visibility(visibility)
+        before = audiences_of(incident)
         incident.visibility = Visibility(visibility)
-        if flipped:
+        if audiences_of(incident) != before:
             resettle_public(incident, at=now, actor=actor)
     return incident
 

@@ -36,6 +36,7 @@ from statuspage.services.notices.timeline import (
 )
 from statuspage.services.outbox.events import record_reminder_event
 from statuspage.services.unit import Actor, unit_of_work
+from statuspage.visibility import audiences_of
 
 S = MaintenanceStatus
 
@@ -296,7 +297,7 @@ def update_maintenance(
         if maintenance.is_closed:
             raise InvalidTransition("This maintenance is already over.")
         maintenance.name = clean_name(name)
-        flipped = maintenance.visibility is not Visibility(visibility)
+        before = audiences_of(maintenance)
         maintenance.visibility = Visibility(visibility)
         maintenance.auto_start = auto_start
         maintenance.auto_complete = auto_complete
@@ -332,7 +333,7 @@ def update_maintenance(
                     actor=actor,
                     notice=maintenance,
                 )
-            if flipped:
+            if audiences_of(maintenance) != before:
                 resettle_public(maintenance, at=now, actor=actor)
         maintenance.detached = maintenance.recurrence_id is not None
         maintenance.sequence = (maintenance.sequence or 0) + 1

@@ -30,7 +30,7 @@ from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import clean_text
 from statuspage.services.outbox.events import record_update_event
 from statuspage.services.unit import Actor, unit_of_work
-from statuspage.services.visibility import audiences_of, home_audience
+from statuspage.visibility import audiences_of, home_audience, update_fits_notice, words_for_staff
 
 ComponentChanges = Mapping[Component, ComponentStatus]
 
@@ -54,7 +54,7 @@ def refuse_archived(components: Iterable[Component]) -> None:
 def update_visibility(notice: Notice, visibility: Visibility | None) -> Visibility:
     """An update's audience: its notice's by default, and never wider than its notice's."""
     chosen = Visibility(visibility or notice.visibility)
-    if notice.visibility is Visibility.INTERNAL and chosen is Visibility.PUBLIC:
+    if not update_fits_notice(notice, chosen):
         raise InvalidInput(
             "This notice is internal, so its updates are too; make the notice public first.",
             field="visibility",
@@ -73,7 +73,7 @@ def check_internal_words(
     """The component changes an update may carry. An internal update of a public notice is
     words for staff: it may not change what the public sees (the notice's status, impact or
     claims), so it carries none; repeating the current ones is fine."""
-    if visibility is Visibility.PUBLIC or notice.visibility is Visibility.INTERNAL:
+    if not words_for_staff(notice, visibility):
         return components
     moved = [c for c, wanted in components.items() if notice.claim_for(c) is not wanted]
     if status != notice.status_value or moved or impact not in (None, notice.impact):
@@ -167,9 +167,7 @@ def update_moves_state(update: IncidentUpdate) -> bool:
     notice do not."""
     if update.kind is UpdateKind.NOTE:
         return False
-    return not (
-        update.visibility is Visibility.INTERNAL and update.notice.visibility is Visibility.PUBLIC
-    )
+    return not words_for_staff(update.notice, update.visibility)
 
 
 def apply_update(update: IncidentUpdate, *, at: datetime, actor: Actor) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from statuspage.enums import DeliveryKind, MaintenanceStatus
+from statuspage.enums import Audience, DeliveryKind, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.mail import Outgoing, build_message
 from statuspage.models import (
@@ -23,6 +23,7 @@ from statuspage.services.page.view_models import status_label
 from statuspage.services.site.settings import get_site_settings, host_of_base_url
 from statuspage.services.subscribers.links import make_token
 from statuspage.templating import format_datetime, format_duration, format_window, relative_time
+from statuspage.visibility import component_visible, group_visible
 
 MANAGE = "%%MANAGE_URL%%"
 
@@ -71,8 +72,14 @@ def link_prefixes() -> dict[str, str]:
 def scope_label(subscriber: Subscriber) -> str:
     if subscriber.everything:
         return "every component"
-    names = [g.name for g in subscriber.groups] + [c.full_name for c in subscriber.components]
-    return ", ".join(names) if names else "every component"
+    names = [g.name for g in subscriber.groups if group_visible(g, Audience.PUBLIC)] + [
+        c.full_name for c in subscriber.components if component_visible(c, Audience.PUBLIC)
+    ]
+    if names:
+        return ", ".join(names)
+    if subscriber.components or subscriber.groups:  # all turned internal or archived since
+        return "the components you chose"
+    return "every component"
 
 
 def message_id(kind: str, ident: str, subscriber_id: int | None, host: str) -> str:

@@ -9,12 +9,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.database import utcnow
 from statuspage.enums import (
+    Audience,
     Cadence,
     DeliveryKind,
     DeliveryState,
     SubscriberState,
-    UpdateKind,
-    Visibility,
 )
 from statuspage.extensions import db
 from statuspage.models import (
@@ -27,6 +26,7 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.subscriber import subscriber_component, subscriber_group
+from statuspage.visibility import component_visible, notice_visible, update_visible
 
 _DELIVERY_COLUMNS = [
     "subscriber_id",
@@ -45,19 +45,15 @@ def _public_component_ids(notice: Notice) -> list[str]:
     return [
         link.component_id
         for link in notice.affected
-        if link.component.visibility is Visibility.PUBLIC
-        and (link.component.group is None or link.component.group.visibility is Visibility.PUBLIC)
+        if component_visible(link.component, Audience.PUBLIC)
     ]
 
 
 def record_update_event(update: IncidentUpdate) -> NotificationEvent | None:
     """Queue the notice of a just-published update, when subscribers should hear of it."""
     notice = update.notice
-    if (
-        not update.deliver_notifications
-        or update.kind is not UpdateKind.UPDATE
-        or update.visibility is not Visibility.PUBLIC
-        or notice.visibility is not Visibility.PUBLIC
+    if not update.deliver_notifications or not update_visible(
+        update, Audience.PUBLIC, with_notes=False
     ):
         return None
     return _record(f"update:{update.id}", notice, update)
@@ -65,7 +61,7 @@ def record_update_event(update: IncidentUpdate) -> NotificationEvent | None:
 
 def record_reminder_event(maintenance: Maintenance) -> NotificationEvent | None:
     """Queue the reminder of an upcoming public window."""
-    if maintenance.visibility is not Visibility.PUBLIC:
+    if not notice_visible(maintenance, Audience.PUBLIC):
         return None
     stamp = int(maintenance.scheduled_for.timestamp()) if maintenance.scheduled_for else 0
     return _record(f"reminder:{maintenance.id}:{stamp}", maintenance, None)

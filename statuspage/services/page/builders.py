@@ -31,7 +31,7 @@ from statuspage.services.page.view_models import (
     build_notice_view,
 )
 from statuspage.services.site.settings import get_site_settings
-from statuspage.services.visibility import group_visible, notice_visible
+from statuspage.visibility import component_visible, group_visible, notice_visible_clause
 
 #: Windows that never happened (yet) are not history.
 HIDDEN_FROM_HISTORY = (MaintenanceStatus.SCHEDULED.value, MaintenanceStatus.CANCELLED.value)
@@ -47,21 +47,15 @@ def notice_options() -> list:
 
 def visible_tree(audience: Audience) -> tuple[list[ComponentGroup], list[Component]]:
     """The groups and leaf components *audience* may see, in page order (two queries)."""
-    groups = db.session.scalars(
-        sa.select(ComponentGroup).where(ComponentGroup.archived_at.is_(None))
-    ).all()
+    # Every group, archived ones too, so each component's group is already in the session.
+    every_group = db.session.scalars(sa.select(ComponentGroup)).all()
     groups = sorted(
-        (g for g in groups if group_visible(g, audience)), key=lambda g: (g.position, g.name)
+        (g for g in every_group if group_visible(g, audience)), key=lambda g: (g.position, g.name)
     )
-    group_ids = {g.id for g in groups}
     components = db.session.scalars(
         sa.select(Component).where(Component.archived_at.is_(None))
     ).all()
-    leaves = [
-        c
-        for c in components
-        if c.visibility in audience.visibilities and (c.group_id is None or c.group_id in group_ids)
-    ]
+    leaves = [c for c in components if component_visible(c, audience)]
     return groups, sorted(leaves, key=lambda c: (c.position, c.name))
 
 
@@ -70,7 +64,10 @@ def list_open_incidents(
 ) -> list[NoticeView]:
     incidents = db.session.scalars(
         sa.select(Incident)
-        .where(notice_visible(audience), Incident.status_value != IncidentStatus.RESOLVED.value)
+        .where(
+            notice_visible_clause(audience, Incident),
+            Incident.status_value != IncidentStatus.RESOLVED.value,
+        )
         .order_by(Incident.started_at.desc())
         .options(*notice_options())
     ).all()
@@ -86,7 +83,7 @@ def _related_notices(
         sa.select(Notice.name, Notice.started_at, Notice.resolved_at, NoticeComponent.component_id)
         .join(NoticeComponent, NoticeComponent.notice_id == Notice.id)
         .where(
-            notice_visible(audience),
+            notice_visible_clause(audience, Notice),
             Notice.started_at <= now,
             sa.or_(Notice.resolved_at.is_(None), Notice.resolved_at >= since),
         )
@@ -112,7 +109,7 @@ def list_active_maintenance(
     windows = db.session.scalars(
         sa.select(Maintenance)
         .where(
-            notice_visible(audience),
+            notice_visible_clause(audience, Maintenance),
             Maintenance.status_value.in_(
                 [MaintenanceStatus.IN_PROGRESS.value, MaintenanceStatus.VERIFYING.value]
             ),
@@ -135,7 +132,8 @@ def list_upcoming_maintenance(
     query = (
         sa.select(Maintenance)
         .where(
-            notice_visible(audience), Maintenance.status_value == MaintenanceStatus.SCHEDULED.value
+            notice_visible_clause(audience, Maintenance),
+            Maintenance.status_value == MaintenanceStatus.SCHEDULED.value,
         )
         .order_by(Maintenance.scheduled_for)
         .options(*notice_options())
@@ -231,7 +229,7 @@ def build_past_days(
     notices = db.session.scalars(
         sa.select(Notice)
         .where(
-            notice_visible(audience),
+            notice_visible_clause(audience, Notice),
             Notice.started_at >= since,
             Notice.started_at <= now,
             Notice.status_value.not_in(HIDDEN_FROM_HISTORY),
@@ -265,7 +263,7 @@ def list_notices(
     if kind is Maintenance:
         column = Maintenance.scheduled_for
         order = column.desc() if newest_first else column
-    query = sa.select(kind).where(notice_visible(audience)).order_by(order, kind.id)
+    query = sa.select(kind).where(notice_visible_clause(audience, kind)).order_by(order, kind.id)
     if statuses is not None:
         query = query.where(kind.status_value.in_(statuses))
     notices = db.session.scalars(
@@ -278,7 +276,9 @@ def count_notices(
     audience: Audience, kind: type[Notice], *, statuses: tuple[str, ...] | None = None
 ) -> int:
     """How many incidents or maintenance windows *audience* may see (for paginated lists)."""
-    query = sa.select(sa.func.count()).select_from(kind).where(notice_visible(audience))
+    query = (
+        sa.select(sa.func.count()).select_from(kind).where(notice_visible_clause(audience, kind))
+    )
     if statuses is not None:
         query = query.where(kind.status_value.in_(statuses))
     return db.session.scalar(query) or 0

@@ -18,7 +18,7 @@ from statuspage.services.page.builders import notice_options, visible_tree
 from statuspage.services.page.view_models import NoticeView, build_notice_view
 from statuspage.services.site.page_state import get_page_state
 from statuspage.services.site.settings import get_site_settings
-from statuspage.services.visibility import notice_visible
+from statuspage.visibility import notice_visible_clause
 
 
 def _affects_component(component_id: str) -> sa.ColumnElement[bool]:
@@ -34,7 +34,7 @@ def get_notice_view(
     """One incident (or maintenance) as *audience* sees it; None when it may not see it."""
     notice = db.session.scalars(
         sa.select(kind)
-        .where(kind.id == notice_id, notice_visible(audience))
+        .where(kind.id == notice_id, notice_visible_clause(audience, kind))
         .options(*notice_options())
     ).first()
     if notice is None:
@@ -101,7 +101,7 @@ def build_history(
     component = None
     types = [kind.__mapper__.polymorphic_identity for kind in kinds]
     query = sa.select(Notice).where(
-        notice_visible(audience),
+        notice_visible_clause(audience, Notice),
         Notice.type.in_(types),
         Notice.status_value != MaintenanceStatus.SCHEDULED.value,
         Notice.started_at >= start,
@@ -154,7 +154,7 @@ def _later_occurrence(audience: Audience) -> sa.ColumnElement[bool]:
         row.status == scheduled,
         row.recurrence_id.is_not(None),
         sa.exists().where(
-            notice_visible(audience, earlier),
+            notice_visible_clause(audience, earlier),
             earlier.recurrence_id == row.recurrence_id,
             earlier.status_value == scheduled,
             sa.or_(
@@ -177,7 +177,9 @@ def build_notice_feed(
     """
     _, components = visible_tree(audience)
     visible_ids = {c.id for c in components}
-    query = sa.select(Notice).where(notice_visible(audience), sa.not_(_later_occurrence(audience)))
+    query = sa.select(Notice).where(
+        notice_visible_clause(audience, Notice), sa.not_(_later_occurrence(audience))
+    )
     component = None
     if component_id is not None:
         component = next((c for c in components if c.id == component_id), None)
@@ -206,7 +208,7 @@ def list_calendar_windows(
     windows = db.session.scalars(
         sa.select(Maintenance)
         .where(
-            notice_visible(audience),
+            notice_visible_clause(audience, Maintenance),
             sa.or_(Maintenance.resolved_at.is_(None), Maintenance.resolved_at >= since),
         )
         .order_by(Maintenance.scheduled_for, Maintenance.id)

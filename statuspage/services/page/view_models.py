@@ -18,7 +18,7 @@ from statuspage.models import (
 from statuspage.services.components import uptime as uptime_service
 from statuspage.services.page.rollup import Overall
 from statuspage.services.site.settings import SiteSettings
-from statuspage.services.visibility import component_visible, update_is_visible
+from statuspage.visibility import component_visible, update_visible
 
 
 @dataclass
@@ -86,7 +86,7 @@ def build_notice_view(
     updates = [
         UpdateView(update=u, changes=[c for c in u.changes if shown(c.component)])
         for u in notice.updates
-        if update_is_visible(u, audience, with_notes=with_notes)
+        if update_visible(u, audience, with_notes=with_notes)
     ]
     components = [link.component for link in notice.affected if shown(link.component)]
     return NoticeView(notice=notice, updates=updates, components=components, audience=audience)

@@ -18,8 +18,6 @@ from statuspage.enums import (
     ComponentStatus,
     DeliveryKind,
     SubscriberState,
-    UpdateKind,
-    Visibility,
 )
 from statuspage.extensions import db
 from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, Notice, Subscriber
@@ -28,6 +26,12 @@ from statuspage.services.outbox.delivery import queue_mail
 from statuspage.services.page.view_models import status_label
 from statuspage.services.site.settings import get_site_settings
 from statuspage.templating import format_datetime, format_duration, format_window
+from statuspage.visibility import (
+    component_visible,
+    notice_visible_clause,
+    update_visible,
+    update_visible_clause,
+)
 
 
 def next_digest_time(
@@ -122,12 +126,10 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
     notices = db.session.scalars(
         sa.select(Notice)
         .where(
-            Notice.visibility == Visibility.PUBLIC,
+            notice_visible_clause(Audience.PUBLIC, Notice),
             sa.exists().where(
                 IncidentUpdate.notice_id == Notice.id,
-                IncidentUpdate.published_at.is_not(None),
-                IncidentUpdate.visibility == Visibility.PUBLIC,
-                IncidentUpdate.kind == UpdateKind.UPDATE,
+                update_visible_clause(Audience.PUBLIC, IncidentUpdate),
                 IncidentUpdate.display_at >= since,
                 IncidentUpdate.display_at < until,
             ),
@@ -151,11 +153,8 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
             window=window,
         )
         for update in notice.updates:
-            if (
-                update.published_at is not None
-                and update.kind is UpdateKind.UPDATE
-                and update.visibility is Visibility.PUBLIC
-                and since <= update.display_at < until
+            if update_visible(update, Audience.PUBLIC, with_notes=False) and (
+                since <= update.display_at < until
             ):
                 item.updates.append(
                     {
@@ -167,7 +166,7 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
         # Time each component was affected while this notice was open, within the period.
         start, end = _active_span(notice, since, until)
         public = [
-            link for link in notice.affected if link.component.visibility is Visibility.PUBLIC
+            link for link in notice.affected if component_visible(link.component, Audience.PUBLIC)
         ]
         spent = (
             _affected_time([link.component_id for link in public], start, end)

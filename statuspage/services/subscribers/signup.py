@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState, Visibility
+from statuspage.enums import Audience, Cadence, DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Component, ComponentGroup, Delivery, Subscriber
 from statuspage.services.accounts.users import normalize_email
@@ -18,6 +18,7 @@ from statuspage.services.outbox.delivery import queue_mail
 from statuspage.services.site.settings import get_site_settings
 from statuspage.services.subscribers.digests import next_digest_time
 from statuspage.services.unit import Actor, unit_of_work
+from statuspage.visibility import component_visible, group_visible
 
 #: Another confirmation (or "already subscribed" mail) to one address at most this often.
 RESEND_AFTER = timedelta(minutes=10)
@@ -39,14 +40,8 @@ def _scope(
     groups = list(
         db.session.scalars(sa.select(ComponentGroup).where(ComponentGroup.id.in_(set(group_ids))))
     )
-    public = [
-        c
-        for c in components
-        if not c.is_archived
-        and c.visibility is Visibility.PUBLIC
-        and (c.group is None or c.group.visibility is Visibility.PUBLIC)
-    ]
-    public_groups = [g for g in groups if not g.is_archived and g.visibility is Visibility.PUBLIC]
+    public = [c for c in components if component_visible(c, Audience.PUBLIC)]
+    public_groups = [g for g in groups if group_visible(g, Audience.PUBLIC)]
     if len(public) != len(set(component_ids)) or len(public_groups) != len(set(group_ids)):
         raise InvalidInput("One of the chosen components does not exist.", field="components")
     return public, public_groups
