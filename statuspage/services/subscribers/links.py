@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from statuspage.enums import SubscriberState
 from statuspage.extensions import db
 from statuspage.models import Subscriber
 
@@ -15,9 +16,13 @@ LINK_MAX_AGE = 400 * 24 * 3600  # manage/unsubscribe links in mail stay valid fo
 
 
 class InvalidToken(Exception):
-    def __init__(self, message: str) -> None:
+    """A link that opens nothing; `unsubscribed` when it was genuinely ours and its address
+    already receives nothing (unsubscribed or removed), which a repeated one-click may learn."""
+
+    def __init__(self, message: str, *, unsubscribed: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.unsubscribed = unsubscribed
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -42,5 +47,6 @@ def read_token(token: str, purpose: str) -> Subscriber:
         raise InvalidToken("This link is not valid for this page.")
     subscriber = db.session.get(Subscriber, data.get("s"))
     if subscriber is None or subscriber.token_version != data.get("v"):
-        raise InvalidToken("This link is no longer valid.")
+        gone = subscriber is None or subscriber.state is SubscriberState.UNSUBSCRIBED
+        raise InvalidToken("This link is no longer valid.", unsubscribed=gone)
     return subscriber
