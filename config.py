@@ -69,6 +69,9 @@ class Config:
     #: A row claimed by a sender that died goes back to the queue after this long; it must
     #: exceed one SMTP exchange (MAIL_TIMEOUT), as each row is claimed only while it is sent.
     MAIL_CLAIM_LEASE_SECONDS = 300
+    #: A notification event not yet mailed this long after it happened (no scheduler ran) is
+    #: logged and marked expired instead of mailed.
+    MAIL_EVENT_MAX_AGE_HOURS = 24
     DIGEST_HOUR = 8
 
     # Abuse limits.

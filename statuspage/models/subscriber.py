@@ -93,6 +93,8 @@ class NotificationEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fanned_out_at: Mapped[datetime | None] = mapped_column(index=True)
     recipients: Mapped[int] = mapped_column(default=0)
+    #: Set instead of mailing it when it was older than MAIL_EVENT_MAX_AGE_HOURS at fan-out.
+    expired_at: Mapped[datetime | None]
 
 
 class Delivery(db.Model):

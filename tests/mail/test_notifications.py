@@ -15,7 +15,7 @@ from statuspage.database import utcnow
 from statuspage.enums import Cadence, DeliveryState, IncidentStatus, SubscriberState, Visibility
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
-from statuspage.models import Delivery, Subscriber
+from statuspage.models import Delivery, NotificationEvent, Subscriber
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.notices.due_work import run_due_work
 from statuspage.services.outbox import delivery as outbox_delivery
@@ -388,3 +388,38 @@ def test_a_claim_takes_exactly_as_many_rows_as_asked(app, make_subscriber, make_
     sending = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)
                                 .where(Delivery.state == DeliveryState.SENDING))  # fmt: skip
     assert sending == 3
+
+
+def test_a_new_subscriber_hears_nothing_of_what_happened_before_they_confirmed(
+    smtp_server, send_all, make_subscriber, make_incident
+):
+    before = utcnow() - timedelta(hours=3)
+    make_subscriber("old@example.com", now=before - timedelta(hours=1))
+    make_incident(name="Long over", now=before)  # never fanned out: no scheduler ran
+    make_subscriber("new@example.com", now=before + timedelta(hours=1))
+    make_incident(name="Fresh", now=utcnow())
+    send_all()
+    assert [m["Subject"] for m in notices(smtp_server.sink, "old@example.com")] == [
+        "[Status] Long over — Investigating", "[Status] Fresh — Investigating",
+    ]  # fmt: skip
+    assert [m["Subject"] for m in notices(smtp_server.sink, "new@example.com")] == [
+        "[Status] Fresh — Investigating"
+    ]
+
+
+def test_events_older_than_the_cut_off_are_logged_not_mailed(
+    smtp_server, send_all, make_subscriber, make_incident, caplog
+):
+    long_ago = utcnow() - timedelta(days=3)
+    make_subscriber("r@example.com", now=long_ago - timedelta(days=1))
+    make_incident(name="Three days old", now=long_ago)
+    make_incident(name="Within a day", now=utcnow() - timedelta(hours=23))
+    with caplog.at_level("WARNING", logger="statuspage.services.outbox.events"):
+        send_all()
+    assert [m["Subject"] for m in notices(smtp_server.sink, "r@example.com")] == [
+        "[Status] Within a day — Investigating"
+    ]
+    old, recent = db.session.scalars(sa.select(NotificationEvent).order_by(NotificationEvent.id))
+    assert old.expired_at is not None and old.fanned_out_at is not None and old.recipients == 0
+    assert recent.expired_at is None and recent.recipients == 1
+    assert "not mailed" in caplog.text and old.key in caplog.text

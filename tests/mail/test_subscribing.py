@@ -178,7 +178,7 @@ def test_manage_link_changes_scope_cadence_and_pauses(
 def test_one_click_unsubscribe_rfc_8058(client, smtp_server, smtp_mailer, make_incident):
     subscriber = subscribers.subscribe(email="u@example.com", actor=ACTOR)
     subscribers.confirm_subscription(subscriber, actor=ACTOR)
-    make_incident(name="Something")
+    make_incident(name="Something", now=utcnow())
     deliver(smtp_mailer)
     [message] = [m for m in smtp_server.sink.to("u@example.com") if "Something" in m["Subject"]]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -196,7 +196,7 @@ def test_one_click_unsubscribe_rfc_8058(client, smtp_server, smtp_mailer, make_i
         path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
     assert again.status_code == 200  # idempotent, and says nothing more
-    make_incident(name="After leaving")
+    make_incident(name="After leaving", now=utcnow())
     deliver(smtp_mailer)
     assert not any("After leaving" in m["Subject"] for m in smtp_server.sink.messages)
     assert fresh.get(path).status_code == 400  # the old link no longer works
@@ -207,7 +207,7 @@ def test_a_mangled_unsubscribe_link_says_so_and_unsubscribes_no_one(
 ):
     subscriber = subscribers.subscribe(email="keep@example.com", actor=ACTOR)
     subscribers.confirm_subscription(subscriber, actor=ACTOR)
-    make_incident(name="Something")
+    make_incident(name="Something", now=utcnow())
     deliver(smtp_mailer)
     [message] = [m for m in smtp_server.sink.to("keep@example.com") if "Something" in m["Subject"]]
     path = message["List-Unsubscribe"].strip("<>").split("5000", 1)[1]
