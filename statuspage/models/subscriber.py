@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.database import StrEnumType, utcnow
+from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
 
@@ -39,6 +39,8 @@ class Subscriber(db.Model):
     __table_args__ = (sa.Index("ix_subscriber_due", "state", "cadence", "next_digest_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: What mails and links name the subscriber by: random, so they do not count subscribers.
+    public_id: Mapped[str] = mapped_column(sa.String(12), unique=True, default=new_id)
     #: Lower-cased: one subscription per mailbox, whatever the caps.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     cadence: Mapped[Cadence] = mapped_column(StrEnumType(Cadence, 16), default=Cadence.IMMEDIATE)

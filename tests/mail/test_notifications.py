@@ -93,7 +93,7 @@ def test_updates_of_one_incident_thread_together(
     incidents.resolve_incident(incident, body="Fixed.", actor=ACTOR)
     send_all()
     first, second, third = notices(smtp_server.sink, "t@example.com")
-    root = f"<notice-{incident.id}.{subscriber.id}@127.0.0.1>"
+    root = f"<notice-{incident.id}.{subscriber.public_id}@127.0.0.1>"
     assert first["Message-ID"] == root and first["In-Reply-To"] is None
     for message in (second, third):
         assert message["In-Reply-To"] == root and message["References"] == root

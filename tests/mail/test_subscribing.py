@@ -287,3 +287,34 @@ def test_the_manage_page_refuses_an_empty_choice_too(client, make_component):
     assert not kept.everything and [c.id for c in kept.components] == [api.id]
     assert client.form(url, {"cadence": "immediate", "scope": "chosen",
                              "components": [api.id]}).status_code == 302  # fmt: skip
+
+
+def test_mails_and_links_carry_no_subscriber_row_id(client, smtp_server, smtp_mailer, make_incident):
+    import base64
+    import json
+
+    for i in range(3):  # row ids 1..3 on a fresh database: easy to spot
+        subscriber = subscribers.subscribe(email=f"p{i}@example.com", actor=ACTOR)
+        subscribers.confirm_subscription(subscriber, actor=ACTOR)
+    make_incident(name="Counted", now=utcnow())
+    deliver(smtp_mailer)
+    rows = {s.email: s for s in db.session.scalars(sa.select(Subscriber))}
+    assert len({s.public_id for s in rows.values()}) == 3
+    for message in smtp_server.sink.messages:
+        subscriber = rows[message["To"]]
+        local = message["Message-ID"].strip("<>").split("@", 1)[0]
+        assert local.rsplit(".", 1)[1] == subscriber.public_id  # not ".1", ".3"
+        assert not re.search(r"\.\d+$", local)
+        text = message.get_body(("plain",)).get_content()
+        for token in re.findall(r"/(?:unsubscribe|subscribe/manage|subscribe/confirm)/([^\s>]+)", text):
+            payload = token.split(".", 1)[0]
+            data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            assert data["s"] == subscriber.public_id and data["s"] != subscriber.id
+    # and the links work
+    [notice] = [m for m in smtp_server.sink.to("p1@example.com") if "Counted" in m["Subject"]]
+    path = notice["List-Unsubscribe"].strip("<>").split("5000", 1)[1]
+    manage = link(notice, "/subscribe/manage/")
+    assert client.get(manage).status_code == 200
+    assert client.post(path, data="List-Unsubscribe=One-Click",
+                       content_type="application/x-www-form-urlencoded").status_code == 200  # fmt: skip
+    assert rows["p1@example.com"].state is SubscriberState.UNSUBSCRIBED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -30,7 +31,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def make_token(subscriber: Subscriber, purpose: str) -> str:
-    return _serializer().dumps({"s": subscriber.id, "p": purpose, "v": subscriber.token_version})
+    """A signed link payload naming the subscriber by its public id, never its row id."""
+    return _serializer().dumps(
+        {"s": subscriber.public_id, "p": purpose, "v": subscriber.token_version}
+    )
 
 
 def read_token(token: str, purpose: str) -> Subscriber:
@@ -45,8 +49,17 @@ def read_token(token: str, purpose: str) -> Subscriber:
     allowed = {purpose, "manage"} if purpose == "unsubscribe" else {purpose}
     if not isinstance(data, dict) or data.get("p") not in allowed:
         raise InvalidToken("This link is not valid for this page.")
-    subscriber = db.session.get(Subscriber, data.get("s"))
+    subscriber = _find(data.get("s"))
     if subscriber is None or subscriber.token_version != data.get("v"):
         gone = subscriber is None or subscriber.state is SubscriberState.UNSUBSCRIBED
         raise InvalidToken("This link is no longer valid.", unsubscribed=gone)
     return subscriber
+
+
+def _find(ident: object) -> Subscriber | None:
+    """By public id; links mailed before public ids existed carry the row id (still signed)."""
+    if isinstance(ident, str):
+        return db.session.scalar(sa.select(Subscriber).where(Subscriber.public_id == ident))
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        return db.session.get(Subscriber, ident)
+    return None
