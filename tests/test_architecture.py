@@ -60,3 +60,12 @@ def test_every_function_signature_is_annotated():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is None:
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert missing == []
+
+
+def test_mail_composition_asks_the_notice_instead_of_switching_on_its_kind():
+    view_models = (ROOT / "statuspage" / "services" / "page" / "view_models.py").read_text()
+    assert "def status_label(" not in view_models.replace("    def status_label(", "")
+    for module in ("outbox/compose.py", "subscribers/digests.py"):
+        source = (ROOT / "statuspage" / "services" / module).read_text()
+        assert "isinstance(notice" not in source, module
+        assert "Maintenance)" not in source and "Incident)" not in source, module

@@ -14,12 +14,10 @@ from statuspage.mail import Outgoing, build_message
 from statuspage.models import (
     Delivery,
     IncidentUpdate,
-    Maintenance,
     Notice,
     NotificationEvent,
     Subscriber,
 )
-from statuspage.services.page.view_models import status_label
 from statuspage.services.site.settings import get_site_settings, host_of_base_url
 from statuspage.services.subscribers.links import make_token
 from statuspage.templating import format_datetime, format_duration, format_window, relative_time
@@ -267,7 +265,7 @@ class MessageComposer:
             value = MaintenanceStatus.SCHEDULED.value
         else:
             value = update.status_value
-            status = status_label(notice, value)
+            status = notice.status_label_of(value)
         public = set(event.component_ids or [])
         if update is not None:  # the statuses this update recorded, as the timeline shows them
             components = [
@@ -282,10 +280,10 @@ class MessageComposer:
                 if link.component_id in public
             ]
         window = None
-        if isinstance(notice, Maintenance) and notice.scheduled_for and notice.scheduled_until:
+        if notice.has_window:
             window = f"{format_window(notice)} ({format_duration(notice.duration)})"
         kind = notice.type
-        path = f"/maintenance/{notice.id}" if kind == "maintenance" else f"/incidents/{notice.id}"
+        path = notice.public_path
         text, html = self._render(
             "notification",
             notice=notice,

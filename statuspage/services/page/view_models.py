@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from statuspage.enums import Audience, ComponentStatus, IncidentStatus, MaintenanceStatus
+from statuspage.enums import Audience, ComponentStatus
 from statuspage.models import (
     Component,
     ComponentGroup,
-    Incident,
     IncidentUpdate,
     Notice,
     UpdateComponentChange,
@@ -62,13 +61,6 @@ class NoticeView:
     def duration(self, now: datetime) -> timedelta:
         end = self.notice.resolved_at or now
         return max(timedelta(0), end - self.notice.started_at)
-
-
-def status_label(notice: Notice, value: str) -> str:
-    """Label of an incident or maintenance status value."""
-    if isinstance(notice, Incident):
-        return IncidentStatus(value).label
-    return MaintenanceStatus(value).label
 
 
 def build_notice_view(
