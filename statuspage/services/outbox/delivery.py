@@ -134,7 +134,7 @@ def _load(delivery_id: int) -> Delivery:
         .options(
             sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.components),
             sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.groups),
-            sa.orm.joinedload(Delivery.event),
+            # Its event is one of a few, already in the session after the first row: no query.
         )
     ).one()
 
@@ -160,6 +160,7 @@ def _marking() -> Iterator[None]:
         yield
     finally:
         _MARKS.pop(id(db.session), None)
+        connection.commit()  # the last "sent" mark
         connection.close()
 
 
@@ -189,8 +190,8 @@ def _mark_sent(delivery_id: int, *, attempts: int, message_id: str) -> None:
         with db.engine.begin() as fresh:
             fresh.execute(_SENT, params)
         return
+    # Committed with the next claim, a moment later (or when the batch ends): one commit a mail.
     connection.execute(_SENT, params)
-    connection.commit()
 
 
 def _mark(delivery_id: int, **values: Any) -> None:
