@@ -68,7 +68,16 @@ class Config:
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "status@localhost"
     MAIL_BATCH_SIZE = 500
-    MAIL_MAX_ATTEMPTS = 8
+    #: A temporarily failing delivery (4xx, refused connection, timeout) is retried this long
+    #: after it was queued, with backoff capped at MAIL_BACKOFF_CAP_SECONDS; a 5xx fails at once.
+    MAIL_RETRY_HOURS = 24
+    MAIL_BACKOFF_CAP_SECONDS = 600
+    #: A row claimed by a sender that died goes back to the queue after this long; it must
+    #: exceed one SMTP exchange (MAIL_TIMEOUT), as each row is claimed only while it is sent.
+    MAIL_CLAIM_LEASE_SECONDS = 300
+    #: A notification event not yet mailed this long after it happened (no scheduler ran) is
+    #: logged and marked expired instead of mailed.
+    MAIL_EVENT_MAX_AGE_HOURS = 24
     DIGEST_HOUR = 8
 
     # Abuse limits.

@@ -229,6 +229,14 @@ def deliver(worker: str | None) -> None:
     click.echo(f"made {made}, digests {queued}, sent {sent}, retried {retried}, failed {failed}")
 
 
+@mail_cli.command("retry")
+def retry_failed() -> None:
+    """Re-queue every failed delivery (after a long relay outage); prints how many."""
+
+    count = delivery.requeue_failed_deliveries(actor=CLI)
+    click.echo(f"re-queued {count} failed deliveries")
+
+
 @mail_cli.command("test")
 @click.option("--to", "to_address", required=True, help="Where to send the test message.")
 def send_test(to_address: str) -> None:

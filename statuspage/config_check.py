@@ -19,7 +19,10 @@ MAIL_BACKENDS = ("smtp", "console", "memory")
 WHOLE_NUMBERS: dict[str, tuple[int, int]] = {
     "MAIL_PORT": (1, 65535),
     "MAIL_BATCH_SIZE": (1, 100_000),
-    "MAIL_MAX_ATTEMPTS": (1, 100),
+    "MAIL_RETRY_HOURS": (1, 24 * 14),
+    "MAIL_BACKOFF_CAP_SECONDS": (1, 86_400),
+    "MAIL_CLAIM_LEASE_SECONDS": (1, 86_400),
+    "MAIL_EVENT_MAX_AGE_HOURS": (1, 24 * 14),
     "DIGEST_HOUR": (0, 23),
     "HISTORY_DAYS_ON_PAGE": (0, 366),
     "UPTIME_DAYS": (1, 366),

@@ -14,6 +14,7 @@ from statuspage.security import current_actor
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import ServiceError
 from statuspage.services.notices import timeline
+from statuspage.services.outbox.dashboard import read_relay_trouble
 from statuspage.services.page.builders import build_status_page
 from statuspage.services.site import heartbeat as site
 
@@ -31,6 +32,7 @@ def dashboard() -> str:
         status_form=StatusForm(),
         statuses=list(ComponentStatus),
         pending_updates=timeline.list_pending_updates(),
+        relay_trouble=read_relay_trouble(now=now),
     )
 
 

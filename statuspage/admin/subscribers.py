@@ -4,6 +4,7 @@ delivery dashboard. Editors read; only admins change anything or see addresses i
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from statuspage.admin.blueprint import apply_service_error, bp, get_or_404
@@ -15,7 +16,7 @@ from statuspage.admin.forms import (
     SubscriberFilterForm,
 )
 from statuspage.database import utcnow
-from statuspage.enums import Cadence, Role, SubscriberState
+from statuspage.enums import Cadence, DeliveryState, Role, SubscriberState
 from statuspage.models import Subscriber
 from statuspage.security import current_actor, role_required
 from statuspage.services.errors import ServiceError
@@ -165,6 +166,8 @@ def _mail_page(form: MailTestForm, status: int = 200) -> tuple[str, int]:
         scheduler_stale=site.scheduler_is_stale(now=now),
         tick_seconds=current_app.config["SCHEDULER_TICK_SECONDS"],
         form=form,
+        can_requeue=current_user.has_role(Role.ADMIN),
+        failed_state=DeliveryState.FAILED,
     ), status
 
 
@@ -195,3 +198,20 @@ def send_test_mail() -> Response | tuple[str, int]:
             )
             return redirect(url_for("admin.mail_dashboard") + "#test-mail")
     return _mail_page(form, 422)
+
+
+@bp.post("/mail/requeue")
+@role_required(Role.ADMIN)
+def requeue_failed_mail() -> Response:
+    """Once the relay works again, give every failed email another retry window."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("The form expired; nothing was re-queued. Try again.", "error")
+        return redirect(url_for("admin.mail_dashboard"))
+    count = notifications.requeue_failed_deliveries(actor=current_actor())
+    flash(
+        f"{count} failed email{'' if count == 1 else 's'} re-queued; the scheduler sends "
+        "them within seconds.",
+        "success",
+    )
+    return redirect(url_for("admin.mail_dashboard"))

@@ -145,6 +145,16 @@ class Notice(db.Model):
         return {"reminder_intervals": None}
 
     @property
+    def has_window(self) -> bool:
+        """Whether it has a planned window to show (scheduled_for to scheduled_until)."""
+        return self.window is not None
+
+    def open_span(self, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+        """The part of [since, until) during which it was open (empty before it started)."""
+        start = max(since, self.started_at)
+        return start, min(until, self.resolved_at or until)
+
+    @property
     def is_resolved(self) -> bool:
         """Resolved, or for a window completed or cancelled: its claims no longer count."""
         return self.resolved_at is not None
@@ -272,6 +282,12 @@ class Maintenance(Notice):
             self.cancelled_at = at
         self.status = new
         return new.is_closed
+
+    def open_span(self, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+        """A window still scheduled has not been open at all."""
+        if self.status is MaintenanceStatus.SCHEDULED:
+            return until, until
+        return super().open_span(since, until)
 
     def late_status(self, value: str) -> str:
         """Too late for its move (the window went on meanwhile): words only."""

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.database import StrEnumType, utcnow
+from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
 from statuspage.limits import MAX_EMAIL
@@ -40,6 +40,8 @@ class Subscriber(db.Model):
     __table_args__ = (sa.Index("ix_subscriber_due", "state", "cadence", "next_digest_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: What mails and links name the subscriber by: random, so they do not count subscribers.
+    public_id: Mapped[str] = mapped_column(sa.String(12), unique=True, default=new_id)
     #: Lower-cased: one subscription per mailbox, whatever the caps.
     email: Mapped[str] = mapped_column(sa.String(MAX_EMAIL), unique=True)
     cadence: Mapped[Cadence] = mapped_column(StrEnumType(Cadence, 16), default=Cadence.IMMEDIATE)
@@ -94,6 +96,8 @@ class NotificationEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fanned_out_at: Mapped[datetime | None] = mapped_column(index=True)
     recipients: Mapped[int] = mapped_column(default=0)
+    #: Set instead of mailing it when it was older than MAIL_EVENT_MAX_AGE_HOURS at fan-out.
+    expired_at: Mapped[datetime | None]
 
 
 class Delivery(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from statuspage.enums import Cadence
@@ -28,6 +28,13 @@ class PreferencesFields:
     scope = RadioField("About", choices=SCOPE_CHOICES, default="everything")
     components = MultiCheckbox("Components", choices=[], validate_choice=True)
     groups = MultiCheckbox("Groups", choices=[], validate_choice=True)
+
+    def validate_components(self, field: MultiCheckbox) -> None:
+        """"Only the components I choose" with none chosen would quietly mean everything."""
+        if self.scope.data == "chosen" and not (field.data or self.groups.data):
+            raise ValidationError(
+                "Tick at least one component or group, or choose \"Everything on this page\"."
+            )
 
 
 class SubscribeForm(Form, PreferencesFields):

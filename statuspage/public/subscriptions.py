@@ -170,14 +170,15 @@ def unsubscribe(token: str) -> tuple[str, int]:
     """RFC 8058 one-click: a POST with no login and no CSRF token unsubscribes; GET asks first."""
     subscriber = _subscriber(token, "unsubscribe")
     if isinstance(subscriber, InvalidToken):
-        if request.method == "POST":
-            # Already unsubscribed (old token) or garbage: nothing more to do, say so plainly.
+        if request.method == "POST" and subscriber.unsubscribed:
+            # A repeated one-click of a genuine link: its address already receives nothing.
             return render_template(
                 "public/message.html",
                 title="Unsubscribed",
                 message="This address receives nothing from us.",
             ), 200
-        return _invalid(subscriber)
+        # Forged, mangled or superseded: say so (RFC 8058 senders read the status code).
+        return render_template("public/unsubscribe_invalid.html", message=subscriber.message), 400
     if request.method == "POST":
         subscribers.unsubscribe(subscriber, actor=visitor())
         return render_template(

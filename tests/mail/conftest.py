@@ -1,10 +1,12 @@
 """Helpers for mail tests: confirmed subscribers and one full delivery round."""
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from statuspage.database import utcnow
 from statuspage.enums import Cadence
 from statuspage.services.outbox import delivery, events
 from statuspage.services.subscribers import signup as subscribers
@@ -12,11 +14,19 @@ from tests.conftest import ACTOR
 
 
 @pytest.fixture
-def make_subscriber(app) -> Callable[..., Any]:
+def now() -> datetime:
+    """Mail tests happen now: an event older than MAIL_EVENT_MAX_AGE_HOURS is never mailed."""
+    return utcnow()
+
+
+@pytest.fixture
+def make_subscriber(app, now) -> Callable[..., Any]:
+    """Subscribers confirmed an hour before the test's incidents (by default), so they hear."""
     counter = iter(range(1, 100_000))
 
     def make(email: str | None = None, *, confirmed: bool = True, cadence: Cadence = Cadence.IMMEDIATE,
              components: tuple = (), groups: tuple = (), **kw: Any) -> Any:  # fmt: skip
+        kw.setdefault("now", now - timedelta(hours=1))
         subscriber = subscribers.subscribe(
             email=email or f"reader{next(counter)}@example.com", cadence=cadence,
             component_ids=[c.id for c in components], group_ids=[g.id for g in groups], actor=ACTOR, **kw,

@@ -15,7 +15,7 @@ from statuspage.database import utcnow
 from statuspage.enums import Cadence, DeliveryState, IncidentStatus, SubscriberState, Visibility
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
-from statuspage.models import Delivery, Subscriber
+from statuspage.models import Delivery, NotificationEvent, Subscriber
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.notices.due_work import run_due_work
 from statuspage.services.outbox import delivery as outbox_delivery
@@ -93,7 +93,7 @@ def test_updates_of_one_incident_thread_together(
     incidents.resolve_incident(incident, body="Fixed.", actor=ACTOR)
     send_all()
     first, second, third = notices(smtp_server.sink, "t@example.com")
-    root = f"<notice-{incident.id}.{subscriber.id}@127.0.0.1>"
+    root = f"<notice-{incident.id}.{subscriber.public_id}@127.0.0.1>"
     assert first["Message-ID"] == root and first["In-Reply-To"] is None
     for message in (second, third):
         assert message["In-Reply-To"] == root and message["References"] == root
@@ -170,7 +170,7 @@ def test_smtp_down_then_up_delivers_exactly_once(
     later = now + timedelta(hours=1)
     assert outbox_delivery.deliver_pending(smtp_mailer, now=later).sent == 2
     assert outbox_delivery.deliver_pending(smtp_mailer, now=later + timedelta(hours=1)).sent == 0
-    assert [m["Subject"] for m in smtp_server.sink.to("r@example.com")] == [
+    assert sorted(m["Subject"] for m in smtp_server.sink.to("r@example.com")) == [
         "[Status] Confirm your subscription", "[Status] Retry me — Investigating",
     ]  # fmt: skip
 
@@ -186,7 +186,7 @@ def test_temporary_refusals_retry_and_permanent_ones_fail_then_bounce(
     for i in range(3):
         make_incident(name=f"Incident {i}", now=now)
         events.fan_out_events()
-        outbox_delivery.deliver_pending(smtp_mailer, now=now + timedelta(days=i))
+        outbox_delivery.deliver_pending(smtp_mailer, now=now + timedelta(hours=i))
     busy = db.session.scalars(
         sa.select(Delivery).where(Delivery.to_address == "busy@example.com")
     ).all()
@@ -203,8 +203,8 @@ def test_temporary_refusals_retry_and_permanent_ones_fail_then_bounce(
                                                             Delivery.state == DeliveryState.PENDING)).all()  # fmt: skip
 
 
-@pytest.mark.config(MAIL_MAX_ATTEMPTS=3)
-def test_a_transient_failure_gives_up_after_the_limit(
+@pytest.mark.config(MAIL_RETRY_HOURS=3)
+def test_a_transient_failure_gives_up_after_the_retry_window(
     smtp_server, smtp_mailer, make_subscriber, make_incident
 ):
     make_subscriber("busy@example.com", confirmed=True)
@@ -253,14 +253,25 @@ def _many_subscribers(count):
     incidents.open_incident(name="Fan-out", body="Down.", actor=ACTOR, now=now)
 
 
+def _flask(*args):
+    return [sys.executable, "-m", "flask", *args]
+
+
+def _state_counts():
+    db.session.rollback()
+    return dict(db.session.execute(sa.select(Delivery.state, sa.func.count())
+                                   .group_by(Delivery.state)).all())  # fmt: skip
+
+
 @pytest.mark.slow
-def test_killing_the_sender_mid_batch_loses_nothing_and_sends_nothing_twice(
+def test_killing_the_sender_mid_batch_leaves_only_the_message_in_flight_in_doubt(
     shared_app, smtp_server
 ):
     _many_subscribers(60)
     received = []
 
-    def kill_at_the_20th(message):
+    def slow_then_kill_at_the_20th(message):
+        time.sleep(0.2)  # a slow relay: the kill lands while the batch is far from done
         received.append(message)
         if len(received) == 20:
             os.kill(sender.pid, signal.SIGKILL)  # mid-transaction: this one is never acknowledged
@@ -268,33 +279,65 @@ def test_killing_the_sender_mid_batch_loses_nothing_and_sends_nothing_twice(
             return "421 4.3.0 Connection lost"
         return None
 
-    smtp_server.sink.on_data = kill_at_the_20th
-    sender = subprocess.Popen([sys.executable, "-m", "flask", "mail", "deliver"], cwd=ROOT,
+    smtp_server.sink.on_data = slow_then_kill_at_the_20th
+    sender = subprocess.Popen(_flask("mail", "deliver"), cwd=ROOT,
                               env=mail_env(shared_app, smtp_server.port), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)  # fmt: skip
     output, _ = sender.communicate(timeout=60)
     assert sender.returncode == -signal.SIGKILL, output
     assert len(smtp_server.sink.messages) == 19
     smtp_server.sink.on_data = None
-    # the restarted sender finds the dead one's claim once its lease has run out
-    db.session.execute(sa.update(Delivery).where(Delivery.state == DeliveryState.SENDING)
-                       .values(claimed_at=utcnow() - outbox_delivery.LEASE - timedelta(seconds=1)))  # fmt: skip
-    db.session.commit()
-    again = subprocess.run([sys.executable, "-m", "flask", "mail", "deliver"], cwd=ROOT,
-                           env=mail_env(shared_app, smtp_server.port), capture_output=True, text=True, timeout=120)  # fmt: skip
+    # Restarted at once, well within the lease: everything but the message in flight goes out.
+    again = subprocess.run(_flask("mail", "deliver"), cwd=ROOT, env=mail_env(shared_app, smtp_server.port),
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
+    recipients = [m["To"] for m in smtp_server.sink.messages]
+    assert len(recipients) == len(set(recipients)) == 59
+    assert _state_counts().get(DeliveryState.SENDING) == 1
+    # ...and that one once its lease has run out (at-least-once: it may arrive twice).
+    db.session.execute(sa.update(Delivery).where(Delivery.state == DeliveryState.SENDING)
+                       .values(claimed_at=utcnow() - outbox_delivery.claim_lease() - timedelta(seconds=1)))  # fmt: skip
+    db.session.commit()
+    last = subprocess.run(_flask("mail", "deliver"), cwd=ROOT, env=mail_env(shared_app, smtp_server.port),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert last.returncode == 0, last.stdout + last.stderr
     recipients = sorted(m["To"] for m in smtp_server.sink.messages)
-    assert recipients == sorted(f"m{i:03d}@example.com" for i in range(60))  # all, once each
+    assert sorted(set(recipients)) == sorted(f"m{i:03d}@example.com" for i in range(60))
+    assert len(recipients) == 60  # the in-doubt one was refused by the server: nobody twice here
+    assert DeliveryState.SENDING not in _state_counts()
+
+
+@pytest.mark.slow
+def test_two_workers_behind_a_slow_relay_never_outlive_their_claims(shared_app, smtp_server):
+    """0.2 s a message and a 2 s lease: a batch claimed whole would expire under its worker."""
+    _many_subscribers(60)
+
+    def slow(message):
+        time.sleep(0.2)
+        return None
+
+    smtp_server.sink.on_data = slow
+    env = {**mail_env(shared_app, smtp_server.port), "STATUSPAGE_MAIL_CLAIM_LEASE_SECONDS": "2"}
+    workers = [
+        subprocess.Popen(_flask("mail", "deliver", "--worker", f"w{i}"), cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for i in range(2)
+    ]  # fmt: skip
+    outputs = [w.communicate(timeout=180)[0] for w in workers]
+    assert all(w.returncode == 0 for w in workers), outputs
+    recipients = sorted(m["To"] for m in smtp_server.sink.messages)
+    assert recipients == sorted(f"m{i:03d}@example.com" for i in range(60)), outputs  # once each
+    assert _state_counts() == {DeliveryState.SENT: 60, DeliveryState.SKIPPED: 60}
 
 
 @pytest.mark.slow
 def test_two_delivery_workers_at_once_send_each_message_once(shared_app, smtp_server):
     _many_subscribers(150)
     env = mail_env(shared_app, smtp_server.port)
-    subprocess.run([sys.executable, "-m", "flask", "scheduler", "tick"], cwd=ROOT, env=env, check=True,
+    subprocess.run(_flask("scheduler", "tick"), cwd=ROOT, env=env, check=True,
                    capture_output=True)  # fmt: skip
     workers = [
-        subprocess.Popen([sys.executable, "-m", "flask", "mail", "deliver", "--worker", f"w{i}"], cwd=ROOT,
+        subprocess.Popen(_flask("mail", "deliver", "--worker", f"w{i}"), cwd=ROOT,
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for i in range(2)
     ]  # fmt: skip
@@ -335,3 +378,48 @@ def test_the_merged_fast_path_reads_exactly_like_the_built_message(
         for kind in ("plain", "html"):  # the same text, whatever the transfer encoding's line ends
             texts = [m.get_body((kind,)).get_content().replace("\r\n", "\n") for m in (slow, fast)]
             assert texts[0] == texts[1]
+
+
+def test_a_claim_takes_exactly_as_many_rows_as_asked(app, make_subscriber, make_incident):
+    for i in range(3):
+        make_subscriber(f"c{i}@example.com")
+    assert len(outbox_delivery.claim_batch(now=utcnow(), worker="w", size=1)) == 1
+    assert len(outbox_delivery.claim_batch(now=utcnow(), worker="w", size=2)) == 2
+    sending = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)
+                                .where(Delivery.state == DeliveryState.SENDING))  # fmt: skip
+    assert sending == 3
+
+
+def test_a_new_subscriber_hears_nothing_of_what_happened_before_they_confirmed(
+    smtp_server, send_all, make_subscriber, make_incident
+):
+    before = utcnow() - timedelta(hours=3)
+    make_subscriber("old@example.com", now=before - timedelta(hours=1))
+    make_incident(name="Long over", now=before)  # never fanned out: no scheduler ran
+    make_subscriber("new@example.com", now=before + timedelta(hours=1))
+    make_incident(name="Fresh", now=utcnow())
+    send_all()
+    assert [m["Subject"] for m in notices(smtp_server.sink, "old@example.com")] == [
+        "[Status] Long over — Investigating", "[Status] Fresh — Investigating",
+    ]  # fmt: skip
+    assert [m["Subject"] for m in notices(smtp_server.sink, "new@example.com")] == [
+        "[Status] Fresh — Investigating"
+    ]
+
+
+def test_events_older_than_the_cut_off_are_logged_not_mailed(
+    smtp_server, send_all, make_subscriber, make_incident, caplog
+):
+    long_ago = utcnow() - timedelta(days=3)
+    make_subscriber("r@example.com", now=long_ago - timedelta(days=1))
+    make_incident(name="Three days old", now=long_ago)
+    make_incident(name="Within a day", now=utcnow() - timedelta(hours=23))
+    with caplog.at_level("WARNING", logger="statuspage.services.outbox.events"):
+        send_all()
+    assert [m["Subject"] for m in notices(smtp_server.sink, "r@example.com")] == [
+        "[Status] Within a day — Investigating"
+    ]
+    old, recent = db.session.scalars(sa.select(NotificationEvent).order_by(NotificationEvent.id))
+    assert old.expired_at is not None and old.fanned_out_at is not None and old.recipients == 0
+    assert recent.expired_at is None and recent.recipients == 1
+    assert "not mailed" in caplog.text and old.key in caplog.text

@@ -13,6 +13,7 @@ from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
 from statuspage.services.outbox import delivery, events
 from statuspage.services.subscribers import signup as subscribers
+from statuspage.services.subscribers.links import make_token
 from tests.conftest import ACTOR
 
 
@@ -158,7 +159,6 @@ def test_manage_link_changes_scope_cadence_and_pauses(
     api = make_component(name="API", group=group)
     subscriber = subscribers.subscribe(email="m@example.com", actor=ACTOR)
     subscribers.confirm_subscription(subscriber, actor=ACTOR)
-    from statuspage.services.subscribers.links import make_token
 
     path = f"/subscribe/manage/{make_token(subscriber, 'manage')}"
     page = client.get(path)
@@ -178,7 +178,7 @@ def test_manage_link_changes_scope_cadence_and_pauses(
 def test_one_click_unsubscribe_rfc_8058(client, smtp_server, smtp_mailer, make_incident):
     subscriber = subscribers.subscribe(email="u@example.com", actor=ACTOR)
     subscribers.confirm_subscription(subscriber, actor=ACTOR)
-    make_incident(name="Something")
+    make_incident(name="Something", now=utcnow())
     deliver(smtp_mailer)
     [message] = [m for m in smtp_server.sink.to("u@example.com") if "Something" in m["Subject"]]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -196,10 +196,41 @@ def test_one_click_unsubscribe_rfc_8058(client, smtp_server, smtp_mailer, make_i
         path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
     assert again.status_code == 200  # idempotent, and says nothing more
-    make_incident(name="After leaving")
+    make_incident(name="After leaving", now=utcnow())
     deliver(smtp_mailer)
     assert not any("After leaving" in m["Subject"] for m in smtp_server.sink.messages)
     assert fresh.get(path).status_code == 400  # the old link no longer works
+
+
+def test_a_mangled_unsubscribe_link_says_so_and_unsubscribes_no_one(
+    client, smtp_server, smtp_mailer, make_incident
+):
+    subscriber = subscribers.subscribe(email="keep@example.com", actor=ACTOR)
+    subscribers.confirm_subscription(subscriber, actor=ACTOR)
+    make_incident(name="Something", now=utcnow())
+    deliver(smtp_mailer)
+    [message] = [m for m in smtp_server.sink.to("keep@example.com") if "Something" in m["Subject"]]
+    path = message["List-Unsubscribe"].strip("<>").split("5000", 1)[1]
+    token = path.rsplit("/", 1)[1]
+    mangled = [f"/unsubscribe/{token[:-3]}xyz", "/unsubscribe/garbage", f"/unsubscribe/{token[:20]}"]
+    fresh = client.application.test_client()
+    for url in mangled:
+        for response in (
+            fresh.post(url, data="List-Unsubscribe=One-Click",
+                       content_type="application/x-www-form-urlencoded"),
+            fresh.get(url),
+        ):  # fmt: skip
+            assert response.status_code == 400, url
+            assert "Link not valid" in response.text and "unsubscribed no one" in response.text
+            assert 'href="/subscribe"' in response.text  # where to get a working manage link
+            assert "receives nothing" not in response.text
+    assert only_subscriber().state is SubscriberState.ACTIVE
+    # the genuine link still works
+    answer = fresh.post(
+        path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert answer.status_code == 200 and "no more mail" in answer.text
+    assert only_subscriber().state is SubscriberState.UNSUBSCRIBED
 
 
 def test_unconfirmed_addresses_are_forgotten_after_seven_days(app):
@@ -229,3 +260,61 @@ def test_removing_a_subscriber_erases_the_address_from_the_audit_log(app):
     ).all()
     assert {e.action for e in entries} >= {"subscribe", "confirm_subscription", "remove_subscriber"}
     assert all("erase.me" not in str(e.changes) + e.object_label for e in entries)
+
+
+def test_choosing_components_but_ticking_none_is_refused_with_the_form_kept(
+    client, make_component
+):
+    make_component(name="API")
+    answer = client.form("/subscribe", {"email": "picky@example.com", "cadence": "daily",
+                                        "scope": "chosen"})  # fmt: skip
+    assert answer.status_code == 422
+    assert "Tick at least one component or group" in answer.text
+    assert 'value="picky@example.com"' in answer.text  # nothing typed is lost
+    assert re.search(r'value="daily"[^>]*checked|checked[^>]*value="daily"', answer.text)
+    assert re.search(r'value="chosen"[^>]*checked|checked[^>]*value="chosen"', answer.text)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscriber)) == 0
+
+
+def test_the_manage_page_refuses_an_empty_choice_too(client, make_component):
+    api = make_component(name="API")
+    subscriber = subscribers.subscribe(email="m@example.com", component_ids=[api.id], actor=ACTOR)
+    subscribers.confirm_subscription(subscriber, actor=ACTOR)
+    url = f"/subscribe/manage/{make_token(subscriber, 'manage')}"
+    answer = client.form(url, {"cadence": "immediate", "scope": "chosen"})
+    assert answer.status_code == 422 and "Tick at least one component or group" in answer.text
+    kept = only_subscriber()
+    assert not kept.everything and [c.id for c in kept.components] == [api.id]
+    assert client.form(url, {"cadence": "immediate", "scope": "chosen",
+                             "components": [api.id]}).status_code == 302  # fmt: skip
+
+
+def test_mails_and_links_carry_no_subscriber_row_id(client, smtp_server, smtp_mailer, make_incident):
+    import base64
+    import json
+
+    for i in range(3):  # row ids 1..3 on a fresh database: easy to spot
+        subscriber = subscribers.subscribe(email=f"p{i}@example.com", actor=ACTOR)
+        subscribers.confirm_subscription(subscriber, actor=ACTOR)
+    make_incident(name="Counted", now=utcnow())
+    deliver(smtp_mailer)
+    rows = {s.email: s for s in db.session.scalars(sa.select(Subscriber))}
+    assert len({s.public_id for s in rows.values()}) == 3
+    for message in smtp_server.sink.messages:
+        subscriber = rows[message["To"]]
+        local = message["Message-ID"].strip("<>").split("@", 1)[0]
+        assert local.rsplit(".", 1)[1] == subscriber.public_id  # not ".1", ".3"
+        assert not re.search(r"\.\d+$", local)
+        text = message.get_body(("plain",)).get_content()
+        for token in re.findall(r"/(?:unsubscribe|subscribe/manage|subscribe/confirm)/([^\s>]+)", text):
+            payload = token.split(".", 1)[0]
+            data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            assert data["s"] == subscriber.public_id and data["s"] != subscriber.id
+    # and the links work
+    [notice] = [m for m in smtp_server.sink.to("p1@example.com") if "Counted" in m["Subject"]]
+    path = notice["List-Unsubscribe"].strip("<>").split("5000", 1)[1]
+    manage = link(notice, "/subscribe/manage/")
+    assert client.get(manage).status_code == 200
+    assert client.post(path, data="List-Unsubscribe=One-Click",
+                       content_type="application/x-www-form-urlencoded").status_code == 200  # fmt: skip
+    assert rows["p1@example.com"].state is SubscriberState.UNSUBSCRIBED

@@ -14,12 +14,10 @@ from statuspage.mail import Outgoing, build_message
 from statuspage.models import (
     Delivery,
     IncidentUpdate,
-    Maintenance,
     Notice,
     NotificationEvent,
     Subscriber,
 )
-from statuspage.services.page.view_models import status_label
 from statuspage.services.site.settings import get_site_settings, host_of_base_url
 from statuspage.services.subscribers.links import make_token
 from statuspage.templating import format_datetime, format_duration, format_window, relative_time
@@ -82,9 +80,20 @@ def scope_label(subscriber: Subscriber) -> str:
     return "every component"
 
 
-def message_id(kind: str, ident: str, subscriber_id: int | None, host: str) -> str:
-    """Stable per (thing, subscriber): a resend after a crash carries the same id."""
-    return f"<{kind}-{ident}.{subscriber_id or 0}@{host}>"
+def message_id(kind: str, ident: str, recipient: str | None, host: str) -> str:
+    """Stable per (thing, subscriber): a resend after a crash carries the same id. *recipient*
+    is the subscriber's public id, never a row id (which would count the subscribers)."""
+    return f"<{kind}-{ident}.{recipient or 0}@{host}>"
+
+
+def recipient_id(delivery: Delivery) -> str | None:
+    """The subscriber's public id, for Message-IDs."""
+    return delivery.subscriber.public_id if delivery.subscriber is not None else None
+
+
+def key_ident(delivery: Delivery) -> str:
+    """What makes this mail unique for its subscriber (its key's suffix): not a row id."""
+    return delivery.key.split(":", 1)[-1].replace(".", "-")
 
 
 class MessageComposer:
@@ -177,7 +186,7 @@ class MessageComposer:
         if template is None or subscriber is None:
             return None
         cached = self._events[event.id]
-        sid = delivery.subscriber_id
+        sid = recipient_id(delivery)
         root = message_id("notice", event.notice_id or "", sid, self.host)
         mid = (
             root
@@ -239,7 +248,7 @@ class MessageComposer:
         if event.id not in self._events:
             self._events[event.id] = self._render_event(event)
         cached = self._events[event.id]
-        sid = delivery.subscriber_id
+        sid = recipient_id(delivery)
         root = message_id("notice", event.notice_id or "", sid, self.host)
         if cached["is_first"]:
             return cached["subject"], cached["text"], cached["html"], root, {}
@@ -263,7 +272,7 @@ class MessageComposer:
             value = MaintenanceStatus.SCHEDULED.value
         else:
             value = update.status_value
-            status = status_label(notice, value)
+            status = notice.status_label_of(value)
         public = set(event.component_ids or [])
         if update is not None:  # the statuses this update recorded, as the timeline shows them
             components = [
@@ -278,7 +287,7 @@ class MessageComposer:
                 if link.component_id in public
             ]
         window = None
-        if isinstance(notice, Maintenance) and notice.scheduled_for and notice.scheduled_until:
+        if notice.has_window:
             window = f"{format_window(notice)} ({format_duration(notice.duration)})"
         kind = notice.type
         path = notice.public_path
@@ -327,7 +336,7 @@ class MessageComposer:
             subject,
             text,
             html,
-            message_id("confirm", str(delivery.id), delivery.subscriber_id, self.host),
+            message_id("confirm", key_ident(delivery), recipient_id(delivery), self.host),
             {},
         )
 
@@ -338,7 +347,7 @@ class MessageComposer:
             subject,
             text,
             html,
-            message_id("manage", str(delivery.id), delivery.subscriber_id, self.host),
+            message_id("manage", key_ident(delivery), recipient_id(delivery), self.host),
             {},
         )
 
@@ -357,8 +366,8 @@ class MessageComposer:
             sent_time=format_datetime(self.now),
             server=server,
         )
-        return subject, text, html, message_id("test", str(delivery.id), None, self.host), {}
+        return subject, text, html, message_id("test", key_ident(delivery), None, self.host), {}
 
     def _digest(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
-        mid = message_id("digest", delivery.key.split(":", 1)[1], delivery.subscriber_id, self.host)
+        mid = message_id("digest", key_ident(delivery), recipient_id(delivery), self.host)
         return delivery.subject or "", delivery.text_body or "", delivery.html_body or "", mid, {}

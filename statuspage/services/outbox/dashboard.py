@@ -56,6 +56,19 @@ class MailSettings:
     username: str | None
 
 
+#: A retried email this late means the relay is failing, not one mailbox being busy.
+RELAY_LATE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RelayTrouble:
+    """Mail that should have gone out and has not: what the admin is told, and why."""
+
+    late: timedelta
+    waiting: int
+    last_error: str | None
+
+
 @dataclass(frozen=True)
 class MailDashboard:
     """Everything the delivery dashboard shows, read before rendering."""
@@ -67,6 +80,22 @@ class MailDashboard:
     events: list[EventSummary]
     tests: list[Delivery]
     settings: MailSettings
+    relay_trouble: RelayTrouble | None = None
+
+
+def read_relay_trouble(*, now: datetime | None = None) -> RelayTrouble | None:
+    """Whether the relay is failing: retried emails still pending RELAY_LATE after queueing."""
+    now = now or utcnow()
+    retried = sa.and_(Delivery.state == DeliveryState.PENDING, Delivery.attempts > 0)
+    oldest, waiting = db.session.execute(
+        sa.select(sa.func.min(Delivery.created_at), sa.func.count()).where(retried)
+    ).one()
+    if oldest is None or now - oldest < RELAY_LATE:
+        return None
+    last_error = db.session.scalar(
+        sa.select(Delivery.last_error).where(retried).order_by(Delivery.id.desc()).limit(1)
+    )
+    return RelayTrouble(late=now - oldest, waiting=waiting, last_error=last_error)
 
 
 def read_mail_settings() -> MailSettings:
@@ -125,6 +154,7 @@ def build_mail_dashboard(
             )
         ),
         settings=read_mail_settings(),
+        relay_trouble=read_relay_trouble(now=now),
     )
 
 

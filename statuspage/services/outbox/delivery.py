@@ -1,12 +1,18 @@
-"""Subscribing with double opt-in, managing, unsubscribing; nothing here ever sends mail."""
+"""Sending the outbox: claim one due row just before sending it, mark it sent at once.
+
+A row is claimed (state "sending", with a lease) only while its one message is on the wire, so
+a sender killed at any moment leaves at most that message in doubt, and a slow relay can never
+outlive a claim: the lease only has to be longer than one SMTP exchange (MAIL_TIMEOUT).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import smtplib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +24,7 @@ from flask import current_app
 from statuspage.database import utcnow
 from statuspage.enums import DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
-from statuspage.models import Delivery, Subscriber
+from statuspage.models import AuditEntry, Delivery, Subscriber
 from statuspage.services.accounts.users import normalize_email
 from statuspage.services.outbox.compose import MessageComposer
 from statuspage.services.unit import unit_of_work
@@ -52,23 +58,17 @@ def queue_mail(
 
 
 
-
-
 logger = logging.getLogger(__name__)
 
-
-LEASE = timedelta(minutes=5)
-
-
+#: Permanent failures in a row that mark a subscriber bouncing.
 BOUNCE_LIMIT = 3
+#: Seconds before the first retry; doubles each attempt up to MAIL_BACKOFF_CAP_SECONDS.
+BACKOFF_BASE = 30
 
 
-BACKOFF_BASE = 30  # seconds; doubles each attempt
-
-
-BACKOFF_CAP = 6 * 3600
-
-
+def claim_lease() -> timedelta:
+    """How long a claim holds before another sender may take the row back (at-least-once)."""
+    return timedelta(seconds=float(current_app.config["MAIL_CLAIM_LEASE_SECONDS"]))
 
 
 @dataclass
@@ -79,12 +79,17 @@ class DeliveryReport:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def attempted(self) -> int:
+        """Rows this run has dealt with, whatever the outcome."""
+        return self.sent + self.retried + self.failed + self.skipped
+
 
 def release_stale_claims(now: datetime) -> int:
     """Rows a dead sender left "sending" go back to the queue (at-least-once)."""
     result = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < now - LEASE)
+        .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < now - claim_lease())
         .values(state=DeliveryState.PENDING, claimed_by=None, last_error="sender stopped mid-send")
     )
     db.session.commit()
@@ -96,25 +101,50 @@ def claim_batch(*, now: datetime, worker: str, size: int) -> list[int]:
     due = (
         sa.select(Delivery.id)
         .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
-        .order_by(Delivery.id)
+        # Longest due first: a retried row never holds back mail queued after it.
+        .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(size)
     )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = db.session.scalars(
+    # Materialised once: as a plain IN (subquery) PostgreSQL may run the LIMIT again per row
+    # and claim more rows than asked for.
+    picked = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    statement = (
         sa.update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == DeliveryState.PENDING)
+        .where(Delivery.id.in_(sa.select(picked.c.id)), Delivery.state == DeliveryState.PENDING)
         .values(state=DeliveryState.SENDING, claimed_by=worker, claimed_at=now)
         .returning(Delivery.id)
-    ).all()
-    db.session.commit()
+    )
+    connection = _MARKS.get(id(db.session))
+    if connection is None:
+        ids = db.session.scalars(statement).all()
+        db.session.commit()
+    else:
+        ids = connection.execute(statement).scalars().all()
+        connection.commit()
     return sorted(ids)
 
 
+def _load(delivery_id: int) -> Delivery:
+    """The claimed row with what composing needs: the address and token version, not the scope."""
+    return db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.id == delivery_id)
+        .options(
+            sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.components),
+            sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.groups),
+            # Its event is one of a few, already in the session after the first row: no query.
+        )
+    ).one()
+
+
 def _backoff(attempts: int) -> timedelta:
-    """Exponential with jitter, so a recovering server is not hit by every retry at once."""
-    seconds = min(BACKOFF_BASE * 2 ** max(0, attempts - 1), BACKOFF_CAP)
-    return timedelta(seconds=seconds * random.uniform(0.5, 1.5))  # noqa: S311 (not crypto)
+    """Exponential with jitter, so a recovering server is not hit by every retry at once; capped,
+    so mail goes out within minutes of the relay coming back, however long it was down."""
+    cap = float(current_app.config["MAIL_BACKOFF_CAP_SECONDS"])
+    seconds = min(BACKOFF_BASE * 2 ** min(max(0, attempts - 1), 30), cap)
+    return timedelta(seconds=seconds * random.uniform(0.5, 1.0))  # noqa: S311 (not crypto)
 
 
 _MARKS: dict[int, Any] = {}
@@ -130,6 +160,7 @@ def _marking() -> Iterator[None]:
         yield
     finally:
         _MARKS.pop(id(db.session), None)
+        connection.commit()  # the last "sent" mark
         connection.close()
 
 
@@ -159,8 +190,8 @@ def _mark_sent(delivery_id: int, *, attempts: int, message_id: str) -> None:
         with db.engine.begin() as fresh:
             fresh.execute(_SENT, params)
         return
+    # Committed with the next claim, a moment later (or when the batch ends): one commit a mail.
     connection.execute(_SENT, params)
-    connection.commit()
 
 
 def _mark(delivery_id: int, **values: Any) -> None:
@@ -176,8 +207,10 @@ def _mark(delivery_id: int, **values: Any) -> None:
 
 
 def _retry_or_fail(delivery: Delivery, error: str, now: datetime, report: DeliveryReport) -> None:
+    """Retry within the window (an outage lasts as long as it lasts), then give up."""
     attempts = delivery.attempts + 1
-    if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    window = timedelta(hours=float(current_app.config["MAIL_RETRY_HOURS"]))
+    if now - delivery.created_at >= window:
         _mark(delivery.id, state=DeliveryState.FAILED, attempts=attempts, last_error=error[:500])
         report.failed += 1
     else:
@@ -227,47 +260,50 @@ SENDABLE_TO_ANYONE = (DeliveryKind.CONFIRMATION, DeliveryKind.MANAGE, DeliveryKi
 def deliver_pending(
     mailer: Any, *, now: datetime | None = None, worker: str | None = None, batch: int | None = None
 ) -> DeliveryReport:
-    """Send one batch of due deliveries over one connection; safe with several workers."""
+    """Send up to *batch* due deliveries over one connection, each claimed only just before it
+    is sent, so a crash or a slow relay leaves at most one message in doubt; safe with several
+    workers."""
 
-    now = now or utcnow()
-    worker = worker or f"{socket.gethostname()}:{id(mailer)}"
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(mailer)}"
     size = batch or current_app.config["MAIL_BATCH_SIZE"]
     report = DeliveryReport()
-    release_stale_claims(now)
-    ids = claim_batch(now=now, worker=worker, size=size)
-    if not ids:
+    release_stale_claims(clock())
+    if not _has_due(clock()):
         return report
-    deliveries = db.session.scalars(
-        sa.select(Delivery)
-        .where(Delivery.id.in_(ids))
-        .order_by(Delivery.id)
-        .options(
-            # A fan-out batch needs each subscriber's address and token version, not its scope.
-            sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.components),
-            sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.groups),
-            sa.orm.joinedload(Delivery.event),
-        )
-    ).all()
+    in_flight: Delivery | None = None
     try:
         with _marking(), mailer.connect() as connection:
-            composer = MessageComposer(now=now, eight_bit=connection.eight_bit)
-            for delivery in deliveries:
-                _send_one(connection, composer, delivery, now, report)
+            composer = MessageComposer(now=clock(), eight_bit=connection.eight_bit)
+            for _ in range(size):
+                claimed = claim_batch(now=clock(), worker=worker, size=1)
+                if not claimed:
+                    break
+                in_flight = _load(claimed[0])
+                _send_one(connection, composer, in_flight, clock(), report)
+                in_flight = None
     except (smtplib.SMTPException, OSError) as error:
-        # The connection is gone (refused, timed out, dropped): whatever is unsent waits.
+        # The connection is gone (refused, timed out, dropped): what was due waits, backed off.
         db.session.rollback()
         text = f"connection: {error!r}"
         report.errors.append(text)
-        unsent = db.session.scalars(
-            sa.select(Delivery).where(
-                Delivery.id.in_(ids),
-                Delivery.state == DeliveryState.SENDING,
-                Delivery.claimed_by == worker,
-            )
-        ).all()
-        for delivery in unsent:
-            _retry_or_fail(delivery, text, now, report)
+        waiting = [] if in_flight is None else [in_flight.id]
+        waiting += claim_batch(now=clock(), worker=worker, size=max(size - report.attempted, 1))
+        for delivery in db.session.scalars(sa.select(Delivery).where(Delivery.id.in_(waiting))):
+            _retry_or_fail(delivery, text, clock(), report)
     return report
+
+
+def _has_due(now: datetime) -> bool:
+    """Whether anything is due, so an idle tick opens no SMTP connection."""
+    return (
+        db.session.scalar(
+            sa.select(Delivery.id)
+            .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _send_one(
@@ -315,3 +351,36 @@ def queue_test_mail(
         )
         db.session.add(delivery)
     return delivery
+
+
+def requeue_failed_deliveries(*, actor: Any, now: datetime | None = None) -> int:
+    """Give every failed delivery a fresh retry window (the relay is back); returns how many."""
+    with unit_of_work("requeue_failed_deliveries", actor=actor, now=now) as now:
+        count = db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.state == DeliveryState.FAILED)
+            .values(
+                state=DeliveryState.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                claimed_by=None,
+                claimed_at=None,
+            )
+        ).rowcount or 0
+        db.session.add(
+            AuditEntry(
+                at=now,
+                actor_id=actor.user_id,
+                actor_label=actor.label,
+                via=actor.via,
+                ip=actor.ip,
+                action="requeue_failed_deliveries",
+                operation="updated",
+                object_type="Delivery",
+                object_id="failed",
+                object_label=f"{count} failed deliveries",
+                changes={"state": ["failed", "pending"], "count": [count, count]},
+            )
+        )
+    return count

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.database import utcnow
@@ -27,6 +29,8 @@ from statuspage.models import (
 )
 from statuspage.models.subscriber import subscriber_component, subscriber_group
 from statuspage.visibility import component_visible, notice_visible, update_visible
+
+logger = logging.getLogger(__name__)
 
 _DELIVERY_COLUMNS = [
     "subscriber_id",
@@ -93,6 +97,7 @@ def _insert_ignoring_duplicates(select: sa.Select, columns: list[str]) -> int:
 def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
     """Expand new events into deliveries, one transaction per event; returns deliveries made."""
     now = now or utcnow()
+    max_age = timedelta(hours=float(current_app.config["MAIL_EVENT_MAX_AGE_HOURS"]))
     made = 0
     pending = db.session.scalars(
         sa.select(NotificationEvent.id)
@@ -110,6 +115,16 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
             db.session.rollback()
             continue
         event = db.session.get(NotificationEvent, event_id)
+        if event.created_at < now - max_age:
+            # News nobody fanned out in time (no scheduler ran): mailing it now would only
+            # flood inboxes with what is long over. Logged, and marked on the event.
+            event.expired_at = now
+            logger.warning(
+                "notification event %s (%s) from %s is older than %s: not mailed",
+                event.id, event.key, event.created_at.isoformat(), max_age,
+            )  # fmt: skip
+            db.session.commit()
+            continue
         count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)
         event.recipients = count
         db.session.commit()
@@ -118,7 +133,8 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
 
 
 def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
-    """Confirmed immediate subscribers whose scope meets the event's components."""
+    """Immediate subscribers confirmed by the time it happened whose scope meets the event's
+    components: someone who subscribes today hears nothing of what was over before."""
     ids = list(event.component_ids or [])
     in_scope = Subscriber.everything.is_(True)
     if ids:
@@ -145,5 +161,6 @@ def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
     ).where(
         Subscriber.state == SubscriberState.ACTIVE.value,
         Subscriber.cadence == Cadence.IMMEDIATE.value,
+        Subscriber.confirmed_at <= event.created_at,
         in_scope,
     )

@@ -63,11 +63,6 @@ class NoticeView:
         return max(timedelta(0), end - self.notice.started_at)
 
 
-def status_label(notice: Notice, value: str) -> str:
-    """Label of an incident or maintenance status value (the notice's kind knows its statuses)."""
-    return notice.status_label_of(value)
-
-
 def build_notice_view(
     notice: Notice,
     audience: Audience,

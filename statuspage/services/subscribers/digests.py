@@ -20,10 +20,9 @@ from statuspage.enums import (
     SubscriberState,
 )
 from statuspage.extensions import db
-from statuspage.models import ComponentStatusChange, IncidentUpdate, Maintenance, Notice, Subscriber
+from statuspage.models import ComponentStatusChange, IncidentUpdate, Notice, Subscriber
 from statuspage.services.outbox.compose import MANAGE, TO, UNSUBSCRIBE
 from statuspage.services.outbox.delivery import queue_mail
-from statuspage.services.page.view_models import status_label
 from statuspage.services.site.settings import get_site_settings
 from statuspage.templating import format_datetime, format_duration, format_window
 from statuspage.visibility import (
@@ -111,15 +110,6 @@ def _describe(spent: dict[ComponentStatus, float]) -> str:
     return ", ".join(parts) if parts else "not affected"
 
 
-def _active_span(notice: Notice, since: datetime, until: datetime) -> tuple[datetime, datetime]:
-    """The part of [since, until) during which *notice* was open (empty before it started)."""
-    if isinstance(notice, Maintenance) and notice.status_value == "scheduled":
-        return until, until
-    start = max(since, notice.started_at)
-    end = min(until, notice.resolved_at or until)
-    return start, end
-
-
 def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) -> list[DigestItem]:
     """What happened in the subscriber's scope in [since, until); empty when nothing did."""
     settings = get_site_settings()
@@ -140,17 +130,12 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
     notices = [n for n in notices if _in_scope(subscriber, n)]
     items = []
     for notice in notices:
-        maintenance = isinstance(notice, Maintenance)
-        path = notice.public_path
-        window = None
-        if maintenance:
-            window = format_window(notice)
         item = DigestItem(
             name=notice.name,
-            kind_label="Scheduled maintenance" if maintenance else "Incident",
-            status_label=status_label(notice, notice.status_value),
-            url=settings.absolute_url(path),
-            window=window,
+            kind_label=notice.kind_label,
+            status_label=notice.status_label,
+            url=settings.absolute_url(notice.public_path),
+            window=format_window(notice) if notice.has_window else None,
         )
         for update in notice.updates:
             if update_visible(update, Audience.PUBLIC, with_notes=False) and (
@@ -159,12 +144,12 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
                 item.updates.append(
                     {
                         "time": format_datetime(update.display_at),
-                        "status": status_label(notice, update.status_value),
+                        "status": notice.status_label_of(update.status_value),
                         "body": update.body,
                     }
                 )
         # Time each component was affected while this notice was open, within the period.
-        start, end = _active_span(notice, since, until)
+        start, end = notice.open_span(since, until)
         public = [
             link for link in notice.affected if component_visible(link.component, Audience.PUBLIC)
         ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from statuspage.enums import SubscriberState
 from statuspage.extensions import db
 from statuspage.models import Subscriber
 
@@ -15,9 +17,13 @@ LINK_MAX_AGE = 400 * 24 * 3600  # manage/unsubscribe links in mail stay valid fo
 
 
 class InvalidToken(Exception):
-    def __init__(self, message: str) -> None:
+    """A link that opens nothing; `unsubscribed` when it was genuinely ours and its address
+    already receives nothing (unsubscribed or removed), which a repeated one-click may learn."""
+
+    def __init__(self, message: str, *, unsubscribed: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.unsubscribed = unsubscribed
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -25,7 +31,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def make_token(subscriber: Subscriber, purpose: str) -> str:
-    return _serializer().dumps({"s": subscriber.id, "p": purpose, "v": subscriber.token_version})
+    """A signed link payload naming the subscriber by its public id, never its row id."""
+    return _serializer().dumps(
+        {"s": subscriber.public_id, "p": purpose, "v": subscriber.token_version}
+    )
 
 
 def read_token(token: str, purpose: str) -> Subscriber:
@@ -40,7 +49,17 @@ def read_token(token: str, purpose: str) -> Subscriber:
     allowed = {purpose, "manage"} if purpose == "unsubscribe" else {purpose}
     if not isinstance(data, dict) or data.get("p") not in allowed:
         raise InvalidToken("This link is not valid for this page.")
-    subscriber = db.session.get(Subscriber, data.get("s"))
+    subscriber = _find(data.get("s"))
     if subscriber is None or subscriber.token_version != data.get("v"):
-        raise InvalidToken("This link is no longer valid.")
+        gone = subscriber is None or subscriber.state is SubscriberState.UNSUBSCRIBED
+        raise InvalidToken("This link is no longer valid.", unsubscribed=gone)
     return subscriber
+
+
+def _find(ident: object) -> Subscriber | None:
+    """By public id; links mailed before public ids existed carry the row id (still signed)."""
+    if isinstance(ident, str):
+        return db.session.scalar(sa.select(Subscriber).where(Subscriber.public_id == ident))
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        return db.session.get(Subscriber, ident)
+    return None
