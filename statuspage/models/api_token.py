@@ -15,13 +15,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import TokenScope
-from statuspage.extensions import db
+from statuspage.extensions import Model
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_token"
     __audited__ = True
     #: Tokens are not on any page: writing one never invalidates cached pages.

@@ -8,7 +8,7 @@ timeline shape; `select(Incident)` still only ever returns incidents.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,14 +23,17 @@ from statuspage.enums import (
     UpdateKind,
     Visibility,
 )
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.component import Component
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
 
+#: A kind's status vocabulary (spelt here: inside Notice, `type` is the kind column).
+StatusEnum: TypeAlias = type[IncidentStatus] | type[MaintenanceStatus]
 
-class Notice(db.Model):
+
+class Notice(Model):
     __tablename__ = "notice"
     __audited__ = True
     __table_args__ = (sa.Index("ix_notice_type_started_at", "type", "started_at"),)
@@ -93,7 +96,7 @@ class Notice(db.Model):
         return {self.id_arg: self.id}
 
     #: IncidentStatus or MaintenanceStatus.
-    status_enum: ClassVar[Any]
+    status_enum: ClassVar[StatusEnum]
 
     def status_label_of(self, value: str) -> str:
         """The label of one of this kind's status values."""
@@ -268,16 +271,18 @@ class Maintenance(Notice):
 
 
 # One window per occurrence of a rule, however many schedulers materialise it at once.
-Notice.__table__.append_constraint(
+# (SQLAlchemy types __table__ as any FromClause; a declarative class's own is a Table.)
+_notice_table = cast(sa.Table, Notice.__table__)
+_notice_table.append_constraint(
     sa.UniqueConstraint(
-        Notice.__table__.c.recurrence_id,
-        Notice.__table__.c.occurrence_start,
+        _notice_table.c.recurrence_id,
+        _notice_table.c.occurrence_start,
         name="uq_notice_recurrence_occurrence",
     )
 )
 
 
-class MaintenanceRecurrence(db.Model):
+class MaintenanceRecurrence(Model):
     """A repeating window (an RFC 5545 RRULE in the page's time zone) that materialises
     concrete Maintenance occurrences ahead of time."""
 
@@ -313,7 +318,7 @@ class MaintenanceRecurrence(db.Model):
         return self.visibility is Visibility.PUBLIC
 
 
-class NoticeComponent(db.Model):
+class NoticeComponent(Model):
     """A component affected by a notice, with the status that notice currently claims for it.
 
     A component's own status is the worst claim of the open notices affecting it, which is
@@ -338,7 +343,7 @@ class NoticeComponent(db.Model):
         return self.notice.faces_public() and self.component.faces_public()
 
 
-class IncidentUpdate(db.Model):
+class IncidentUpdate(Model):
     """One entry of a timeline. Unpublished (published_at NULL) until its publish time."""
 
     __tablename__ = "incident_update"
@@ -391,7 +396,7 @@ class IncidentUpdate(db.Model):
         )
 
 
-class UpdateComponentChange(db.Model):
+class UpdateComponentChange(Model):
     """Each affected component's status before and after one update (Statuspage's
     affected_components). `old_status` is filled when the update is published."""
 

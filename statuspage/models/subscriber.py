@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, utcnow
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
-from statuspage.extensions import db
+from statuspage.extensions import Model, db
+
+if TYPE_CHECKING:  # annotations only: the relationships name their classes as strings
+    from statuspage.models.component import Component, ComponentGroup
 
 subscriber_component = sa.Table(
     "subscriber_component",
@@ -32,7 +35,7 @@ subscriber_group = sa.Table(
 )
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     __tablename__ = "subscriber"
     __audited__ = True
     __affects_page__ = False
@@ -58,10 +61,10 @@ class Subscriber(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
-    components: Mapped[list[Any]] = relationship(
+    components: Mapped[list[Component]] = relationship(
         "Component", secondary=subscriber_component, lazy="selectin"
     )
-    groups: Mapped[list[Any]] = relationship(
+    groups: Mapped[list[ComponentGroup]] = relationship(
         "ComponentGroup", secondary=subscriber_group, lazy="selectin"
     )
 
@@ -73,7 +76,7 @@ class Subscriber(db.Model):
         return f"<Subscriber {self.email} {self.state} {self.cadence}>"
 
 
-class NotificationEvent(db.Model):
+class NotificationEvent(Model):
     """Something subscribers hear about, written in the transaction that published it.
 
     The scheduler later expands it into one Delivery per immediate subscriber in scope.
@@ -95,7 +98,7 @@ class NotificationEvent(db.Model):
     recipients: Mapped[int] = mapped_column(default=0)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One email to one address: the outbox row the sender claims, sends and marks."""
 
     __tablename__ = "delivery"
