@@ -6,6 +6,7 @@ import secrets
 import string
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -32,6 +33,14 @@ def new_id() -> str:
 def utcnow() -> datetime:
     """Aware UTC now; the only clock the package reads when a caller passes no `now`."""
     return datetime.now(UTC)
+
+
+def count_rows(result: sa.Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE, DELETE or INSERT matched: Session.execute is typed as if every
+    statement were a SELECT, but a DML statement's result is a CursorResult, which counts."""
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"{type(result).__name__} counts no rows; execute an UPDATE or DELETE")
+    return result.rowcount
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

@@ -189,8 +189,9 @@ class Maintenance(Notice):
 
     __mapper_args__ = {"polymorphic_identity": "maintenance"}
 
-    scheduled_for: Mapped[datetime | None] = mapped_column(index=True)
-    scheduled_until: Mapped[datetime | None]
+    #: Every window has both; the columns are nullable only for the incidents in the table.
+    scheduled_for: Mapped[datetime] = mapped_column(index=True, nullable=True)
+    scheduled_until: Mapped[datetime] = mapped_column(nullable=True)
     auto_start: Mapped[bool | None]
     auto_complete: Mapped[bool | None]
     #: Minutes before the start to remind subscribers; None for no reminder.
@@ -266,8 +267,14 @@ class Maintenance(Notice):
 
     @property
     def duration(self) -> timedelta:
-        assert self.scheduled_for is not None and self.scheduled_until is not None
         return self.scheduled_until - self.scheduled_for
+
+    @property
+    def remind_at(self) -> datetime | None:
+        """When subscribers are reminded of the window; None when they are not."""
+        if self.remind_minutes is None:
+            return None
+        return self.scheduled_for - timedelta(minutes=self.remind_minutes)
 
 
 # One window per occurrence of a rule, however many schedulers materialise it at once.

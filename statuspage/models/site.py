@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,7 +44,8 @@ class Setting(Model):
     __audited__ = True
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(sa.JSON)
+    #: A JSON scalar; None is stored as JSON's null, so the column itself is never NULL.
+    value: Mapped[str | bool | None] = mapped_column(sa.JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -103,7 +103,7 @@ def _identity(obj: Any) -> str:
 
 def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
     state = inspect(obj)
-    excluded = getattr(obj, "__audit_exclude__", frozenset())
+    excluded: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     changes: dict[str, list[Any]] = {}
     for column_attr in state.mapper.column_attrs:
         key = column_attr.key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Literal, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +57,18 @@ def clean_colour(value: str | None) -> str | None:
             field="brand_colour",
         )
     return value
+
+
+@overload
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: Literal[True]
+) -> str: ...
+
+
+@overload
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
+) -> str | None: ...
 
 
 def clean_url(
