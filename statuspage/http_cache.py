@@ -15,10 +15,11 @@ import gzip
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from typing import ParamSpec
 from urllib.parse import urlencode
 
 from flask import Response, current_app, make_response, request
+from flask.typing import ResponseReturnValue
 from werkzeug.http import http_date, quote_etag
 
 from statuspage.database import utcnow
@@ -26,7 +27,7 @@ from statuspage.enums import Audience
 from statuspage.extensions import cache
 from statuspage.services.site.page_state import get_page_state, remember_page_state
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 #: WSGI environ key: (validator, time_sensitive) of a public answer `cache_hits` may replay.
 HIT_MARK = "statuspage.cache_hit"
 #: WSGI environ key: the page state `cache_hits` read for a request it then passed to Flask.
@@ -137,7 +138,7 @@ def cached_response(
     audience: Audience = Audience.PUBLIC,
     time_sensitive: bool = True,
     ignore_args: tuple[str, ...] = (),
-) -> Callable[[F], F]:
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
     """Serve the view through the page-version cache, answering 304 when nothing changed.
 
     Internal responses are `Cache-Control: private`; whoever may read them is checked before
@@ -146,9 +147,9 @@ def cached_response(
     validator with `-gz` appended (a strong ETag names one representation).
     """
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Response:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> Response:
             validator, last_modified = _validator(
                 audience, time_sensitive=time_sensitive, now=utcnow()
             )
@@ -171,6 +172,6 @@ def cached_response(
             return _finish(response, f"{validator}-gz" if packed else validator, last_modified,
                            audience)  # fmt: skip
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator

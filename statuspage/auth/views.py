@@ -50,11 +50,12 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("auth/login.html", form=form), 400
     now = utcnow()
     source = request.remote_addr
-    remaining = lockout.lockout_remaining(form.email.data, source=source, now=now)
+    email, password = form.email.data or "", form.password.data or ""  # both DataRequired
+    remaining = lockout.lockout_remaining(email, source=source, now=now)
     if remaining is None:
-        user = users.authenticate(form.email.data, form.password.data)
+        user = users.authenticate(email, password)
         if user is not None:
-            lockout.clear_failed_logins(form.email.data, source=source)
+            lockout.clear_failed_logins(email, source=source)
             sessions.sign_in(
                 user,
                 remember=bool(form.remember.data),
@@ -63,12 +64,12 @@ def login() -> Response | tuple[str, int] | str:
             )
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(form.next.data) or _landing())
-        remaining = lockout.record_failed_login(form.email.data, source=source, now=now)
+        remaining = lockout.record_failed_login(email, source=source, now=now)
         if remaining is None:
             form.password.errors = ["Wrong email or password."]
             return render_template("auth/login.html", form=form), 401
     response = make_response(
-        render_template("auth/locked.html", wait=_wait_text(remaining), email=form.email.data), 429
+        render_template("auth/locked.html", wait=_wait_text(remaining), email=email), 429
     )
     response.headers["Retry-After"] = str(remaining)
     return response
@@ -101,11 +102,11 @@ def account() -> Response | tuple[str, int]:
     """Change your own password; every other session of yours ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if users.authenticate(current_user.email, form.current_password.data) is None:
+        if users.authenticate(current_user.email, form.current_password.data or "") is None:
             form.current_password.errors = ["That is not your current password."]
         else:
             try:
-                users.set_password(current_user, form.password.data, actor=current_actor())
+                users.set_password(current_user, form.password.data or "", actor=current_actor())
             except ServiceError as error:
                 form.password.errors = [error.message]
             else:

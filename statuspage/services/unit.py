@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from statuspage.database import utcnow
 from statuspage.enums import Via
@@ -88,7 +88,7 @@ def audit_value(value: Any) -> Any:
     return value
 
 
-def _label(obj: Any) -> str:
+def _label(obj: object) -> str:
     for attr in ("name", "email"):
         value = getattr(obj, attr, None)
         if isinstance(value, str):
@@ -96,12 +96,12 @@ def _label(obj: Any) -> str:
     return ""
 
 
-def _identity(obj: Any) -> str:
+def _identity(obj: object) -> str:
     keys = inspect(obj).mapper.primary_key_from_instance(obj)
     return "/".join(str(k) for k in keys)
 
 
-def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
+def _changes(obj: object, operation: str) -> dict[str, list[Any]]:
     state = inspect(obj)
     excluded: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     changes: dict[str, list[Any]] = {}
@@ -131,7 +131,7 @@ def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
 
 
 @event.listens_for(Session, "before_flush")
-def _stamp_times(session: Session, flush_context: Any, instances: Any) -> None:
+def _stamp_times(session: Session, flush_context: UOWTransaction, instances: object) -> None:
     """`created_at` and `updated_at` come from the unit of work's `now`, in one place: a new
     row gets both unless given, and a changed row's `updated_at` moves when anything but the
     columns only staff see changed (and the code did not set it to a time of its own)."""
@@ -158,7 +158,7 @@ def _stamp_times(session: Session, flush_context: Any, instances: Any) -> None:
             obj.updated_at = now
 
 
-def _faces_public(obj: Any, operation: str, changes: dict[str, list[Any]]) -> bool:
+def _faces_public(obj: object, operation: str, changes: dict[str, list[Any]]) -> bool:
     """Whether this change can alter what a public reader sees: the model decides
     (`faces_public`, `__internal_columns__`); a change of who may see it always can."""
     if operation == "deleted":
@@ -177,7 +177,7 @@ AUDIENCE_KEYS = frozenset({"visibility", "group_id", "kind"})
 
 
 @event.listens_for(Session, "after_flush")
-def _audit_flush(session: Session, flush_context: Any) -> None:
+def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
     rows = []
     touched_page = touched_public = False
     actor: Actor | None = session.info.get("actor")
