@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec
+from typing import ParamSpec, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
@@ -121,7 +121,7 @@ def current_actor_for(user: User) -> Actor:
     return Actor.of(user, via=Via.UI, ip=request.remote_addr)
 
 
-def is_safe_redirect_url(target: str | None) -> bool:
+def is_safe_redirect_url(target: str | None) -> TypeGuard[str]:
     """Only local absolute paths such as "/admin/incidents/x" (Flask-Login's `next`)."""
     if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return False  # browsers drop tabs and newlines: "/\t/evil.com" becomes "//evil.com"

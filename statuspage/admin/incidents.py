@@ -153,7 +153,7 @@ def add_incident_note(incident_id: str) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return _detail(incident, 422, note_form=form)
-    timeline.add_note(incident, body=form.body.data, actor=current_actor())
+    timeline.add_note(incident, body=form.body.data or "", actor=current_actor())
     flash("Internal note added.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
 
@@ -167,7 +167,7 @@ def resolve_incident(incident_id: str) -> Response | tuple[str, int]:
     try:
         service.resolve_incident(
             incident,
-            body=form.body.data,
+            body=form.body.data or "",
             deliver_notifications=form.deliver_notifications.data,
             actor=current_actor(),
         )
@@ -187,7 +187,7 @@ def reopen_incident(incident_id: str) -> Response | tuple[str, int]:
     try:
         service.reopen_incident(
             incident,
-            body=form.body.data,
+            body=form.body.data or "",
             status=IncidentStatus(form.status.data),
             deliver_notifications=form.deliver_notifications.data,
             actor=current_actor(),
@@ -207,7 +207,7 @@ def edit_incident(incident_id: str) -> Response | tuple[str, int]:
         try:
             service.update_incident(
                 incident,
-                name=form.name.data,
+                name=form.name.data or "",
                 impact=Impact(form.impact.data),
                 visibility=Visibility(form.visibility.data),
                 actor=current_actor(),
@@ -235,14 +235,17 @@ def edit_update(update_id: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         publish_at = None if update.is_published else to_utc(form, "publish_at")
         if wants_preview():
-            preview = render_markdown(form.body.data)
+            preview = render_markdown(form.body.data or "")
         elif update.is_published or publish_at is not None:
             try:
                 if update.is_published:
-                    timeline.edit_update(update, body=form.body.data, actor=current_actor())
-                else:
+                    timeline.edit_update(update, body=form.body.data or "", actor=current_actor())
+                elif publish_at is not None:
                     timeline.edit_scheduled_update(
-                        update, body=form.body.data, publish_at=publish_at, actor=current_actor()
+                        update,
+                        body=form.body.data or "",
+                        publish_at=publish_at,
+                        actor=current_actor(),
                     )
             except ServiceError as error:
                 apply_service_error(form, error)

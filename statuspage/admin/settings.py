@@ -23,8 +23,8 @@ def settings() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             rebuilt = service.update_settings(
-                page_name=form.page_name.data,
-                base_url=form.base_url.data,
+                page_name=form.page_name.data or "",
+                base_url=form.base_url.data or "",
                 timezone=form.timezone.data,
                 brand_colour=form.brand_colour.data,
                 support_url=form.support_url.data,

@@ -81,6 +81,7 @@ def needs_scope(scope: TokenScope) -> Callable[[F], F]:
     """Declare the scope a view needs; `authenticate` checks it before the view runs."""
 
     def decorator(view: F) -> F:
+        # A function attribute, read by the before_request hook; functions declare none.
         view.required_scope = scope  # type: ignore[attr-defined]
         return view
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus, Visibility
-from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice, Subscriber
+from statuspage.models import Component, ComponentGroup, Maintenance, Notice, Subscriber
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site.settings import SiteSettings
@@ -192,7 +192,7 @@ def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
     return data
 
 
-def _path(notice: Incident | Maintenance) -> str:
+def _path(notice: Notice) -> str:
     kind = "maintenance" if isinstance(notice, Maintenance) else "incidents"
     return f"/{kind}/{notice.id}"
 
@@ -255,7 +255,8 @@ def managed_components_json(
     groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
 ) -> list[Json]:
     """components_json as staff see it, with each item's visibility and public status."""
-    extra = {item.id: {"visibility": item.visibility.value} for item in [*groups, *components]}
+    items: list[ComponentGroup | Component] = [*groups, *components]
+    extra = {item.id: {"visibility": item.visibility.value} for item in items}
     for component in components:
         extra[component.id]["public_status"] = component.status.value
     for group in groups:

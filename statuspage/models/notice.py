@@ -8,7 +8,7 @@ timeline shape; `select(Incident)` still only ever returns incidents.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -91,8 +91,8 @@ class Notice(Model):
     def public_path(self) -> str:
         return f"/{self.path_segment}/{self.id}"
 
-    def url_values(self) -> dict[str, str]:
-        """The URL values its detail endpoints take."""
+    def url_values(self) -> dict[str, Any]:
+        """The URL values its detail endpoints take (as url_for takes them: Any)."""
         return {self.id_arg: self.id}
 
     #: IncidentStatus or MaintenanceStatus.

@@ -137,3 +137,17 @@ class Delivery(Model):
 
     subscriber: Mapped[Subscriber | None] = relationship()
     event: Mapped[NotificationEvent | None] = relationship()
+
+    @property
+    def addressee(self) -> Subscriber:
+        """The subscriber a subscriber's mail goes to (only test mails go to none)."""
+        if self.subscriber is None:
+            raise LookupError(f"delivery {self.id} ({self.kind}) is addressed to no subscriber")
+        return self.subscriber
+
+    @property
+    def notification_event(self) -> NotificationEvent:
+        """The event a notification delivers (confirmations, digests and tests deliver none)."""
+        if self.event is None:
+            raise LookupError(f"delivery {self.id} ({self.kind}) delivers no event")
+        return self.event

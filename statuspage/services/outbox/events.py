@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from statuspage.database import utcnow
+from statuspage.database import count_rows, utcnow
 from statuspage.enums import (
     Cadence,
     DeliveryKind,
@@ -91,7 +91,7 @@ def _insert_ignoring_duplicates(select: sa.Select, columns: list[str]) -> int:
     statement = module.insert(Delivery).from_select(columns, select).on_conflict_do_nothing()
     # SQLAlchemy reports an INSERT's rowcount only when asked (psycopg would give -1).
     statement = statement.execution_options(preserve_rowcount=True)
-    return db.session.execute(statement).rowcount or 0
+    return count_rows(db.session.execute(statement)) or 0
 
 
 def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
@@ -110,10 +110,10 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
             .where(NotificationEvent.id == event_id, NotificationEvent.fanned_out_at.is_(None))
             .values(fanned_out_at=now)
         )
-        if claimed.rowcount != 1:
+        if count_rows(claimed) != 1:
             db.session.rollback()
             continue
-        event = db.session.get(NotificationEvent, event_id)
+        event = db.session.get_one(NotificationEvent, event_id)
         count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)
         event.recipients = count
         db.session.commit()
@@ -124,7 +124,7 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
 def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
     """Confirmed immediate subscribers whose scope meets the event's components."""
     ids = list(event.component_ids or [])
-    in_scope = Subscriber.everything.is_(True)
+    in_scope: sa.ColumnElement[bool] = Subscriber.everything.is_(True)
     if ids:
         by_component = sa.exists().where(
             subscriber_component.c.subscriber_id == Subscriber.id,
