@@ -46,6 +46,12 @@ class Config:
     FEED_ITEMS = 50
     CACHE_SECONDS = 15
     REDIS_URL: str | None = None
+    # Each worker's rendered bodies (without Redis) and its replayed answers: bounded in entries
+    # and bytes, least recently used out first, so distinct URLs cannot grow a worker.
+    CACHE_THRESHOLD = 500
+    CACHE_MAX_BYTES = 64 * 1024 * 1024
+    HOT_CACHE_MAX_ENTRIES = 2_000
+    HOT_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
     # Scheduler.
     SCHEDULER_TICK_SECONDS = 10

@@ -8,7 +8,8 @@ same run, on the demo data set and on the large one (500 components, 20,000 inci
     .venv/bin/python bench/public_page.py --database-url postgresql://postgres@127.0.0.1/bench
 
 Each set gets a fresh database (a temporary SQLite file, or the --database-url database, whose
-contents are replaced), `flask db upgrade` and `flask demo seed [--large]`, then
+contents are replaced), `flask db upgrade` and `flask demo seed` (demo) or `bench/large_data.py`
+(large: the data set written through the services, which takes a while), then
 `gunicorn --workers 2 wsgi:app` with the production config (config.ProductionConfig, the
 response cache of a default deployment: in-process per worker, or Redis with --redis-url). After
 a warm-up that checks every URL answers 200, each URL is loaded for --duration seconds at a
@@ -46,7 +47,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HEALTHZ = "/healthz"
 DEFAULT_URLS = ["/", "/api/v2/summary.json", "/history.atom"]
 TARGET = 0.7
-SETS = {"demo": [], "large": ["--large"]}
+#: How each data set is written: `flask demo seed`, or bench/large_data.py (a script, not a
+#: flask command: the large set is benchmark data and lives beside the benchmarks).
+SETS = {
+    "demo": [sys.executable, "-m", "flask", "demo", "seed", "--force"],
+    "large": [sys.executable, str(ROOT / "bench" / "large_data.py"), "--force"],
+}
 
 
 @dataclass
@@ -100,8 +106,13 @@ def environment(database: str, port: int, redis_url: str | None) -> dict[str, st
 
 def run_flask(args: list[str], env: dict[str, str]) -> str:
     """`flask ...` in its own process, its output shown as it comes; returns the last line."""
+    return run_command([sys.executable, "-m", "flask", *args], env)
+
+
+def run_command(command: list[str], env: dict[str, str]) -> str:
+    """A command in its own process, its output shown as it comes; returns the last line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", *args],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -121,7 +132,7 @@ def run_flask(args: list[str], env: dict[str, str]) -> str:
         process.wait()
         raise
     if process.wait() != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed (exit {process.returncode})")
+        raise SystemExit(f"{' '.join(command)} failed (exit {process.returncode})")
     return last
 
 
@@ -358,8 +369,8 @@ def run_set(name: str, args: argparse.Namespace, scratch: Path, wrk: str | None)
     print(f"\n{name} set on {kind}: migrating and seeding ...", flush=True)
     run_flask(["db", "upgrade"], env)
     started = time.perf_counter()
-    seeded = run_flask(["demo", "seed", *SETS[name], *(["--force"] if args.database_url else [])],
-                       env)  # fmt: skip
+    command = SETS[name] + (["--database-url", database] if name == "large" else [])
+    seeded = run_command(command, env)
     report = SetReport(name, kind, time.perf_counter() - started, seeded)
     print(f"  seeded in {report.seed_seconds:.0f} s; starting gunicorn on port {port} ...")
     urls = [HEALTHZ, *[u for u in dict.fromkeys(args.urls) if u != HEALTHZ]]

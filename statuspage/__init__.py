@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
+from statuspage.config_check import check_config
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -61,8 +63,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
-    """Derive what depends on other settings; refuse to run without a secret key."""
+    """Derive what depends on other settings; refuse to run without a secret key or with a
+    setting that would fail at request time."""
     config = app.config
+    check_config(config)
     if not config.get("SECRET_KEY") and config.get("GENERATE_SECRET_KEY"):
         config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
     if not config.get("SECRET_KEY"):
@@ -84,7 +88,7 @@ def _finish_config(app: Flask) -> None:
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
         config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
     else:
-        config.setdefault("CACHE_TYPE", "SimpleCache")
+        config.setdefault("CACHE_TYPE", "statuspage.bounded_cache.BoundedCache")
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config.setdefault("CACHE_DEFAULT_TIMEOUT", config["CACHE_SECONDS"])
     config.setdefault("CACHE_KEY_PREFIX", f"statuspage:{config['PAGE_ID']}:")

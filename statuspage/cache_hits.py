@@ -7,28 +7,34 @@ the next anonymous reader while the page version, read from the database on ever
 is unchanged. A write is therefore visible on the very next request, as through Flask.
 
 Only what Flask produced and marked is replayed: public, 200, GET, no cookie, no credentials,
-no conditional headers (Flask answers those with a 304), and an Accept-Encoding without
-q-values. Everything else goes to Flask untouched.
+no conditional headers (Flask answers those with a 304). Whether the reader takes gzip is
+decided by `http_cache.accepts_gzip`, the same function Flask's answers use, so a replayed
+answer is always the one Flask would have sent. Everything else goes to Flask untouched.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
+from statuspage.bounded_cache import BoundedLRU, estimate_size
 from statuspage.database import utcnow
 from statuspage.extensions import db
-from statuspage.http_cache import HIT_MARK, PAGE_STATE_KEY, make_validator
+from statuspage.http_cache import (
+    HIT_MARK,
+    PAGE_STATE_KEY,
+    accepts_gzip,
+    make_cache_query,
+    make_validator,
+)
 from statuspage.services.site.page_state import read_page_state
 
 StartResponse = Callable[..., Any]
-#: Bytes of answers each process keeps for replay.
-HOT_BYTES = 32 * 1024 * 1024
+#: Paths whose kind of answer (time-sensitive or not, which query arguments) a process learns.
+KNOWN_PATHS = 10_000
 #: Headers that make a request more than an anonymous read of a public URL.
 PERSONAL = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE",
             "HTTP_RANGE")  # fmt: skip
@@ -38,39 +44,7 @@ def read_gzip_wish(environ: dict[str, Any]) -> bool | None:
     """Whether an anonymous GET accepts gzip; None when the request is not one to replay to."""
     if environ.get("REQUEST_METHOD") != "GET" or any(name in environ for name in PERSONAL):
         return None
-    accepted = environ.get("HTTP_ACCEPT_ENCODING", "")
-    if ";" in accepted:
-        return None  # q-values: let Flask's full parser decide
-    return any(token.strip() in ("gzip", "*") for token in accepted.split(","))
-
-
-class HotEntries:
-    """A process's most recent answers: keys hold the page version, so an entry is never
-    stale, only evicted (least recently used first, by size)."""
-
-    def __init__(self, limit: int = HOT_BYTES) -> None:
-        self.limit = limit
-        self.size = 0
-        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            found = self.entries.get(key)
-            if found is None:
-                return None
-            self.entries.move_to_end(key)
-            return found[0]
-
-    def put(self, key: Any, value: Any, size: int) -> None:
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = (value, size)
-            self.size += size
-            while self.size > self.limit and len(self.entries) > 1:
-                _, (_, dropped) = self.entries.popitem(last=False)
-                self.size -= dropped
+    return accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
 
 
 class CacheHitServer:
@@ -87,22 +61,30 @@ class CacheHitServer:
             if engine.dialect.name == "sqlite"
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
-        #: path -> whether its validator includes the minute, learned from Flask's answers.
-        self.time_sensitive: dict[str, bool] = {}
-        self.entries = HotEntries()
+        #: path -> (whether its validator includes the minute, the query arguments its view
+        #: reads), learned from Flask's answers.
+        self.paths = BoundedLRU(max_entries=KNOWN_PATHS, max_bytes=KNOWN_PATHS * 1024)
+        #: The answers kept for replay: keys hold the page version, so an entry is never stale,
+        #: only evicted (least recently used first) when the entries or bytes are at the bound.
+        self.entries = BoundedLRU(
+            max_entries=app.config["HOT_CACHE_MAX_ENTRIES"],
+            max_bytes=app.config["HOT_CACHE_MAX_BYTES"],
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         wish = read_gzip_wish(environ)
         path = environ.get("PATH_INFO", "")
-        time_sensitive = self.time_sensitive.get(path)
-        if wish is None or time_sensitive is None:
+        known = self.paths.get(path)
+        if wish is None or known is None:
             return self._through_flask(environ, start_response, wish)
+        time_sensitive, names = known
         try:
             state = read_page_state(self.engine)
         except sa.exc.SQLAlchemyError:
             return self._through_flask(environ, start_response, wish)
         validator, _ = make_validator(*state.public, time_sensitive=time_sensitive, now=utcnow())
-        hit = self.entries.get((path, environ.get("QUERY_STRING", ""), validator, wish))
+        query = make_cache_query(environ.get("QUERY_STRING", ""), names)
+        hit = self.entries.get((path, query, validator, wish))
         if hit is None:
             environ[PAGE_STATE_KEY] = state  # Flask need not read it again
             return self._through_flask(environ, start_response, wish)
@@ -132,9 +114,10 @@ class CacheHitServer:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        validator, time_sensitive = mark
+        validator, time_sensitive, names = mark
         path = environ.get("PATH_INFO", "")
-        self.time_sensitive[path] = time_sensitive
-        key = (path, environ.get("QUERY_STRING", ""), validator, wish)
-        self.entries.put(key, (status, headers, body), len(body))
+        if self.paths.get(path) != (time_sensitive, names):
+            self.paths.put(path, (time_sensitive, names))
+        key = (path, make_cache_query(environ.get("QUERY_STRING", ""), names), validator, wish)
+        self.entries.put(key, (status, headers, body), len(body) + estimate_size(headers))
         return [body]

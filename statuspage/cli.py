@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.local import LocalProxy
 
-from statuspage import demo, demo_large, models
+from statuspage import demo, models
 from statuspage.database import utcnow
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
@@ -179,22 +179,15 @@ def revoke_token(token_id: str) -> None:
 @demo_cli.command("seed")
 @click.option("--force", is_flag=True, help="Delete existing components and incidents first.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when data exists.")
-@click.option("--large", is_flag=True, help="500 components and 20,000 incidents over 2 years.")
-def seed(force: bool, if_empty: bool, large: bool) -> None:
+def seed(force: bool, if_empty: bool) -> None:
     """Fill the database with a believable demo page."""
-
     if not demo.database_is_empty():
         if if_empty:
             return
         if not force:
             raise click.ClickException("The database is not empty; use --force to replace it.")
         demo.clear_database()
-    now = utcnow()
-    if large:
-
-        counts = demo_large.seed_large(now=now, echo=click.echo)
-    else:
-        counts = demo.seed_demo(now=now)
+    counts = demo.seed_demo(now=utcnow())
     click.echo(f"Seeded {counts['components']} components and {counts['incidents']} incidents.")
 
 

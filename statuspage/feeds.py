@@ -48,8 +48,8 @@ def feed_title(
     says so, so nobody mistakes it for the public one."""
     scope = "Internal " if audience is Audience.INTERNAL else ""
     if component is None:
-        return f"{settings.page_name} Status - {scope}Incident History"
-    return f"{settings.page_name} Status - {scope}{component.full_name} History"
+        return f"{settings.status_title} - {scope}Incident History"
+    return f"{settings.status_title} - {scope}{component.full_name} History"
 
 
 def entry_id(notice: Notice, host: str) -> str:
@@ -99,9 +99,24 @@ def render_time_html(moment: datetime) -> str:
     )
 
 
+def render_window_html(start: datetime, end: datetime) -> str:
+    """Statuspage's first line of a maintenance entry: when the window is, in the page zone."""
+    first, last = local(start), local(end)
+    span = f"<var data-var='time'>{last:%H:%M}</var>"
+    if last.date() != first.date():
+        span = f"{_MONTHS[last.month - 1]} <var data-var='date'>{last.day}</var>, {span}"
+    return (
+        f"<p><strong>THIS IS A SCHEDULED EVENT {_MONTHS[first.month - 1]} "
+        f"<var data-var='date'>{first.day}</var>, <var data-var='time'>{first:%H:%M}</var> - "
+        f"{span} {zone_label(end)}</strong></p>"
+    )
+
+
 def render_entry_html(view: NoticeView) -> str:
-    """Every update newest first, one <p> each, in the markup feed consumers parse."""
-    parts = []
+    """The window, if any, then every update newest first, one <p> each, in the markup feed
+    consumers parse."""
+    window = view.notice.window
+    parts = [render_window_html(*window)] if window else []
     for update_view, label in label_updates(view):
         update = update_view.update
         body = render_inline_body(update)
@@ -119,7 +134,7 @@ def _whole_second(moment: datetime) -> datetime:
 def entry_updated(view: NoticeView) -> datetime:
     """When the entry last changed for its readers: its latest visible update."""
     latest = view.latest
-    return _whole_second(latest.update.display_at if latest else view.notice.started_at)
+    return _whole_second(latest.update.display_at if latest else view.notice.announced_at)
 
 
 def _add_entry(
@@ -136,7 +151,7 @@ def _add_entry(
     entry.guid(entry_id(notice, host), permalink=False)  # also the Atom <id>
     entry.title(notice.name)
     entry.link(href=notice_url(notice, audience, external=True), rel="alternate")
-    entry.published(_whole_second(notice.started_at))
+    entry.published(_whole_second(notice.announced_at))
     entry.updated(entry_updated(view))
     content = render_entry_html(view)
     # feedgen: description() would also overwrite the Atom content, so each format sets one.
@@ -171,10 +186,15 @@ def build_feed(
     fg.author({"name": settings.page_name, "uri": settings.absolute_url("/")})
     fg.generator(GENERATOR)
     fg.language("en")
-    # feedgen: RSS's channel <link> is the last link added, so the page goes last.
     self_type = "application/atom+xml" if fmt == "atom" else "application/rss+xml"
-    fg.link(href=self_url, rel="self", type=self_type)
-    fg.link(href=page_url, rel="alternate", type="text/html")
+    links = [
+        {"href": page_url, "rel": "alternate", "type": "text/html"},
+        {"href": self_url, "rel": "self", "type": self_type},
+    ]  # Statuspage's order in Atom
+    if fmt == "rss":
+        links.reverse()  # feedgen: RSS's channel <link> is the last link added: the page
+    for link in links:
+        fg.link(**link)
     for view in notices:
         _add_entry(fg, view, fmt=fmt, audience=audience, host=host)
     dates = [entry_updated(view) for view in notices]

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache, wraps
 from typing import ParamSpec
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
-from werkzeug.http import http_date, quote_etag
+from werkzeug.http import http_date, parse_accept_header, quote_etag
 
 from statuspage.database import utcnow
 from statuspage.enums import Audience
@@ -28,7 +28,8 @@ from statuspage.extensions import cache
 from statuspage.services.site.page_state import get_page_state, remember_page_state
 
 P = ParamSpec("P")
-#: WSGI environ key: (validator, time_sensitive) of a public answer `cache_hits` may replay.
+#: WSGI environ key: (validator, time_sensitive, query_args) of a public answer `cache_hits`
+#: may replay.
 HIT_MARK = "statuspage.cache_hit"
 #: WSGI environ key: the page state `cache_hits` read for a request it then passed to Flask.
 PAGE_STATE_KEY = "statuspage.page_state"
@@ -90,13 +91,18 @@ def _finish(
     return response
 
 
-def _cache_query(ignored: tuple[str, ...]) -> str:
-    """The query string the cache key holds: without *ignored* arguments (credentials such as
-    ?token=, checked before the cache and never stored in a key)."""
-    if not ignored:
-        return request.query_string.decode("latin-1")
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ignored]
-    return urlencode(kept)
+def make_cache_query(query: str, names: tuple[str, ...]) -> str:
+    """The part of a query string a cache key holds: the first value (what the view reads) of
+    each argument the view reads, in a fixed order. Anything else, such as `?x=<random>` or
+    a credential like `?token=`, shares the entry of the URL without it, so made-up query
+    strings cannot multiply the entries, and no secret is kept in a key."""
+    if not names or not query:
+        return ""
+    values: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key in names:
+            values.setdefault(key, value)
+    return urlencode([(name, values[name]) for name in names if name in values])
 
 
 COMPRESSIBLE = (
@@ -122,8 +128,16 @@ def _make_entry(response: Response) -> Entry:
     return body, packed, response.status_code, headers
 
 
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding value takes gzip, read as HTTP reads it (werkzeug's parser:
+    any case and spacing, q-values, `gzip;q=0`, `*`). The one place the choice is made: Flask's
+    answers and the WSGI replay layer (`cache_hits`) both ask it, so they never disagree."""
+    return parse_accept_header(accept_encoding or "")["gzip"] > 0
+
+
 def _wants_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
+    return accepts_gzip(request.headers.get("Accept-Encoding"))
 
 
 def _from_entry(entry: Entry, packed: bool) -> Response:
@@ -137,9 +151,13 @@ def cached_response(
     *,
     audience: Audience = Audience.PUBLIC,
     time_sensitive: bool = True,
+    query_args: tuple[str, ...] = (),
     ignore_args: tuple[str, ...] = (),
 ) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
     """Serve the view through the page-version cache, answering 304 when nothing changed.
+
+    *query_args* names every query argument the view reads: only those are in the cache key.
+    *ignore_args* are read before the cache (a credential): such answers are never replayed.
 
     Internal responses are `Cache-Control: private`; whoever may read them is checked before
     this decorator runs, as the cached body is shared by every reader of that audience.
@@ -156,7 +174,7 @@ def cached_response(
             current = _not_modified(validator, last_modified)
             if current is not None:
                 return _finish(Response(status=304), current, last_modified, audience)
-            query = _cache_query(ignore_args)
+            query = make_cache_query(request.query_string.decode("latin-1"), query_args)
             key = f"response:{audience.value}:{request.path}?{query}:{validator}"
             entry = cache.get(key)
             if entry is None:
@@ -166,7 +184,7 @@ def cached_response(
                 entry = _make_entry(rendered)
                 cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
             if audience is Audience.PUBLIC and not ignore_args and request.method == "GET":
-                request.environ[HIT_MARK] = (validator, time_sensitive)
+                request.environ[HIT_MARK] = (validator, time_sensitive, query_args)
             packed = entry[1] is not None and _wants_gzip()
             response = _from_entry(entry, packed)
             return _finish(response, f"{validator}-gz" if packed else validator, last_modified,

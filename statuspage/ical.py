@@ -28,7 +28,7 @@ REFRESH = timedelta(hours=1)
 
 def calendar_name(settings: SiteSettings) -> str:
     """The name calendar apps show for the subscription."""
-    return f"{settings.page_name} Status - Scheduled Maintenance"
+    return f"{settings.status_title} - Scheduled Maintenance"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -116,16 +116,40 @@ def _now() -> datetime:
     return utcnow()
 
 
+class StopBeforeStart(Exception):
+    """A signal came before the scheduler was running: there is nothing to wait for."""
+
+
 def run_scheduler(app: Flask, *, name: str = "scheduler") -> None:
-    """Block until SIGTERM or SIGINT; the job that is running then finishes first."""
+    """Block until SIGTERM or SIGINT; the job that is running then finishes first.
+
+    Stopping is idempotent: Ctrl-C under `make run` sends SIGINT and, milliseconds later, the
+    Makefile's trap sends SIGTERM. A second signal while the first waits for the running job
+    is logged and otherwise ignored; one after the scheduler stopped is ignored by the OS
+    (Python restores the default action of its handled signals at exit, and a late SIGTERM
+    would then kill the process with status -15).
+    """
     scheduler = build_scheduler(app, name=name)
+    stopping: list[int] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if stopping:
+            logger.info("signal %s: already stopping", signum)
+            return
+        stopping.append(signum)
         logger.info("signal %s: stopping after the current job", signum)
+        if not scheduler.running:
+            raise StopBeforeStart
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     logger.info("scheduler %s started", name)
-    scheduler.start()
+    try:
+        scheduler.start()
+    except StopBeforeStart:
+        if scheduler.running:  # the signal came while start() was setting up
+            scheduler.shutdown(wait=True)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logger.info("scheduler %s stopped", name)

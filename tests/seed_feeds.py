@@ -43,7 +43,9 @@ class RichPage:
     internal_window: Maintenance
 
     def public_notices_newest_first(self) -> list[Incident | Maintenance]:
-        return [
+        """Newest first by announcement, as Statuspage publishes them: an incident when it
+        started, a window when it was scheduled (not at its start, which may be ahead)."""
+        notices = [
             self.future_window,
             self.cancelled_window,
             self.login,
@@ -53,6 +55,11 @@ class RichPage:
             self.done_window,
             self.old_window,
         ]
+        return sorted(notices, key=announced, reverse=True)
+
+
+def announced(notice: Incident | Maintenance) -> datetime:
+    return notice.created_at if notice.type == "maintenance" else notice.started_at
 
 
 def _window(name: str, component: Component, *, at: datetime, start: datetime) -> Maintenance:

@@ -11,12 +11,15 @@ import feedparser
 import pytest
 from lxml import etree, html
 
+from statuspage import ical
 from statuspage.database import utcnow
-from statuspage.enums import IncidentStatus
+from statuspage.enums import ComponentStatus, IncidentStatus
 from statuspage.extensions import cache
-from statuspage.services.notices import incidents
+from statuspage.feeds import feed_title
+from statuspage.services.notices import incidents, maintenance
+from statuspage.services.site.settings import SiteSettings
 from tests.conftest import ACTOR
-from tests.seed_feeds import BASE_URL, SECRETS, RichPage, seed_rich_page
+from tests.seed_feeds import BASE_URL, SECRETS, RichPage, announced, seed_rich_page
 
 pytestmark = pytest.mark.config(BASE_URL=BASE_URL)
 
@@ -78,7 +81,7 @@ def test_atom_parses_with_every_field_on_every_entry(client, page):
     response, feed = fetch(client, "/history.atom")
     assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
     assert feed.version == "atom10"
-    assert feed.feed.title == "Status Status - Incident History"
+    assert feed.feed.title == "Status - Incident History"
     assert feed.feed.id == "tag:status.example.com,2005:/history"
     assert len(feed.entries) == 8
     for entry in feed.entries:
@@ -93,7 +96,7 @@ def test_rss_parses_with_every_field_on_every_entry(client, page):
     response, feed = fetch(client, "/history.rss")
     assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
     assert feed.version == "rss20"
-    assert feed.feed.title == "Status Status - Incident History"
+    assert feed.feed.title == "Status - Incident History"
     assert len(feed.entries) == 8
     for entry in feed.entries:
         for field in ("id", "link", "published", "description", "title"):
@@ -110,7 +113,7 @@ def test_entries_are_newest_first_with_permalinks(client, page, path):
     assert [e.title for e in feed.entries] == [n.name for n in expected]
     published = [datetime(*e.published_parsed[:6], tzinfo=UTC) for e in feed.entries]
     assert published == sorted(published, reverse=True)
-    assert published == [n.started_at for n in expected]
+    assert published == [announced(n) for n in expected]
     for entry, notice in zip(feed.entries, expected, strict=True):
         kind = "maintenance" if notice.type == "maintenance" else "incidents"
         assert entry.link == f"{BASE_URL}/{kind}/{notice.id}"
@@ -120,7 +123,7 @@ def test_entries_are_newest_first_with_permalinks(client, page, path):
 def test_first_strong_is_the_current_status_and_repeats_say_update(client, page, path):
     response, feed = fetch(client, path)
     contents = raw_contents(response)
-    first = {title: strongs(content)[0] for title, content in contents.items()}
+    first = {title: labels(content)[0] for title, content in contents.items()}
     assert first == {
         "Database engine upgrade": "Scheduled",
         "Network upgrade": "Cancelled",
@@ -132,7 +135,14 @@ def test_first_strong_is_the_current_status_and_repeats_say_update(client, page,
         "Storage migration": "Completed",
     }
     parsed = [e.content[0].value if "content" in e else e.summary for e in feed.entries]
-    assert [strongs(text)[0] for text in parsed] == list(first.values())  # through feedparser too
+    windows = {page.future_window.name, page.cancelled_window.name, page.active_window.name,
+               page.done_window.name, page.old_window.name}  # fmt: skip
+    for entry, text in zip(feed.entries, parsed, strict=True):
+        strong = strongs(text)
+        if entry.title in windows:  # Statuspage's first line of a window: when it is
+            assert strong[0].startswith("THIS IS A SCHEDULED EVENT "), strong
+            strong = strong[1:]
+        assert strong[0] == first[entry.title]  # through feedparser too
     assert labels(contents["Elevated API errors"]) == [
         "Resolved", "Monitoring", "Update", "Identified", "Investigating",
     ]  # fmt: skip
@@ -178,7 +188,7 @@ def test_atom_dates_are_rfc_3339_and_match_the_data(client, page):
         published = entry.findtext(f"{ATOM}published")
         updated = entry.findtext(f"{ATOM}updated")
         assert RFC_3339.match(published) and RFC_3339.match(updated)
-        assert datetime.fromisoformat(published) == notice.started_at
+        assert datetime.fromisoformat(published) == announced(notice)
         latest = next(u for u in notice.updates if u.published_at and u.kind.value == "update"
                       and u.visibility.value == "public")  # fmt: skip
         assert datetime.fromisoformat(updated) == latest.display_at
@@ -195,7 +205,7 @@ def test_rss_dates_are_rfc_822(client, page):
     for item, notice in zip(items, page.public_notices_newest_first(), strict=True):
         pub_date = item.findtext("pubDate")
         assert RFC_822.match(pub_date), pub_date
-        assert parsedate_to_datetime(pub_date) == notice.started_at
+        assert parsedate_to_datetime(pub_date) == announced(notice)
         guid = item.find("guid")
         assert guid.get("isPermaLink") == "false" and guid.text == entry_id_of(notice)
     assert RFC_822.match(channel.findtext("lastBuildDate"))
@@ -268,11 +278,12 @@ def test_component_feeds_hold_only_that_components_notices(client, page):
         (page.api, [page.active_window, page.api_errors, page.done_window]),
         (page.database, [page.future_window, page.cancelled_window, page.db_latency, page.old_window]),
     ]:  # fmt: skip
+        expected = sorted(expected, key=announced, reverse=True)
         for fmt in ("atom", "rss"):
             path = f"/components/{component.id}/history.{fmt}"
             response, feed = fetch(client, path)
             assert [e.id for e in feed.entries] == [entry_id_of(n) for n in expected], path
-            assert feed.feed.title == f"Status Status - {component.full_name} History"
+            assert feed.feed.title == f"Status - {component.full_name} History"
             assert feed.feed.link == f"{BASE_URL}/history?component={component.id}"
             self_links = [link.href for link in feed.feed.links if link.rel == "self"]
             assert self_links == [f"{BASE_URL}{path}"]
@@ -387,3 +398,54 @@ def test_internal_pages_do_not_advertise_public_feeds(client, page, login_as):
 
     login_as(Role.VIEWER)
     assert autodiscovery(client.get("/internal").text) == {}
+
+
+def test_an_upcoming_window_is_published_when_announced_not_at_its_start(
+    client, now, make_component, make_incident
+):
+    api = make_component(name="API")
+    announced_at = now - timedelta(hours=2)
+    start = now + timedelta(days=7)
+    window = maintenance.schedule_maintenance(
+        name="Kernel upgrade", body="Rebooting.", scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2), components=[api], actor=ACTOR, now=announced_at,
+    )  # fmt: skip
+    incident = make_incident({api: ComponentStatus.DEGRADED_PERFORMANCE}, name="Slow API")
+    for path in FEEDS:
+        response, feed = fetch(client, path)
+        assert [e.title for e in feed.entries] == [incident.name, window.name], path
+        entry = feed.entries[1]
+        assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == announced_at
+        content = raw_contents(response)[window.name]
+        assert content.startswith(
+            f"<p><strong>THIS IS A SCHEDULED EVENT {start:%b} <var data-var='date'>{start.day}"
+            f"</var>, <var data-var='time'>{start:%H:%M}</var> - <var data-var='time'>"
+            f"{start + timedelta(hours=2):%H:%M}</var> UTC</strong></p>"
+        ), content
+
+
+def test_atom_puts_the_alternate_link_before_self_as_statuspage_does(client, page):
+    response, feed = fetch(client, "/history.atom")
+    rels = [link.get("rel") for link in etree.fromstring(response.data).findall(f"{ATOM}link")]
+    assert rels == ["alternate", "self"]
+    assert [link.rel for link in feed.feed.links] == ["alternate", "self"]
+    assert feed.feed.link == f"{BASE_URL}/"
+
+
+@pytest.mark.parametrize(
+    "page_name,title",
+    [("Status", "Status"), ("Acme", "Acme Status"), ("Acme status", "Acme status"),
+     ("Statusfy", "Statusfy Status")],
+)  # fmt: skip
+def test_the_page_title_never_doubles_status(page_name, title):
+    settings = SiteSettings(page_name=page_name, page_id="p", base_url=BASE_URL, timezone="UTC")
+    assert feed_title(settings) == f"{title} - Incident History"
+    assert ical.calendar_name(settings) == f"{title} - Scheduled Maintenance"
+
+
+def test_the_default_page_name_reads_status_once_in_feeds_and_pages(client):
+    _, feed = fetch(client, "/history.atom")
+    assert feed.feed.title == "Status - Incident History"
+    tree = html.fromstring(client.get("/").data)
+    titles = tree.xpath("//head/link[@rel='alternate']/@title")
+    assert titles and not any("Status Status" in t for t in titles)

@@ -48,7 +48,7 @@ def test_calendar_holds_upcoming_and_recent_public_windows(client, page):
     response, calendar = fetch(client)
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["PRODID"])
-    assert str(calendar["X-WR-CALNAME"]) == "Status Status - Scheduled Maintenance"
+    assert str(calendar["X-WR-CALNAME"]) == "Status - Scheduled Maintenance"
     assert response.data.startswith(b"BEGIN:VCALENDAR\r\n")
     expected = [page.done_window, page.active_window, page.cancelled_window, page.future_window]
     assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [uid(w) for w in expected]

@@ -1,6 +1,7 @@
 """The scheduler process: its jobs, a real `flask scheduler run`, and two schedulers at once."""
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -31,9 +32,25 @@ def test_the_scheduler_runs_heartbeat_tick_and_mail_often_enough(app):
         assert job.trigger.interval <= timedelta(seconds=15)
 
 
-def test_wsgi_does_not_start_a_scheduler():
-    source = (ROOT / "wsgi.py").read_text()
-    assert "scheduler" not in source.replace("never the scheduler", "")
+PROBE = """
+import sys, threading
+import wsgi
+wsgi.app.test_client().get("/healthz")
+print(sorted(m for m in sys.modules if m.split(".")[0] == "apscheduler"))
+print([t.name for t in threading.enumerate()])
+"""
+
+
+def test_wsgi_does_not_start_a_scheduler(tmp_path):
+    """Importing the WSGI app and serving a request loads no APScheduler and starts no thread."""
+    env = scheduler_env(f"sqlite:///{tmp_path / 'probe.db'}")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    modules, threads = result.stdout.splitlines()
+    assert modules == "[]"
+    assert threads == "['MainThread']"
 
 
 def scheduler_env(url: str) -> dict[str, str]:
@@ -102,6 +119,50 @@ def test_a_real_scheduler_process_starts_a_maintenance_and_stops_on_sigterm(shar
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "stopping after the current job" in output
+
+
+def _wait_for_line(stream, text: str, timeout: float) -> str:
+    """Read *stream* until a line containing *text* (what was read so far if time runs out)."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], 0.2)
+        if ready:
+            line = stream.readline()
+            if not line:
+                break
+            seen += line
+            if text in line:
+                break
+    return seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gap", [0.0, 0.003, 0.05])
+def test_ctrl_c_then_the_makefile_trap_stops_the_scheduler_cleanly(shared_app, gap):
+    """`make run`: Ctrl-C sends SIGINT, its trap SIGTERM a few milliseconds later."""
+    _, url = shared_app
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "scheduler", "run"],
+        cwd=ROOT, env=scheduler_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        started = _wait_for_line(process.stderr, "scheduler scheduler started", timeout=30)
+        assert "started" in started, started
+        time.sleep(0.3)  # let the first jobs begin, as under a real Ctrl-C
+        process.send_signal(signal.SIGINT)
+        time.sleep(gap)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    stderr = started + stderr
+    assert "Traceback" not in stderr, stderr
+    assert "SchedulerNotRunningError" not in stderr
+    assert process.returncode == 0, stderr
+    assert "stopping after the current job" in stderr
 
 
 def _tick(url: str) -> subprocess.Popen:

@@ -32,7 +32,7 @@ from statuspage.enums import (
     TokenScope,
     Via,
 )
-from statuspage.forms import Form, SelectChoice
+from statuspage.forms import Form, PageField, SelectChoice
 from statuspage.limits import MAX_BODY
 
 
@@ -234,7 +234,7 @@ class IncidentFilterForm(Form):
         validators=[Optional()],
     )
     q = StringField("Search", validators=[Optional(), Length(max=200)])
-    page = IntegerField("Page", validators=[Optional(), NumberRange(1, 100_000)], default=1)
+    page = PageField("Page", validators=[Optional()], default=1)
 
 
 class UserForm(Form):
@@ -458,7 +458,7 @@ class AuditFilterForm(Form):
     object_id = StringField("Object id", validators=[Optional(), Length(max=64)])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
-    page = IntegerField("Page", validators=[Optional(), NumberRange(1, 100_000)], default=1)
+    page = PageField("Page", validators=[Optional()], default=1)
 
 
 class SubscriberFilterForm(Form):
@@ -474,7 +474,7 @@ class SubscriberFilterForm(Form):
         "Cadence", choices=[SelectChoice("", "Any"), *enum_choices(Cadence)], default="",
         validators=[Optional()],
     )  # fmt: skip
-    page = IntegerField("Page", validators=[Optional(), NumberRange(1, 100_000)], default=1)
+    page = PageField("Page", validators=[Optional()], default=1)
 
 
 class PageForm(Form):
@@ -483,7 +483,7 @@ class PageForm(Form):
     class Meta:
         csrf = False
 
-    page = IntegerField("Page", validators=[Optional(), NumberRange(1, 100_000)], default=1)
+    page = PageField("Page", validators=[Optional()], default=1)
 
 
 class ImportForm(Form):

@@ -24,6 +24,7 @@ from statuspage.enums import MaintenanceStatus, Visibility
 from statuspage.forms import SelectChoice
 from statuspage.markdown import render_markdown
 from statuspage.models import Maintenance, MaintenanceRecurrence
+from statuspage.params import parse_int
 from statuspage.security import current_actor
 from statuspage.services.components import tree as component_service
 from statuspage.services.errors import InvalidInput, ServiceError
@@ -65,11 +66,9 @@ def _details(form: Any) -> dict[str, Any]:
 @bp.get("/maintenance")
 def maintenance_list() -> tuple[str, int]:
     state = request.args.get("state") or None
-    page = request.args.get("page", "1")
-    valid = (state is None or state in STATES) and page.isdigit() and len(page) < 7
-    pagination = service.list_maintenance(
-        state=state if valid else None, page=int(page) if valid else 1
-    )
+    page = parse_int(request.args.get("page") or "1", 1, 100_000)
+    valid = (state is None or state in STATES) and page is not None
+    pagination = service.list_maintenance(state=state if valid else None, page=page or 1)
     args = {"state": state} if state and valid else {}
     return render_template(
         "admin/maintenance/list.html", pagination=pagination, state=state, args=args,

@@ -17,6 +17,7 @@ from statuspage.database import utcnow
 from statuspage.enums import Audience, IncidentStatus, MaintenanceStatus
 from statuspage.http_cache import cached_response
 from statuspage.models import Incident, Maintenance
+from statuspage.params import int_arg
 from statuspage.security import token_reader_required
 from statuspage.services.page import builders as status_service
 from statuspage.services.page.history import get_notice_view
@@ -54,15 +55,13 @@ def _page(audience: Audience = PUBLIC) -> dict[str, Any]:
     return serialize.page_json(get_site_settings(), changed_at)
 
 
+#: The query arguments of the paged lists (`_paging`), the only ones in their cache keys.
+PAGING_ARGS = ("page", "per_page")
+
+
 def _paging() -> tuple[int, int]:
     """?page=N (1-based) and a tolerated ?per_page (1-100, default 50)."""
-    values = []
-    for name, default, upper in (("page", 1, 100_000), ("per_page", 50, 100)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= upper:
-            abort(400, f"{name} must be a whole number from 1 to {upper}.")
-        values.append(int(raw))
-    return values[0], values[1]
+    return int_arg("page", 1, 1, 100_000), int_arg("per_page", 50, 1, 100)
 
 
 def _incidents(statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:
@@ -144,19 +143,19 @@ def components() -> Response:
 
 
 @bp.get("/api/v2/incidents.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def incidents() -> Response:
     return _json({"page": _page(), "incidents": _incidents(None)})
 
 
 @bp.get("/api/v2/incidents/unresolved.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def unresolved_incidents() -> Response:
     return _json({"page": _page(), "incidents": _incidents(OPEN_INCIDENT)})
 
 
 @bp.get("/api/v2/scheduled-maintenances.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def scheduled_maintenances() -> Response:
     return _json(
         {"page": _page(), "scheduled_maintenances": _maintenances(None, newest_first=True)}
@@ -164,14 +163,14 @@ def scheduled_maintenances() -> Response:
 
 
 @bp.get("/api/v2/scheduled-maintenances/upcoming.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def upcoming_maintenances() -> Response:
     windows = _maintenances((M.SCHEDULED.value,), newest_first=False)
     return _json({"page": _page(), "scheduled_maintenances": windows})
 
 
 @bp.get("/api/v2/scheduled-maintenances/active.json")
-@cached_response(time_sensitive=False)
+@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
 def active_maintenances() -> Response:
     windows = _maintenances((M.IN_PROGRESS.value, M.VERIFYING.value), newest_first=False)
     return _json({"page": _page(), "scheduled_maintenances": windows})

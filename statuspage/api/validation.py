@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from flask import Request
 
+from statuspage.params import parse_int
+
 E = TypeVar("E", bound=StrEnum)
 
 #: A character that is neither a control nor a space of any kind (Python's or JavaScript's):
@@ -238,10 +240,9 @@ def read_paging(args: Mapping[str, str], *, default_per_page: int = 25) -> tuple
     values = []
     for name, default, upper in (("page", 1, 100_000), ("per_page", default_per_page, 100)):
         raw = args.get(name)
-        if raw is None:
-            values.append(default)
-        elif raw.isascii() and raw.isdigit() and 1 <= int(raw) <= upper:
-            values.append(int(raw))
+        value = default if raw is None else parse_int(raw, 1, upper)
+        if value is not None:
+            values.append(value)
         else:
             errors[name] = [f"Must be a whole number from 1 to {upper}."]
             values.append(default)

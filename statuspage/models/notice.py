@@ -124,6 +124,17 @@ class Notice(Model):
         return value
 
     @property
+    def announced_at(self) -> datetime:
+        """When readers first heard of it (a feed entry's published): an incident when it
+        started; a window when it was announced, not at its (future) start."""
+        return self.started_at
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        """The planned (start, end), for notices that have one."""
+        return None
+
+    @property
     def is_resolved(self) -> bool:
         """Resolved, or for a window completed or cancelled: its claims no longer count."""
         return self.resolved_at is not None
@@ -266,6 +277,16 @@ class Maintenance(Notice):
         return self.status not in (MaintenanceStatus.SCHEDULED, MaintenanceStatus.CANCELLED)
 
     @property
+    def announced_at(self) -> datetime:
+        return self.created_at
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        if self.scheduled_for is None or self.scheduled_until is None:
+            return None
+        return self.scheduled_for, self.scheduled_until
+
+    @property
     def duration(self) -> timedelta:
         return self.scheduled_until - self.scheduled_for
 
@@ -276,6 +297,12 @@ class Maintenance(Notice):
             return None
         return self.scheduled_for - timedelta(minutes=self.remind_minutes)
 
+
+#: `Notice.announced_at` in SQL, to order feeds by what their entries say is published.
+ANNOUNCED_AT = sa.case(
+    (Notice.type == Maintenance.__mapper__.polymorphic_identity, Notice.created_at),
+    else_=Notice.started_at,
+)
 
 # One window per occurrence of a rule, however many schedulers materialise it at once.
 # (SQLAlchemy types __table__ as any FromClause; a declarative class's own is a Table.)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template
 from werkzeug.wrappers import Response
 
 from statuspage.database import utcnow
 from statuspage.enums import Audience, Role
 from statuspage.http_cache import cached_response
 from statuspage.models import Incident, Maintenance, Notice
+from statuspage.params import id_arg, int_arg, month_arg
 from statuspage.public.blueprint import bp
 from statuspage.security import role_required
 from statuspage.services.page.builders import build_status_page
@@ -69,19 +70,19 @@ def internal_maintenance_detail(maintenance_id: str) -> str:
     return _notice(maintenance_id, Audience.INTERNAL, Maintenance)
 
 
+#: The query arguments `_history` reads, the only ones in the history pages' cache keys.
+HISTORY_ARGS = ("month", "page", "component")
+
+
 def _history(audience: Audience) -> tuple[str, int]:
     now = utcnow()
     current = Month.of(now)
-    month = Month.parse(request.args.get("month"), current)
-    page = request.args.get("page", "1")
-    if month is None or not page.isdigit() or len(page) > 6:
-        abort(400, "Use ?month=YYYY-MM and ?page=N.")
     history = build_history(
         audience,
-        month=month,
-        page=int(page),
+        month=month_arg("month", current),
+        page=int_arg("page", 1),
         per_page=current_app.config["HISTORY_PAGE_SIZE"],
-        component_id=request.args.get("component") or None,
+        component_id=id_arg("component"),
     )
     if history is None:
         abort(404)
@@ -95,14 +96,14 @@ def _history(audience: Audience) -> tuple[str, int]:
 
 
 @bp.get("/history")
-@cached_response()
+@cached_response(query_args=HISTORY_ARGS)
 def history() -> tuple[str, int]:
     return _history(Audience.PUBLIC)
 
 
 @bp.get("/internal/history")
 @role_required(Role.VIEWER)
-@cached_response(audience=Audience.INTERNAL)
+@cached_response(audience=Audience.INTERNAL, query_args=HISTORY_ARGS)
 def internal_history() -> tuple[str, int]:
     return _history(Audience.INTERNAL)
 

@@ -57,7 +57,19 @@ def unit_of_work(action: str, *, actor: Actor, now: datetime | None = None) -> I
     """Run one service's changes as one transaction; yields the `now` to stamp them with."""
     session = db.session
     if "actor" in session.info:  # a service called from a service: join its transaction
-        yield session.info["now"]
+        outer = session.info["now"]
+        if now is None or now == outer:
+            yield outer
+            return
+        # Its own time (a batch replaying history): what the outer unit changed so far is
+        # stamped with the outer time, what this one changes with its own.
+        session.flush()
+        session.info["now"] = now
+        try:
+            yield now
+            session.flush()
+        finally:
+            session.info["now"] = outer
         return
     now = now or utcnow()
     session.info.update(actor=actor, action=action, now=now)

@@ -102,3 +102,21 @@ def test_times_are_stamped_from_the_unit_of_work(make_component, make_incident, 
         {api: ComponentStatus.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL, now=later + timedelta(hours=1)
     )
     assert api.internal_status is ComponentStatus.MAJOR_OUTAGE and api.updated_at == later
+
+
+def test_a_nested_unit_of_work_stamps_with_its_own_now(app, now):
+    """One outer transaction replaying a day of history: each service call inside it keeps the
+    time it was given, for its rows, its audit entries and the page's version time."""
+    from datetime import timedelta
+
+    from statuspage.services.unit import unit_of_work
+
+    first, second = now + timedelta(hours=1), now + timedelta(hours=2)
+    with unit_of_work("replay", actor=ACTOR, now=now):
+        same = components.create_component(name="Same", actor=ACTOR)
+        api = components.create_component(name="API", actor=ACTOR, now=first)
+        web = components.create_component(name="Web", actor=ACTOR, now=second)
+        changed_at = db.session.scalar(sa.select(PageState.changed_at))
+    assert (api.created_at, web.created_at, same.created_at) == (first, second, now)
+    assert [e.at for e in entries(object_type="Component")] == [now, first, second]
+    assert changed_at == second

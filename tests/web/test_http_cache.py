@@ -1,10 +1,13 @@
 """HTTP caching: validators from the page version, 304s, one render per burst, fresh after a write."""
 
 import gzip
+import socket
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 
-from statuspage.cache_hits import HotEntries
+from statuspage.bounded_cache import ENTRY_OVERHEAD, BoundedLRU
 from statuspage.enums import ComponentStatus, Role
 from statuspage.http_cache import MIN_COMPRESS
 from statuspage.services.components import tree as components
@@ -113,13 +116,59 @@ def test_gzip_is_left_out_when_refused_or_not_worth_it(client, seeded):
 
 
 def test_each_process_keeps_recent_entries_within_a_byte_budget():
-    hot = HotEntries(limit=250)
+    cost = 100 + 1 + ENTRY_OVERHEAD  # the value, the one-letter key, the entry itself
+    hot = BoundedLRU(max_entries=10, max_bytes=2 * cost + 50)
     for name in "abc":
         hot.put(name, name * 100, 100)
     assert hot.get("a") is None  # the oldest went first
     assert hot.get("b") == "b" * 100  # b is now the most recently used
     hot.put("d", "d" * 100, 100)
-    assert list(hot.entries) == ["b", "d"] and hot.size == 200
+    assert list(hot.entries) == ["b", "d"] and hot.size == 2 * cost
+    assert not hot.put("huge", "x" * 5000) and "huge" not in hot.entries
+
+
+def test_each_process_keeps_at_most_so_many_entries_however_small():
+    hot = BoundedLRU(max_entries=3, max_bytes=10**9)
+    for number in range(1000):
+        hot.put(number, b"")
+    assert list(hot.entries) == [997, 998, 999]
+
+
+@pytest.mark.config(HOT_CACHE_MAX_ENTRIES=40, CACHE_THRESHOLD=30)
+def test_made_up_query_strings_cannot_grow_the_caches(app, client, seeded):
+    """10,000 requests, each with a query string of its own: an argument no view reads shares
+    the entry of the URL without it, and distinct real pages stop at the bounds."""
+    from statuspage.extensions import cache
+
+    hot = app.wsgi_app.entries
+    paths = ["/", "/api/v2/status.json", "/history.atom", "/history?page=1"]
+    first = {path: client.get(path).data for path in paths}
+    for number in range(10_000):
+        path = paths[number % len(paths)]
+        sep = "&" if "?" in path else "?"
+        response = client.get(f"{path}{sep}x={number}&page={number}" if path == "/" else
+                              f"{path}{sep}x={number}")  # fmt: skip
+        assert response.status_code == 200
+        if number < len(paths):
+            assert response.data == first[path]
+    # One entry per URL and page version (HTML pages also per minute): none for an `x`.
+    assert {(key[0], key[1]) for key in hot.entries} == {
+        ("/", ""), ("/api/v2/status.json", ""), ("/history.atom", ""), ("/history", "page=1")
+    }
+    urls = {key.removeprefix("response:public:").rsplit(":", 1)[0] for key in cache.cache.store.entries}
+    assert urls == {"/?", "/api/v2/status.json?", "/history.atom?", "/history?page=1"}
+    for page in range(1, 101):  # real, distinct answers: the bound holds
+        assert client.get(f"/api/v2/incidents.json?page={page}&x={page}").status_code == 200
+    assert len(cache.cache.store) == 30 and len(hot) == 40
+    assert cache.cache.store.size <= app.config["CACHE_MAX_BYTES"]
+
+
+def test_the_query_arguments_a_view_reads_still_choose_its_answer(client, seeded):
+    whole = client.get("/api/v2/incidents.json").get_json()["incidents"]
+    assert len(whole) == 1
+    assert client.get("/api/v2/incidents.json?page=2&x=1").get_json()["incidents"] == []
+    assert client.get("/api/v2/incidents.json?x=1&page=1").get_json()["incidents"] == whole
+    assert client.get("/api/v2/incidents.json?page=abc").status_code == 400
 
 
 @pytest.fixture
@@ -161,7 +210,6 @@ def test_a_replayed_page_never_outlives_a_write(client, seeded, dispatched):
     [
         {"cookie": "session"},
         {"Authorization": "Bearer sp_x"},
-        {"Accept-Encoding": "gzip;q=0"},
         {"If-None-Match": '"v0"'},
     ],
 )
@@ -186,3 +234,69 @@ def test_internal_and_error_answers_are_never_replayed(client, seeded, dispatche
     before = len(dispatched)
     assert client.get("/internal").status_code in (302, 401, 403)
     assert len(dispatched) == before + 1
+
+
+@pytest.mark.parametrize(
+    "accept_encoding,gzipped",
+    [
+        ("gzip", True),
+        ("GZIP", True),
+        ("gzip,deflate", True),
+        ("deflate ,  gzip", True),
+        ("gzip;q=0.5", True),
+        ("gzip ; q=1", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000", False),
+        ("*", True),
+        ("*;q=0", False),
+        ("gzip;q=0, *", False),
+        ("*;q=0, gzip", True),
+        ("br;q=1, gzip;q=0.1", True),
+        ("identity", False),
+        ("br", False),
+        ("", False),
+    ],
+)
+def test_accept_encoding_is_read_as_http_means_it_by_flask_and_the_replay_alike(
+    client, seeded, dispatched, accept_encoding, gzipped
+):
+    for warm in ("gzip", "identity"):  # the replay layer holds both representations
+        client.get("/", headers={"Accept-Encoding": warm})
+    plain = client.get("/", headers={"Accept-Encoding": "identity"}).data
+    for attempt in range(2):
+        response = client.get("/", headers={"Accept-Encoding": accept_encoding})
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == ("gzip" if gzipped else None), attempt
+        assert (gzip.decompress(response.data) if gzipped else response.data) == plain
+        assert response.headers["ETag"].endswith('-gz"') is gzipped
+        assert "Accept-Encoding" in response.headers["Vary"]
+    before = len(dispatched)
+    client.get("/", headers={"Accept-Encoding": accept_encoding})
+    assert len(dispatched) == before  # replayed, yet the same answer Flask gives
+
+
+def _raw_get(port: int, path: str, header_lines: list[str]) -> tuple[bytes, bytes]:
+    """One HTTP/1.0 request written byte for byte, as a client sends it; (head, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        lines = [f"GET {path} HTTP/1.0", "Host: 127.0.0.1", *header_lines, "", ""]
+        conn.sendall("\r\n".join(lines).encode())
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_a_header_without_a_space_after_the_colon_gets_gzip_over_real_http(app, seeded):
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for _ in range(2):  # rendered by Flask, then replayed
+            head, body = _raw_get(server.server_port, "/", ["Accept-Encoding:gzip"])
+            assert b"\r\nContent-Encoding: gzip" in head
+            assert b"<html" in gzip.decompress(body)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

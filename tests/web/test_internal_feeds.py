@@ -144,7 +144,7 @@ def test_the_token_is_never_kept_in_a_cache_key(app, client, page, feed_token):
 
     for path in INTERNAL:
         client.get(with_token(path, feed_token))
-    keys = " ".join(str(k) for k in cache.cache._cache)  # SimpleCache in tests
+    keys = " ".join(str(k) for k in cache.cache.store.entries)  # BoundedCache in tests
     assert "/internal/history.atom" in keys and feed_token not in keys
 
 

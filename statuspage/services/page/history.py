@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from statuspage.enums import Audience, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Maintenance, Notice, NoticeComponent
+from statuspage.models.notice import ANNOUNCED_AT
 from statuspage.services.components.uptime import local_midnight
 from statuspage.services.page.builders import notice_options, visible_tree
 from statuspage.services.page.view_models import NoticeView, build_notice_view
@@ -42,23 +43,10 @@ def get_notice_view(
     return build_notice_view(notice, audience, {c.id for c in components}, with_notes=with_notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int
-
-    @classmethod
-    def parse(cls, text: str | None, default: Month) -> Month | None:
-        """ "2026-11" -> Month; None for anything malformed or out of range."""
-        if not text:
-            return default
-        try:
-            year, month = (int(part) for part in text.split("-", 1))
-        except ValueError:
-            return None
-        if not (1970 <= year <= 9999 and 1 <= month <= 12):
-            return None
-        return cls(year, month)
 
     @classmethod
     def of(cls, moment: datetime) -> Month:
@@ -180,7 +168,8 @@ def _later_occurrence(audience: Audience) -> sa.ColumnElement[bool]:
 def build_notice_feed(
     audience: Audience, *, limit: int, component_id: str | None = None, with_notes: bool = False
 ) -> NoticeFeed | None:
-    """The latest incidents and maintenance windows *audience* may see, newest first by start.
+    """The latest incidents and maintenance windows *audience* may see, newest first by when
+    they were announced (an incident's start, a window's creation, as the entries' published).
 
     Windows still scheduled are included: a feed is where subscribers read announcements (of a
     recurring rule, only its next window). None when *component_id* names no component this
@@ -196,7 +185,7 @@ def build_notice_feed(
             return None
         query = query.where(_affects_component(component_id))
     notices = db.session.scalars(
-        query.order_by(Notice.started_at.desc(), Notice.id).limit(limit).options(*notice_options())
+        query.order_by(ANNOUNCED_AT.desc(), Notice.id).limit(limit).options(*notice_options())
     ).all()
     return NoticeFeed(
         notices=[

@@ -33,6 +33,15 @@ class SiteSettings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def status_title(self) -> str:
+        """"Acme Status" for the page "Acme", but "Status" (never "Status Status") for a page
+        already named so: the start of every feed, calendar and subscription title."""
+        words = self.page_name.split()
+        if words and words[-1].casefold() == "status":
+            return self.page_name
+        return f"{self.page_name} Status"
+
     def absolute_url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 

@@ -1,0 +1,89 @@
+"""Settings that would only fail at request time are checked when the app starts.
+
+A bad STATUSPAGE_TIMEZONE used to pass start-up and the health check, then turn every page
+into a 500: `create_app` calls `check_config`, which refuses to build the app with a message
+naming the setting and what it should be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse_many
+
+MAIL_BACKENDS = ("smtp", "console", "memory")
+#: Whole-number settings and their smallest and largest sensible values.
+WHOLE_NUMBERS: dict[str, tuple[int, int]] = {
+    "MAIL_PORT": (1, 65535),
+    "MAIL_BATCH_SIZE": (1, 100_000),
+    "MAIL_MAX_ATTEMPTS": (1, 100),
+    "DIGEST_HOUR": (0, 23),
+    "HISTORY_DAYS_ON_PAGE": (0, 366),
+    "UPTIME_DAYS": (1, 366),
+    "UPCOMING_MAINTENANCE_DAYS": (0, 366),
+    "HISTORY_PAGE_SIZE": (1, 1000),
+    "FEED_ITEMS": (1, 1000),
+    "CACHE_SECONDS": (0, 86_400),
+    "SCHEDULER_TICK_SECONDS": (1, 3600),
+    "SCHEDULER_STALE_SECONDS": (1, 86_400),
+}
+RATE_LIMITS = ("SUBSCRIBE_RATE_LIMIT", "SUBSCRIBE_ADDRESS_RATE_LIMIT", "LOGIN_RATE_LIMIT")
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot run with; the message names the environment variable."""
+
+
+def _name(key: str) -> str:
+    return f"STATUSPAGE_{key}"
+
+
+def _problems(config: Mapping[str, Any]) -> list[str]:
+    """What is wrong with *config*, one sentence per setting."""
+    problems = []
+    timezone = config.get("TIMEZONE")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"{_name('TIMEZONE')}={timezone!r} is not an IANA time zone (e.g. UTC, Europe/Paris)."
+        )
+    base_url = str(config.get("BASE_URL") or "")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        problems.append(
+            f"{_name('BASE_URL')}={base_url!r} must be a full http(s) address, "
+            "e.g. https://status.example.com."
+        )
+    for key, (low, high) in WHOLE_NUMBERS.items():
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(f"{_name(key)}={value!r} must be a whole number from {low} to {high}.")
+    timeout = config.get("MAIL_TIMEOUT")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        problems.append(f"{_name('MAIL_TIMEOUT')}={timeout!r} must be a number of seconds above 0.")
+    if config.get("MAIL_BACKEND") not in MAIL_BACKENDS:
+        problems.append(
+            f"{_name('MAIL_BACKEND')}={config.get('MAIL_BACKEND')!r} must be one of "
+            f"{', '.join(MAIL_BACKENDS)}."
+        )
+    if not str(config.get("PAGE_NAME") or "").strip():
+        problems.append(f"{_name('PAGE_NAME')}={config.get('PAGE_NAME')!r} must not be blank.")
+    for key in RATE_LIMITS:
+        try:
+            valid = bool(parse_many(str(config.get(key))))
+        except ValueError:
+            valid = False
+        if not valid:
+            problems.append(f"{_name(key)}={config.get(key)!r} must be a rate like '10 per hour'.")
+    return problems
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError naming every setting the app could not serve requests with."""
+    problems = _problems(config)
+    if problems:
+        raise ConfigError("Invalid settings:\n  " + "\n  ".join(problems))

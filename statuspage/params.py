@@ -1,0 +1,76 @@
+"""Query-string numbers, months and ids, read one way: ASCII digits only, ranges checked.
+
+Every view reads its numeric and date query parameters here, so `?page=²` (``"²".isdigit()``
+is true, ``int("²")`` raises), `?page=99999999999999999999` or `?month=9999-12` (whose "next
+month" link is past the last date) are a clear 400, never a 500. Out-of-range values are
+refused, not clamped: a reader who asks for page 0 or 500 items a page learns the limits.
+A malformed id is a 404, as the `<id:...>` URL converter answers for ids in the path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, request
+
+from statuspage.services.page.history import Month
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_ID = re.compile(r"[a-z0-9]{12}")
+
+#: The history's months: its "next month" link must still be a month a date can hold.
+FIRST_MONTH = Month(1970, 1)
+LAST_MONTH = Month(9999, 11)
+
+
+def parse_int(text: str, minimum: int, maximum: int) -> int | None:
+    """*text* as a whole number from *minimum* to *maximum*; None for anything else."""
+    if not _DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def parse_month(text: str) -> Month | None:
+    """ "2026-11" as a Month from FIRST_MONTH to LAST_MONTH; None for anything else."""
+    match = _MONTH.fullmatch(text)
+    if match is None:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12:
+        return None
+    value = Month(year, month)
+    return value if FIRST_MONTH <= value <= LAST_MONTH else None
+
+
+def int_arg(name: str, default: int, minimum: int = 1, maximum: int = 100_000) -> int:
+    """?name=N as a whole number in range, *default* when absent or empty; 400 otherwise."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    value = parse_int(raw, minimum, maximum)
+    if value is None:
+        abort(400, f"{name} must be a whole number from {minimum} to {maximum}.")
+    return value
+
+
+def month_arg(name: str, default: Month) -> Month:
+    """?name=YYYY-MM as a Month, *default* when absent or empty; 400 otherwise."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    value = parse_month(raw)
+    if value is None:
+        abort(400, f"{name} must be a month YYYY-MM from {FIRST_MONTH} to {LAST_MONTH}.")
+    return value
+
+
+def id_arg(name: str) -> str | None:
+    """?name=<id>, None when absent or empty; 404 for what cannot be an id (as in paths)."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not _ID.fullmatch(raw):
+        abort(404)
+    return raw
