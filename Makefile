@@ -8,7 +8,7 @@ DEV := STATUSPAGE_CONFIG=config.DevelopmentConfig FLASK_APP=wsgi
 # Two workers; on PostgreSQL each worker has a database of its own (see tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-dev bench lint clean
+.PHONY: run test install install-dev bench lint typecheck clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { \
@@ -55,8 +55,14 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/public_page.py
 	$(BIN)/python bench/fanout.py
 
+## mypy over the package, with the settings and third-party exceptions of mypy.ini.
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+## ruff, mypy and bandit: the gates CI runs before the tests.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check statuspage tests bench
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r statuspage -ll
 
 clean:

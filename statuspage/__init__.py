@@ -57,6 +57,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_security(app)
     from statuspage.cache_hits import CacheHitServer
 
+    # Flask's documented way to wrap the WSGI app; mypy forbids assigning to a method.
     app.wsgi_app = CacheHitServer(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 

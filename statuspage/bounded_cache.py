@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -105,7 +106,7 @@ class BoundedCache(BaseCache):
             default_timeout=kwargs.get("default_timeout", 300),
         )
 
-    def _expiry(self, timeout: int | None) -> float:
+    def _expiry(self, timeout: int | timedelta | None) -> float:
         timeout = self._normalize_timeout(timeout)
         return time.monotonic() + timeout if timeout > 0 else float("inf")
 
@@ -119,10 +120,10 @@ class BoundedCache(BaseCache):
             return None
         return value
 
-    def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
+    def set(self, key: str, value: Any, timeout: int | timedelta | None = None) -> bool:
         return self.store.put(key, (self._expiry(timeout), value), estimate_size(value))
 
-    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+    def add(self, key: str, value: Any, timeout: int | timedelta | None = None) -> bool:
         if self.has(key):
             return False
         return self.set(key, value, timeout)

@@ -7,10 +7,12 @@ import re
 import secrets
 import sys
 from datetime import timedelta
+from typing import cast
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.local import LocalProxy
 
 from statuspage import demo, models
 from statuspage.database import utcnow
@@ -197,7 +199,9 @@ def run(name: str) -> None:
     from statuspage.scheduler import run_scheduler
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    run_scheduler(current_app._get_current_object(), name=name)  # type: ignore[attr-defined]
+    # current_app is typed as the Flask it stands for; the scheduler's threads need the app.
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    run_scheduler(app, name=name)
 
 
 @scheduler_cli.command("tick")

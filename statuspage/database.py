@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from statuspage.limits import MAX_NAME
 
@@ -34,7 +37,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(sa.TypeDecorator):
+def count_rows(result: sa.Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE, DELETE or INSERT matched: Session.execute is typed as if every
+    statement were a SELECT, but a DML statement's result is a CursorResult, which counts."""
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"{type(result).__name__} counts no rows; execute an UPDATE or DELETE")
+    return result.rowcount
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
     """Store naive UTC, hand back aware UTC: SQLite drops tzinfo and feedgen rejects naive times."""
 
     impl = sa.DateTime
@@ -55,22 +66,22 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-class StrEnumType(sa.TypeDecorator):
+class StrEnumType(sa.TypeDecorator[StrEnum]):
     """Persist a StrEnum as its Statuspage string (a VARCHAR, no native enum to migrate)."""
 
     impl = sa.String
     cache_ok = True
 
-    def __init__(self, enum_class: type, length: int = 32) -> None:
+    def __init__(self, enum_class: type[StrEnum], length: int = 32) -> None:
         super().__init__(length)
         self.enum_class = enum_class
 
-    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+    def process_bind_param(self, value: StrEnum | str | None, dialect: sa.Dialect) -> str | None:
         if value is None:
             return None
         return self.enum_class(value).value
 
-    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Any:
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> StrEnum | None:
         return None if value is None else self.enum_class(value)
 
 
@@ -82,7 +93,9 @@ class Base(DeclarativeBase):
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+) -> None:
     """SQLite ignores foreign keys (and so ON DELETE) unless asked, per connection; a file
     database also gets write-ahead logging so the web server and the scheduler can share it."""
     import sqlite3

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
 from statuspage.extensions import db
-from statuspage.models import Component, Notice
+from statuspage.models import Component, Incident, Notice
 from statuspage.services.components import tree as component_service
 from statuspage.services.notices import due_work, maintenance, recurrence, timeline
 from statuspage.services.notices import incidents as incident_service
@@ -24,7 +24,8 @@ from statuspage.services.unit import CLI, Actor
 
 S = ComponentStatus
 
-GROUPS = [
+#: (group, description, [(component, description)]).
+GROUPS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("Core platform", "The public API, dashboard and sign-in.", [
         ("API", "REST and GraphQL endpoints at api.acme.example."),
         ("Web dashboard", "The browser app at app.acme.example."),
@@ -43,9 +44,10 @@ GROUPS = [
         ("Asia Pacific", "Singapore"),
     ]),
 ]  # fmt: skip
+#: (component, description, only shown when degraded).
 TOP_LEVEL = [
-    ("Email delivery", "Transactional email sent on your behalf.", {}),
-    ("CDN", "Static asset delivery at the edge.", {"only_show_if_degraded": True}),
+    ("Email delivery", "Transactional email sent on your behalf.", False),
+    ("CDN", "Static asset delivery at the edge.", True),
 ]
 INTERNAL_GROUP = ("Internal tools", "Staff-only systems.", ["Build pipeline", "Support desk"])
 
@@ -190,17 +192,17 @@ def _create_components(actor: Actor, created: datetime) -> dict[str, Component]:
                 name=child, group=group, description=child_description,
                 start_date=start, actor=actor, now=created,
             )  # fmt: skip
-    for name, description, options in TOP_LEVEL:
+    for name, description, only_if_degraded in TOP_LEVEL:
         by_name[name] = component_service.create_component(
             name=name, description=description, start_date=date(2024, 3, 1),
-            showcase=not options.get("only_show_if_degraded", False),
-            actor=actor, now=created, **options,
+            showcase=not only_if_degraded, only_show_if_degraded=only_if_degraded,
+            actor=actor, now=created,
         )  # fmt: skip
-    name, description, members = INTERNAL_GROUP
+    name, description, internal = INTERNAL_GROUP
     group = component_service.create_group(
         name=name, description=description, visibility=Visibility.INTERNAL, actor=actor, now=created
     )
-    for child in members:
+    for child in internal:
         by_name[child] = component_service.create_component(
             name=child, group=group, start_date=date(2024, 3, 1), actor=actor, now=created
         )
@@ -213,7 +215,7 @@ def _incident_steps(
 ) -> list[Step]:  # fmt: skip
     name, component_names, status, impact, opening, identified, monitoring, resolved = scenario
     components = [by_name[c] for c in component_names]
-    holder: dict[str, object] = {}
+    holder: dict[str, Incident] = {}
     t_identified = start + timedelta(minutes=rng.randint(8, 45))
     t_monitoring = t_identified + timedelta(minutes=rng.randint(10, 120))
     t_resolved = t_monitoring + timedelta(minutes=rng.randint(20, 180))
@@ -227,13 +229,13 @@ def _incident_steps(
 
     def identify() -> None:
         incident_service.post_update(
-            holder["incident"], status=IncidentStatus.IDENTIFIED, body=identified,  # type: ignore[arg-type]
+            holder["incident"], status=IncidentStatus.IDENTIFIED, body=identified,
             actor=actor, now=t_identified,
         )  # fmt: skip
 
     def monitor() -> None:
         incident_service.post_update(
-            holder["incident"], status=IncidentStatus.MONITORING, body=monitoring,  # type: ignore[arg-type]
+            holder["incident"], status=IncidentStatus.MONITORING, body=monitoring,
             components={c: recovering for c in components}, actor=actor, now=t_monitoring,
         )  # fmt: skip
 
@@ -242,7 +244,7 @@ def _incident_steps(
             holder["incident"],
             body=resolved,
             actor=actor,
-            now=t_resolved,  # type: ignore[arg-type]
+            now=t_resolved,
         )
 
     return [
@@ -260,7 +262,7 @@ def _internal_steps(
     actor: Actor,
     counter: Iterator[int],
 ) -> list[Step]:
-    holder: dict[str, object] = {}
+    holder: dict[str, Incident] = {}
     component = by_name[component_name]
 
     def open_() -> None:
@@ -271,14 +273,14 @@ def _internal_steps(
             actor=actor, now=start,
         )  # fmt: skip
         timeline.add_note(
-            holder["incident"],  # type: ignore[arg-type]
+            holder["incident"],
             body="Paged the on-call engineer; the host ran out of disk.",
             actor=actor, now=start + timedelta(minutes=5),
         )  # fmt: skip
 
     def resolve() -> None:
         incident_service.resolve_incident(
-            holder["incident"], body="Disk space freed and alerting added.",  # type: ignore[arg-type]
+            holder["incident"], body="Disk space freed and alerting added.",
             deliver_notifications=False, actor=actor, now=start + timedelta(hours=1, minutes=10),
         )  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -26,9 +27,9 @@ class ComponentStatus(StrEnum):
         return self in (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE)
 
     @classmethod
-    def worst(cls, statuses: object) -> ComponentStatus:
+    def worst(cls, statuses: Iterable[ComponentStatus]) -> ComponentStatus:
         """The most severe of *statuses*, operational when there are none."""
-        return max(statuses, key=lambda s: s.severity, default=cls.OPERATIONAL)  # type: ignore[arg-type]
+        return max(statuses, key=lambda s: s.severity, default=cls.OPERATIONAL)
 
 
 _COMPONENT_LABELS = {

@@ -7,8 +7,14 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 
+# New in WTForms 3.3, which types-WTForms (3.2) does not know yet: the forms get it from here,
+# so this is the one place it is typed as Any.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+
 from statuspage.params import parse_int
 from statuspage.services.inputs import strip_controls
+
+__all__ = ["Form", "SelectChoice"]
 
 
 def _strip_controls(value: Any) -> Any:

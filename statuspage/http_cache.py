@@ -15,10 +15,11 @@ import gzip
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from typing import ParamSpec
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, current_app, make_response, request
+from flask.typing import ResponseReturnValue
 from werkzeug.http import http_date, parse_accept_header, quote_etag
 
 from statuspage.database import utcnow
@@ -26,7 +27,7 @@ from statuspage.enums import Audience
 from statuspage.extensions import cache
 from statuspage.services.site.page_state import get_page_state, remember_page_state
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 #: WSGI environ key: (validator, time_sensitive, query_args) of a public answer `cache_hits`
 #: may replay.
 HIT_MARK = "statuspage.cache_hit"
@@ -152,7 +153,7 @@ def cached_response(
     time_sensitive: bool = True,
     query_args: tuple[str, ...] = (),
     ignore_args: tuple[str, ...] = (),
-) -> Callable[[F], F]:
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
     """Serve the view through the page-version cache, answering 304 when nothing changed.
 
     *query_args* names every query argument the view reads: only those are in the cache key.
@@ -164,9 +165,9 @@ def cached_response(
     validator with `-gz` appended (a strong ETag names one representation).
     """
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Response:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> Response:
             validator, last_modified = _validator(
                 audience, time_sensitive=time_sensitive, now=utcnow()
             )
@@ -189,6 +190,6 @@ def cached_response(
             return _finish(response, f"{validator}-gz" if packed else validator, last_modified,
                            audience)  # fmt: skip
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator

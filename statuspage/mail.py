@@ -10,7 +10,7 @@ import smtplib
 import ssl
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email import charset as email_charset
@@ -38,6 +38,8 @@ class Outgoing:
 
 
 class MailConnection(Protocol):
+    """One open connection to the mail server (or its stand-in), sending message by message."""
+
     #: Whether the server takes 8-bit bodies (RFC 6152), which lets a fan-out merge bodies.
     eight_bit: bool
 
@@ -47,7 +49,7 @@ class MailConnection(Protocol):
 class Mailer(Protocol):
     """Opens one connection for a whole batch of messages."""
 
-    def connect(self) -> Any: ...
+    def connect(self) -> AbstractContextManager[MailConnection]: ...
 
 
 class SmtpConnection:
@@ -104,7 +106,7 @@ class SmtpMailer:
 
 def parse(outgoing: Outgoing) -> EmailMessage:
     """The message as a mail client reads it."""
-    return message_from_bytes(outgoing.data, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(outgoing.data, policy=policy.default)
 
 
 class ConsoleConnection:
@@ -171,7 +173,7 @@ class MailPolicy(Compat32):
     folding (yet compat32 builds and encodes a Header object for each), and a long one with no
     space to fold at (a List-Unsubscribe URL) is better left whole than broken before its "<"."""
 
-    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+    def _fold(self, name: str, value: str | Header, sanitize: bool) -> str:
         if (
             isinstance(value, str)
             and value.isascii()
@@ -180,13 +182,14 @@ class MailPolicy(Compat32):
             and (len(name) + len(value) + 2 <= 78 or (" " not in value and len(value) < 900))
         ):
             return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
+        # compat32's own folding, a private method that typeshed leaves out of Compat32.
+        return super()._fold(name, value, sanitize)  # type: ignore[misc]
 
 
 POLICY = MailPolicy(linesep="\r\n")
 #: Bodies as they are (8bit), for servers that say they take them: nothing to re-encode.
 UTF8_8BIT = email_charset.Charset("utf-8")
-UTF8_8BIT.body_encoding = None
+UTF8_8BIT.body_encoding = None  # type: ignore[assignment]  # None: no transfer encoding
 
 
 def build_message(
@@ -207,6 +210,7 @@ def build_message(
     Built with the email package's MIME classes under a policy that skips folding short ASCII
     headers: several times faster than EmailMessage when one update goes to 100,000 people.
     """
+    # MIMEText takes a Charset as well as a name, though typeshed types its _charset as str.
     charset: Any = UTF8_8BIT if eight_bit else "utf-8"
     message: Message
     if html:
@@ -220,9 +224,9 @@ def build_message(
         message = MIMEText(text, "plain", charset, policy=POLICY)
     message["From"] = formataddr((sender_name, sender), charset="utf-8")
     message["To"] = to
-    message["Subject"] = (
-        subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")
-    )
+    encoded = subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")
+    # compat32 messages take a Header as a value; typeshed's Message takes str only.
+    message["Subject"] = encoded  # type: ignore[assignment]
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"

@@ -10,6 +10,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask import Flask
 
 from statuspage.database import utcnow
 from statuspage.extensions import db
+from statuspage.mail import Mailer
 from statuspage.services.notices import due_work
 from statuspage.services.outbox import delivery, events
 from statuspage.services.site import heartbeat as site
@@ -79,7 +81,7 @@ def build_scheduler(app: Flask, *, name: str = "scheduler") -> BlockingScheduler
     return scheduler
 
 
-def run_mail(mailer: object) -> None:
+def run_mail(mailer: Mailer) -> None:
     """Expand events, queue due digests, send what is due, forget unconfirmed addresses."""
 
     now = _now()
@@ -109,7 +111,7 @@ def run_tick() -> None:
         logger.info("tick: %s", report)
 
 
-def _now() -> Any:
+def _now() -> datetime:
 
     return utcnow()
 

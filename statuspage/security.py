@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from statuspage.enums import Role, Via
@@ -15,7 +16,9 @@ from statuspage.error_pages import json_error
 from statuspage.services.accounts import api_tokens
 from statuspage.services.unit import Actor
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+#: A view function: its arguments are the URL values, its result anything Flask answers with.
+View = Callable[P, ResponseReturnValue]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -33,18 +36,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def role_required(role: Role) -> Callable[[F], F]:
+def role_required(role: Role) -> Callable[[View[P]], View[P]]:
     """Anonymous -> login page; signed in without *role* -> 403. Checked on every request."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: View[P]) -> View[P]:
         @wraps(view)
         @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             if not current_user.has_role(role):
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
@@ -67,14 +70,14 @@ def bearer_challenge(error: str | None = None, scope: str | None = None) -> str:
     return ", ".join(parts)
 
 
-def token_reader_required(*, as_json: bool) -> Callable[[F], F]:
+def token_reader_required(*, as_json: bool) -> Callable[[View[P]], View[P]]:
     """The internal feeds and JSON: a feed token in `?token=`, else an API token (any scope) as
     `Authorization: Bearer`; 401 without one. Put it above `cached_response`, so the check runs
     before any cached body is served and the cache never decides who may read."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: View[P]) -> View[P]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             secret = bearer_token()
             if "token" not in request.args and secret is None:
                 return _unauthorized(
@@ -91,7 +94,7 @@ def token_reader_required(*, as_json: bool) -> Callable[[F], F]:
                 return _unauthorized(refused.message, as_json=as_json, invalid=True)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
@@ -112,7 +115,7 @@ def current_actor(via: Via = Via.UI) -> Actor:
     return Actor.of(current_user, via=via, ip=request.remote_addr)
 
 
-def is_safe_redirect_url(target: str | None) -> bool:
+def is_safe_redirect_url(target: str | None) -> TypeGuard[str]:
     """Only local absolute paths such as "/admin/incidents/x" (Flask-Login's `next`)."""
     if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return False  # browsers drop tabs and newlines: "/\t/evil.com" becomes "//evil.com"

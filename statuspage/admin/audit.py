@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Response, render_template, request, stream_with_context
 from werkzeug.datastructures import MultiDict
-from wtforms.fields.choices import SelectChoice
 
 from statuspage.admin.blueprint import bp
 from statuspage.admin.forms import AuditFilterForm
 from statuspage.enums import Role, Via
+from statuspage.forms import SelectChoice
 from statuspage.security import role_required
 from statuspage.services.errors import InvalidInput
 from statuspage.services.local_time import local_to_utc
@@ -83,3 +83,4 @@ def audit_csv() -> Response:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )
+#MISSING

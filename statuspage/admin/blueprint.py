@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from statuspage.enums import Role
-from statuspage.extensions import db
+from statuspage.extensions import db, login_manager
 from statuspage.security import current_actor, is_safe_redirect_url
 from statuspage.services.errors import InvalidInput, ServiceError
 from statuspage.services.local_time import local_to_utc
@@ -25,7 +25,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def require_editor() -> Response | None:
     """Every admin URL needs at least the editor role; admin-only views check again."""
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return login_manager.unauthorized()
     if not current_user.has_role(Role.EDITOR):
         abort(403)
     return None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from statuspage.admin.blueprint import apply_service_error, bp, flash_error, get_or_404
 from statuspage.admin.forms import ComponentForm, ConfirmForm, GroupForm, MoveForm
 from statuspage.enums import Role, Visibility
+from statuspage.forms import SelectChoice
 from statuspage.models import Component, ComponentGroup
 from statuspage.security import current_actor, role_required
 from statuspage.services.components import tree as service
@@ -122,7 +122,7 @@ def _move(item: Component | ComponentGroup) -> Response:
     form = MoveForm()
     if form.validate_on_submit():
         try:
-            service.move_item(item, offset=form.offset.data, actor=current_actor())
+            service.move_item(item, offset=form.offset.data or 0, actor=current_actor())
         except ServiceError as error:
             flash_error(error)
     else:
@@ -193,3 +193,4 @@ def delete_group(group_id: str) -> Response:
 @bp.post("/groups/<id:group_id>/move")
 def move_group(group_id: str) -> Response:
     return _move(get_or_404(ComponentGroup, group_id))
+#MISSING

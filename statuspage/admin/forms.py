@@ -19,7 +19,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from statuspage.enums import (
@@ -33,7 +32,7 @@ from statuspage.enums import (
     TokenScope,
     Via,
 )
-from statuspage.forms import Form, PageField
+from statuspage.forms import Form, PageField, SelectChoice
 from statuspage.limits import (
     MAX_BODY,
     MAX_DESCRIPTION,
@@ -123,6 +122,7 @@ def with_component_fields(
     with the status the component has now (or the one its incident claims)."""
     components = list(components)
 
+    # A base known only at run time: mypy takes neither a variable base nor its Any-ness.
     class Bound(form_class, ComponentStatusesMixin):  # type: ignore[misc, valid-type]
         pass
 

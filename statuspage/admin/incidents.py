@@ -152,7 +152,8 @@ def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
     if form.publish_at.data and publish_at is None:
         return _detail(incident, 422, update_form=form)
     if wants_preview():
-        return _detail(incident, 200, update_form=form, preview=render_markdown(form.body.data))
+        preview = render_markdown(form.body.data or "")
+        return _detail(incident, 200, update_form=form, preview=preview)
     try:
         update = service.post_update(
             incident, **_update_kwargs(form, components), publish_at=publish_at,
@@ -171,7 +172,7 @@ def add_incident_note(incident_id: str) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return _detail(incident, 422, note_form=form)
-    timeline.add_note(incident, body=form.body.data, actor=current_actor())
+    timeline.add_note(incident, body=form.body.data or "", actor=current_actor())
     flash("Internal note added.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
 
@@ -185,7 +186,7 @@ def resolve_incident(incident_id: str) -> Response | tuple[str, int]:
     try:
         service.resolve_incident(
             incident,
-            body=form.body.data,
+            body=form.body.data or "",
             deliver_notifications=form.deliver_notifications.data,
             actor=current_actor(),
         )
@@ -205,7 +206,7 @@ def reopen_incident(incident_id: str) -> Response | tuple[str, int]:
     try:
         service.reopen_incident(
             incident,
-            body=form.body.data,
+            body=form.body.data or "",
             status=IncidentStatus(form.status.data),
             deliver_notifications=form.deliver_notifications.data,
             actor=current_actor(),
@@ -225,7 +226,7 @@ def edit_incident(incident_id: str) -> Response | tuple[str, int]:
         try:
             service.update_incident(
                 incident,
-                name=form.name.data,
+                name=form.name.data or "",
                 impact=Impact(form.impact.data),
                 visibility=Visibility(form.visibility.data),
                 actor=current_actor(),
@@ -260,7 +261,7 @@ def edit_update(update_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _edit_update_page(update, form)
     if wants_preview():
-        return _edit_update_page(update, form, render_markdown(form.body.data))
+        return _edit_update_page(update, form, render_markdown(form.body.data or ""))
     if call_service(
         form, timeline.edit_update, update, body=form.body.data, success="Update saved."
     ):
@@ -280,7 +281,7 @@ def edit_scheduled_update(update_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _edit_update_page(update, form)
     if wants_preview():
-        return _edit_update_page(update, form, render_markdown(form.body.data))
+        return _edit_update_page(update, form, render_markdown(form.body.data or ""))
     publish_at = to_utc(form, "publish_at")
     if publish_at is not None and call_service(
         form, timeline.edit_scheduled_update, update, body=form.body.data,

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from statuspage.admin.blueprint import (
     apply_service_error,
@@ -29,6 +28,7 @@ from statuspage.admin.forms import (
 )
 from statuspage.database import utcnow
 from statuspage.enums import MaintenanceStatus, Visibility
+from statuspage.forms import SelectChoice
 from statuspage.markdown import render_markdown
 from statuspage.models import Maintenance, MaintenanceRecurrence
 from statuspage.params import parse_int
@@ -101,11 +101,11 @@ def new_maintenance() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         start, end = to_utc(form, "scheduled_for"), to_utc(form, "scheduled_until")
         if start and end and wants_preview():
-            preview = render_markdown(form.body.data)
+            preview = render_markdown(form.body.data or "")
         elif start and end:
             try:
                 maintenance = service.schedule_maintenance(
-                    body=form.body.data, scheduled_for=start, scheduled_until=end,
+                    body=form.body.data or "", scheduled_for=start, scheduled_until=end,
                     components=_chosen_components(components),
                     deliver_notifications=form.deliver_notifications.data,
                     actor=current_actor(), **_details(form),
@@ -167,10 +167,10 @@ def add_maintenance_update(maintenance_id: str) -> Response | tuple[str, int]:
     if form.publish_at.data and publish_at is None:
         return _detail(maintenance, 422, update_form=form)
     if wants_preview():
-        return _detail(maintenance, update_form=form, preview=render_markdown(form.body.data))
+        return _detail(maintenance, update_form=form, preview=render_markdown(form.body.data or ""))
     try:
         service.post_maintenance_update(
-            maintenance, status=MaintenanceStatus(form.status.data), body=form.body.data,
+            maintenance, status=MaintenanceStatus(form.status.data), body=form.body.data or "",
             deliver_notifications=form.deliver_notifications.data, publish_at=publish_at,
             actor=current_actor(),
         )  # fmt: skip
@@ -211,7 +211,7 @@ def cancel_maintenance(maintenance_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _detail(maintenance, 422, cancel_form=form)
     try:
-        service.cancel_maintenance(maintenance, body=form.body.data, actor=current_actor())
+        service.cancel_maintenance(maintenance, body=form.body.data or "", actor=current_actor())
     except ServiceError as error:
         return _detail(maintenance, error.status_code, page_error=error.message)
     flash("Maintenance cancelled.", "success")
@@ -229,7 +229,7 @@ def reschedule_maintenance(maintenance_id: str) -> Response | tuple[str, int]:
         return _detail(maintenance, 422, reschedule_form=form)
     try:
         service.reschedule_maintenance(
-            maintenance, scheduled_for=start, scheduled_until=end, body=form.body.data,
+            maintenance, scheduled_for=start, scheduled_until=end, body=form.body.data or "",
             deliver_notifications=form.deliver_notifications.data, actor=current_actor(),
         )  # fmt: skip
     except ServiceError as error:
@@ -286,6 +286,7 @@ def _recurrence_fields(form: RecurrenceForm, components: list[Any]) -> dict[str,
         if not rule:
             raise InvalidInput("Write the rule, or choose a preset.", field="rrule")
     else:
+        assert form.first_start.data is not None  # InputRequired
         rule = _preset_rule(form.repeat.data, form.first_start.data)
     return {
         **_details(form),
@@ -367,7 +368,7 @@ def end_recurrence(recurrence_id: str) -> Response | tuple[str, int]:
             recurrence=recurrence, end_form=form,
         ), 422  # fmt: skip
     cancelled = recurrence_service.end_recurrence(
-        recurrence, body=form.body.data, actor=current_actor()
+        recurrence, body=form.body.data or "", actor=current_actor()
     )
     flash(f"Recurring maintenance ended; {cancelled} upcoming window(s) cancelled.", "success")
     return redirect(url_for("admin.maintenance_list"))

@@ -186,7 +186,7 @@ def send_test_mail() -> Response | tuple[str, int]:
         actor = current_actor()
         try:
             delivery = notifications.queue_test_mail(
-                form.email.data, requested_by=actor.label, actor=actor
+                form.email.data or "", requested_by=actor.label, actor=actor
             )
         except ServiceError as error:
             apply_service_error(form, error)

@@ -50,7 +50,7 @@ def new_token() -> Response | tuple[str, int]:
         if expires_at is not None:
             try:
                 made = service.create_token(
-                    name=form.name.data,
+                    name=form.name.data or "",
                     scope=TokenScope(form.scope.data),
                     expires_at=expires_at,
                     actor=current_actor(),

@@ -33,10 +33,10 @@ def new_user() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             user = service.create_user(
-                email=form.email.data,
+                email=form.email.data or "",
                 name=form.name.data or "",
                 role=Role(form.role.data),
-                password=form.password.data,
+                password=form.password.data or "",
                 actor=current_actor(),
             )
         except ServiceError as error:

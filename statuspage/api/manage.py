@@ -79,6 +79,7 @@ def needs_scope(scope: TokenScope) -> Callable[[F], F]:
     """Declare the scope a view needs; `authenticate` checks it before the view runs."""
 
     def decorator(view: F) -> F:
+        # A function attribute, read by the before_request hook; functions declare none.
         view.required_scope = scope  # type: ignore[attr-defined]
         return view
 
@@ -342,7 +343,7 @@ def list_maintenance() -> Response:
 def _maintenance_fields(fields: Fields, now: datetime) -> dict[str, Any]:
     """A window's body as schedule_maintenance takes it; field errors raised by finish()."""
     ids = fields.id_list("components", max_items=MAX_COMPONENTS)
-    values = {
+    values: dict[str, Any] = {
         "name": fields.text("name", required=True, max_length=MAX_NAME) or "",
         "body": fields.text("body", required=True, max_length=MAX_BODY) or "",
         "scheduled_for": fields.moment("scheduled_for", required=True, now=now),

@@ -240,7 +240,8 @@ def managed_components_json(
     groups: list[ComponentGroup], components: list[Component], settings: SiteSettings
 ) -> list[Json]:
     """components_json as staff see it, with each item's visibility and public status."""
-    extra = {item.id: {"visibility": item.visibility.value} for item in [*groups, *components]}
+    items: list[ComponentGroup | Component] = [*groups, *components]
+    extra = {item.id: {"visibility": item.visibility.value} for item in items}
     for component in components:
         extra[component.id]["public_status"] = component.status.value
     for group in groups:

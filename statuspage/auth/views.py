@@ -50,7 +50,7 @@ def login() -> Response | tuple[str, int] | str:
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
     outcome = login_service.attempt_login(
-        form.email.data, form.password.data, source=request.remote_addr,
+        form.email.data or "", form.password.data or "", source=request.remote_addr,
         remember=bool(form.remember.data), user_agent=request.user_agent.string, now=utcnow(),
     )  # fmt: skip
     if outcome.user is not None:
@@ -94,11 +94,11 @@ def account() -> Response | tuple[str, int]:
     """Change your own password; every other session of yours ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if users.authenticate(current_user.email, form.current_password.data) is None:
+        if users.authenticate(current_user.email, form.current_password.data or "") is None:
             form.current_password.errors = ["That is not your current password."]
         else:
             try:
-                users.set_password(current_user, form.password.data, actor=current_actor())
+                users.set_password(current_user, form.password.data or "", actor=current_actor())
             except ServiceError as error:
                 form.password.errors = [error.message]
             else:

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import TokenScope
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.limits import MAX_TOKEN_NAME
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_token"
     __audited__ = True
     #: Tokens are not on any page: writing one never invalidates cached pages.

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from statuspage.database import StrEnumType, utcnow
 from statuspage.enums import Via
-from statuspage.extensions import db
+from statuspage.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
     __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id"),)
 

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.visibility import component_open_to, group_open_to
 
 
-class ComponentGroup(db.Model):
+class ComponentGroup(Model):
     __tablename__ = "component_group"
     __audited__ = True
 
@@ -48,7 +48,7 @@ class ComponentGroup(db.Model):
         return f"<ComponentGroup {self.id} {self.name!r}>"
 
 
-class Component(db.Model):
+class Component(Model):
     __tablename__ = "component"
     __audited__ = True
 
@@ -123,7 +123,7 @@ class Component(db.Model):
         return f"<Component {self.id} {self.name!r} {self.status}>"
 
 
-class ComponentStatusChange(db.Model):
+class ComponentStatusChange(Model):
     """One change of one of a component's two statuses (public, internal): the history uptime
     is computed from, per audience."""
 
@@ -155,7 +155,7 @@ class ComponentStatusChange(db.Model):
     component: Mapped[Component] = relationship()
 
 
-class ComponentDay(db.Model):
+class ComponentDay(Model):
     """Seconds one component's status (public or internal) spent in each non-operational status
     on one day of the page's time zone. Maintained as statuses change, so the 90-day bars never
     replay the history."""

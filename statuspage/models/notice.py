@@ -7,8 +7,9 @@ timeline shape; `select(Incident)` still only ever returns incidents.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,15 +25,18 @@ from statuspage.enums import (
     UpdateKind,
     Visibility,
 )
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.component import Component
 from statuspage.visibility import link_open_to, notice_visible, update_open_to
 
 if TYPE_CHECKING:
     from statuspage.models.user import User
 
+#: A kind's status vocabulary (spelt here: inside Notice, `type` is the kind column).
+StatusEnum: TypeAlias = type[IncidentStatus] | type[MaintenanceStatus]
 
-class Notice(db.Model):
+
+class Notice(Model):
     __tablename__ = "notice"
     __audited__ = True
     __table_args__ = (sa.Index("ix_notice_type_started_at", "type", "started_at"),)
@@ -92,17 +96,17 @@ class Notice(db.Model):
     def public_path(self) -> str:
         return f"/{self.path_segment}/{self.id}"
 
-    def url_values(self) -> dict[str, str]:
-        """The URL values its detail endpoints take."""
+    def url_values(self) -> dict[str, Any]:
+        """The URL values its detail endpoints take (as url_for takes them: Any)."""
         return {self.id_arg: self.id}
 
     @classmethod
-    def kind_of(cls, type_: str) -> type[Notice]:
+    def kind_of(cls, type_: str) -> builtins.type[Notice]:
         """The subclass stored under a `type` value, for rows read without their object."""
         return cls.__mapper__.polymorphic_map[type_].class_
 
     #: IncidentStatus or MaintenanceStatus.
-    status_enum: ClassVar[Any]
+    status_enum: ClassVar[StatusEnum]
 
     def status_label_of(self, value: str) -> str:
         """The label of one of this kind's status values."""
@@ -221,8 +225,9 @@ class Maintenance(Notice):
 
     __mapper_args__ = {"polymorphic_identity": "maintenance"}
 
-    scheduled_for: Mapped[datetime | None] = mapped_column(index=True)
-    scheduled_until: Mapped[datetime | None]
+    #: Every window has both; the columns are nullable only for the incidents in the table.
+    scheduled_for: Mapped[datetime] = mapped_column(index=True, nullable=True)
+    scheduled_until: Mapped[datetime] = mapped_column(nullable=True)
     auto_start: Mapped[bool | None]
     auto_complete: Mapped[bool | None]
     #: Minutes before the start to remind subscribers; None for no reminder.
@@ -322,8 +327,14 @@ class Maintenance(Notice):
 
     @property
     def duration(self) -> timedelta:
-        assert self.scheduled_for is not None and self.scheduled_until is not None
         return self.scheduled_until - self.scheduled_for
+
+    @property
+    def remind_at(self) -> datetime | None:
+        """When subscribers are reminded of the window; None when they are not."""
+        if self.remind_minutes is None:
+            return None
+        return self.scheduled_for - timedelta(minutes=self.remind_minutes)
 
 
 #: `Notice.announced_at` in SQL, to order feeds by what their entries say is published.
@@ -333,16 +344,18 @@ ANNOUNCED_AT = sa.case(
 )
 
 # One window per occurrence of a rule, however many schedulers materialise it at once.
-Notice.__table__.append_constraint(
+# (SQLAlchemy types __table__ as any FromClause; a declarative class's own is a Table.)
+_notice_table = cast(sa.Table, Notice.__table__)
+_notice_table.append_constraint(
     sa.UniqueConstraint(
-        Notice.__table__.c.recurrence_id,
-        Notice.__table__.c.occurrence_start,
+        _notice_table.c.recurrence_id,
+        _notice_table.c.occurrence_start,
         name="uq_notice_recurrence_occurrence",
     )
 )
 
 
-class MaintenanceRecurrence(db.Model):
+class MaintenanceRecurrence(Model):
     """A repeating window (an RFC 5545 RRULE in the page's time zone) that materialises
     concrete Maintenance occurrences ahead of time."""
 
@@ -378,7 +391,7 @@ class MaintenanceRecurrence(db.Model):
         return notice_visible(self, Audience.PUBLIC)
 
 
-class NoticeComponent(db.Model):
+class NoticeComponent(Model):
     """A component affected by a notice, with the status that notice currently claims for it.
 
     A component's own status is the worst claim of the open notices affecting it, which is
@@ -403,7 +416,7 @@ class NoticeComponent(db.Model):
         return link_open_to(self, Audience.PUBLIC)
 
 
-class IncidentUpdate(db.Model):
+class IncidentUpdate(Model):
     """One entry of a timeline. Unpublished (published_at NULL) until its publish time."""
 
     __tablename__ = "incident_update"
@@ -457,7 +470,7 @@ class IncidentUpdate(db.Model):
         return update_open_to(self, Audience.PUBLIC)
 
 
-class UpdateComponentChange(db.Model):
+class UpdateComponentChange(Model):
     """Each affected component's status before and after one update (Statuspage's
     affected_components). `old_status` is filled when the update is published."""
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from statuspage.database import utcnow
-from statuspage.extensions import db
+from statuspage.extensions import Model
 
 
-class PageState(db.Model):
+class PageState(Model):
     """A single row. `version` grows on every write that can change what a *public* reader
     sees, `internal_version` on every write that can change what staff see (every public
     change too); each with the time of that audience's last change."""
@@ -26,7 +25,7 @@ class PageState(db.Model):
     internal_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SchedulerHeartbeat(db.Model):
+class SchedulerHeartbeat(Model):
     """One row per scheduler process name; the admin dashboard warns when it goes quiet."""
 
     __tablename__ = "scheduler_heartbeat"
@@ -38,18 +37,19 @@ class SchedulerHeartbeat(db.Model):
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Setting(db.Model):
+class Setting(Model):
     """A page setting changed in the admin; config.py holds the defaults."""
 
     __tablename__ = "setting"
     __audited__ = True
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(sa.JSON)
+    #: A JSON scalar; None is stored as JSON's null, so the column itself is never NULL.
+    value: Mapped[str | bool | None] = mapped_column(sa.JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SiteAsset(db.Model):
+class SiteAsset(Model):
     """An uploaded file served by the page itself (the logo): nothing is loaded from elsewhere."""
 
     __tablename__ = "site_asset"
@@ -62,7 +62,7 @@ class SiteAsset(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed sign-ins per address, for the temporary lockout (unknown addresses too)."""
 
     __tablename__ = "login_throttle"

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
-from statuspage.extensions import db
+from statuspage.extensions import Model, db
 from statuspage.limits import MAX_EMAIL
+
+if TYPE_CHECKING:  # annotations only: the relationships name their classes as strings
+    from statuspage.models.component import Component, ComponentGroup
 
 subscriber_component = sa.Table(
     "subscriber_component",
@@ -33,7 +36,7 @@ subscriber_group = sa.Table(
 )
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     __tablename__ = "subscriber"
     __audited__ = True
     __affects_page__ = False
@@ -61,10 +64,10 @@ class Subscriber(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
-    components: Mapped[list[Any]] = relationship(
+    components: Mapped[list[Component]] = relationship(
         "Component", secondary=subscriber_component, lazy="selectin"
     )
-    groups: Mapped[list[Any]] = relationship(
+    groups: Mapped[list[ComponentGroup]] = relationship(
         "ComponentGroup", secondary=subscriber_group, lazy="selectin"
     )
 
@@ -76,7 +79,7 @@ class Subscriber(db.Model):
         return f"<Subscriber {self.email} {self.state} {self.cadence}>"
 
 
-class NotificationEvent(db.Model):
+class NotificationEvent(Model):
     """Something subscribers hear about, written in the transaction that published it.
 
     The scheduler later expands it into one Delivery per immediate subscriber in scope.
@@ -100,7 +103,7 @@ class NotificationEvent(db.Model):
     expired_at: Mapped[datetime | None]
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One email to one address: the outbox row the sender claims, sends and marks."""
 
     __tablename__ = "delivery"
@@ -139,3 +142,17 @@ class Delivery(db.Model):
 
     subscriber: Mapped[Subscriber | None] = relationship()
     event: Mapped[NotificationEvent | None] = relationship()
+
+    @property
+    def addressee(self) -> Subscriber:
+        """The subscriber a subscriber's mail goes to (only test mails go to none)."""
+        if self.subscriber is None:
+            raise LookupError(f"delivery {self.id} ({self.kind}) is addressed to no subscriber")
+        return self.subscriber
+
+    @property
+    def notification_event(self) -> NotificationEvent:
+        """The event a notification delivers (confirmations, digests and tests deliver none)."""
+        if self.event is None:
+            raise LookupError(f"delivery {self.id} ({self.kind}) delivers no event")
+        return self.event

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.database import StrEnumType, utcnow
 from statuspage.enums import Role
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.limits import MAX_EMAIL
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
     __audited__ = True
     #: Never copied into the audit log.
@@ -49,7 +49,7 @@ class User(UserMixin, db.Model):
         return self.session_secret
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def faces_public(self) -> bool:
@@ -67,7 +67,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser: the cookie holds a random secret, the database only its hash.
 
     Signing out deletes the row, so a copied cookie stops working at once; a password change

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from statuspage.enums import Cadence
-from statuspage.forms import Form
+from statuspage.forms import Form, SelectChoice
 from statuspage.limits import MAX_EMAIL
 
 CADENCE_CHOICES = [SelectChoice(c.value, c.label) for c in Cadence]

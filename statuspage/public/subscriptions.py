@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from statuspage.enums import Audience, Cadence, SubscriberState, Via
 from statuspage.extensions import csrf, limiter
+from statuspage.forms import SelectChoice
 from statuspage.models import Subscriber
 from statuspage.public.blueprint import bp
 from statuspage.public.forms import EmptyForm, ManageForm, SubscribeForm
@@ -25,7 +25,7 @@ def visitor() -> Actor:
     return Actor(user_id=None, label="public form", via=Via.UI, ip=request.remote_addr)
 
 
-def _choices(form: Any) -> None:
+def _choices(form: SubscribeForm | ManageForm) -> None:
     groups, components = visible_tree(Audience.PUBLIC)
     form.groups.choices = [SelectChoice(g.id, g.name) for g in groups]
     form.components.choices = [SelectChoice(c.id, c.full_name) for c in components]
@@ -61,10 +61,10 @@ def subscribe() -> Response | tuple[str, int]:
     chosen = form.scope.data == "chosen"
     try:
         subscribers.subscribe(
-            email=form.email.data,
+            email=form.email.data or "",  # DataRequired
             cadence=Cadence(form.cadence.data),
-            component_ids=form.components.data if chosen else [],
-            group_ids=form.groups.data if chosen else [],
+            component_ids=(form.components.data or []) if chosen else [],
+            group_ids=(form.groups.data or []) if chosen else [],
             actor=visitor(),
         )
     except InvalidInput as error:

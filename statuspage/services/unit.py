@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction, scoped_session
 
 from statuspage.database import utcnow
 from statuspage.enums import Via
@@ -92,7 +92,7 @@ def unit_of_work(action: str, *, actor: Actor, now: datetime | None = None) -> I
 PENDING_VERSION = "page_version_pending"
 
 
-def apply_page_version(session: Session, now: datetime) -> None:
+def apply_page_version(session: Session | scoped_session[Any], now: datetime) -> None:
     """Bump the page versions once for everything the unit's flushes touched (a service flushes
     several times; one bump per unit says the same and costs one UPDATE)."""
     public = session.info.pop(PENDING_VERSION, None)
@@ -116,7 +116,7 @@ def audit_value(value: Any) -> Any:
     return value
 
 
-def _label(obj: Any) -> str:
+def _label(obj: object) -> str:
     for attr in ("name", "email"):
         value = getattr(obj, attr, None)
         if isinstance(value, str):
@@ -124,14 +124,14 @@ def _label(obj: Any) -> str:
     return ""
 
 
-def _identity(obj: Any) -> str:
+def _identity(obj: object) -> str:
     keys = inspect(obj).mapper.primary_key_from_instance(obj)
     return "/".join(str(k) for k in keys)
 
 
-def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
+def _changes(obj: object, operation: str) -> dict[str, list[Any]]:
     state = inspect(obj)
-    excluded = getattr(obj, "__audit_exclude__", frozenset())
+    excluded: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     changes: dict[str, list[Any]] = {}
     for column_attr in state.mapper.column_attrs:
         key = column_attr.key
@@ -159,7 +159,7 @@ def _changes(obj: Any, operation: str) -> dict[str, list[Any]]:
 
 
 @event.listens_for(Session, "before_flush")
-def _stamp_times(session: Session, flush_context: Any, instances: Any) -> None:
+def _stamp_times(session: Session, flush_context: UOWTransaction, instances: object) -> None:
     """`created_at` and `updated_at` come from the unit of work's `now`, in one place: a new
     row gets both unless given, and a changed row's `updated_at` moves when anything but the
     columns only staff see changed (and the code did not set it to a time of its own)."""
@@ -186,7 +186,7 @@ def _stamp_times(session: Session, flush_context: Any, instances: Any) -> None:
             obj.updated_at = now
 
 
-def _faces_public(obj: Any, operation: str, changes: dict[str, list[Any]]) -> bool:
+def _faces_public(obj: object, operation: str, changes: dict[str, list[Any]]) -> bool:
     """Whether this change can alter what a public reader sees: the model decides
     (`faces_public`, `__internal_columns__`); a change of who may see it always can."""
     if operation == "deleted":
@@ -205,7 +205,7 @@ AUDIENCE_KEYS = frozenset({"visibility", "group_id", "kind"})
 
 
 @event.listens_for(Session, "after_flush")
-def _audit_flush(session: Session, flush_context: Any) -> None:
+def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
     rows = []
     touched_page = touched_public = False
     actor: Actor | None = session.info.get("actor")
@@ -247,7 +247,9 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
         session.info[PENDING_VERSION] = session.info.get(PENDING_VERSION, False) or touched_public
 
 
-def bump_page_version(session: Session, now: datetime, *, public: bool = True) -> None:
+def bump_page_version(
+    session: Session | scoped_session[Any], now: datetime, *, public: bool = True
+) -> None:
     """Invalidate every cached staff response, and with *public* every public one: their keys
     carry these versions. An internal note moves nothing a public reader can see, not even the
     page's `updated_at` or its validators."""

@@ -297,7 +297,7 @@ def mean_uptime(children: Iterable[Uptime]) -> Uptime | None:
         bars.append(
             DayBar(
                 day=day_bars[0].day,
-                status=ComponentStatus.worst(b.status for b in known),  # type: ignore[misc]
+                status=ComponentStatus.worst(b.status for b in known),
                 minutes=minutes,
                 related=related,
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -168,8 +168,8 @@ def send_due_reminders(*, now: datetime, actor: Actor = SCHEDULER) -> tuple[int,
     ).all()
     sent = skipped = 0
     for maintenance in candidates:
-        remind_at = maintenance.scheduled_for - timedelta(minutes=maintenance.remind_minutes)
-        if now < remind_at:
+        remind_at = maintenance.remind_at
+        if remind_at is None or now < remind_at:
             continue
         stale = maintenance.status is not S.SCHEDULED or now >= maintenance.scheduled_for
         try:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 from sqlalchemy.exc import IntegrityError
 
 from statuspage.enums import MaintenanceStatus, Visibility
@@ -26,7 +27,7 @@ MAX_OCCURRENCES = 20
 ALLOWED_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 
 
-def parse_rule(text: str, first_start: datetime, timezone: str) -> rrule:
+def parse_rule(text: str, first_start: datetime, timezone: str) -> rrule | rruleset:
     """The rule as dateutil sees it, anchored at the local *first_start*; InvalidInput if bad."""
     text = clean_text(text, field="rrule", max_length=500, required=True, label="A rule")
     if "DTSTART" in text.upper():
@@ -57,6 +58,24 @@ def occurrences(
     return starts
 
 
+class RecurrenceFields(TypedDict):
+    """What a rule is made of, as create_recurrence and update_recurrence take it."""
+
+    name: str
+    body: str
+    rule: str
+    first_start: datetime
+    timezone: str
+    duration_minutes: int
+    components: Sequence[Component]
+    visibility: Visibility
+    auto_start: bool
+    auto_complete: bool
+    remind_minutes: int | None
+    start_message: str
+    complete_message: str
+
+
 def _fields(
     *,
     name: str,
@@ -72,7 +91,7 @@ def _fields(
     remind_minutes: int | None,
     start_message: str,
     complete_message: str,
-) -> dict:
+) -> dict[str, Any]:
     if not 1 <= duration_minutes <= 31 * 24 * 60:
         raise InvalidInput("A window lasts 1 minute to 31 days.", field="duration_minutes")
     parse_rule(rule, first_start, timezone)
@@ -94,11 +113,11 @@ def _fields(
 
 
 def create_recurrence(
-    *, actor: Actor, now: datetime | None = None, **fields: object
+    *, actor: Actor, now: datetime | None = None, **fields: Unpack[RecurrenceFields]
 ) -> MaintenanceRecurrence:
     """Save a rule and materialise its first occurrences."""
     with unit_of_work("create_recurrence", actor=actor, now=now) as now:
-        recurrence = MaintenanceRecurrence(**_fields(**fields))  # type: ignore[arg-type]
+        recurrence = MaintenanceRecurrence(**_fields(**fields))
         db.session.add(recurrence)
     materialise(recurrence, now=now, actor=actor)
     return recurrence
@@ -109,11 +128,11 @@ def update_recurrence(
     *,
     actor: Actor,
     now: datetime | None = None,
-    **fields: object,
+    **fields: Unpack[RecurrenceFields],
 ) -> MaintenanceRecurrence:
     """Change the rule; future occurrences nobody edited by hand are rebuilt from it."""
     with unit_of_work("update_recurrence", actor=actor, now=now) as now:
-        for key, value in _fields(**fields).items():  # type: ignore[arg-type]
+        for key, value in _fields(**fields).items():
             setattr(recurrence, key, value)
         for occurrence in _future_generated(recurrence, now):
             db.session.delete(occurrence)

@@ -178,7 +178,7 @@ class MessageComposer:
 
     def _merge(self, delivery: Delivery) -> Outgoing | None:
         """The recipient's copy of the event's template, or None when there is no template."""
-        event = delivery.event
+        event = delivery.notification_event
         if event.id not in self._templates:
             self._templates[event.id] = self._template(event)
         template = self._templates[event.id]
@@ -244,7 +244,7 @@ class MessageComposer:
         )
 
     def _notification(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
-        event = delivery.event
+        event = delivery.notification_event
         if event.id not in self._events:
             self._events[event.id] = self._render_event(event)
         cached = self._events[event.id]
@@ -262,12 +262,12 @@ class MessageComposer:
         )
 
     def _render_event(self, event: NotificationEvent) -> dict[str, Any]:
-        notice = db.session.get(Notice, event.notice_id)
+        notice = db.session.get_one(Notice, event.notice_id)
         update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
         reminder = update is None
         published = [u for u in notice.updates if u.published_at is not None and not u.is_note]
         is_first = update is not None and bool(published) and published[-1].id == update.id
-        if reminder:
+        if update is None:  # a reminder
             status = "Reminder"
             value = MaintenanceStatus.SCHEDULED.value
         else:
@@ -286,9 +286,10 @@ class MessageComposer:
                 for link in notice.affected
                 if link.component_id in public
             ]
+        span = notice.window
         window = None
-        if notice.has_window:
-            window = f"{format_window(notice)} ({format_duration(notice.duration)})"
+        if span is not None:
+            window = f"{format_window(notice)} ({format_duration(span[1] - span[0])})"
         kind = notice.type
         path = notice.public_path
         text, html = self._render(
@@ -302,7 +303,7 @@ class MessageComposer:
             components=components,
             notice_url=self.settings.absolute_url(path),
             reminder=reminder,
-            starts_in=relative_time(notice.scheduled_for, self.now) if reminder else "",
+            starts_in=relative_time(span[0], self.now) if reminder and span is not None else "",
             colour=STATUS_COLOURS.get(value, "#1f2328"),
             subject=notice.name,
         )
@@ -316,14 +317,14 @@ class MessageComposer:
         }
 
     def _subscriber_context(self, delivery: Delivery) -> dict[str, Any]:
-        subscriber = delivery.subscriber
+        subscriber = delivery.addressee
         return {
             "cadence_label": subscriber.cadence.label.lower(),
             "scope_label": scope_label(subscriber),
         }
 
     def _confirmation(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
-        token = make_token(delivery.subscriber, "confirm")
+        token = make_token(delivery.addressee, "confirm")
         confirm_url = self.settings.url_for("public.confirm_subscription", token=token)
         subject = f"[{self.settings.page_name}] Confirm your subscription"
         text, html = self._render(

@@ -167,7 +167,7 @@ def _list_recent_events(limit: int) -> list[EventSummary]:
         .limit(limit)
     ).all()
     ids = [event.id for event, _, _ in rows]
-    sent: dict[int, int] = {}
+    sent: dict[int | None, int] = {}
     if ids:
         counts = db.session.execute(
             sa.select(Delivery.event_id, sa.func.count())

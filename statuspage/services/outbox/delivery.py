@@ -21,9 +21,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from statuspage.database import utcnow
+from statuspage.database import count_rows, utcnow
 from statuspage.enums import DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
+from statuspage.mail import MailConnection, Mailer
 from statuspage.models import AuditEntry, Delivery, Subscriber
 from statuspage.services.accounts.users import normalize_email
 from statuspage.services.outbox.compose import MessageComposer
@@ -93,7 +94,7 @@ def release_stale_claims(now: datetime) -> int:
         .values(state=DeliveryState.PENDING, claimed_by=None, last_error="sender stopped mid-send")
     )
     db.session.commit()
-    return result.rowcount or 0
+    return count_rows(result) or 0
 
 
 def claim_batch(*, now: datetime, worker: str, size: int) -> list[int]:
@@ -234,7 +235,7 @@ def _fail_permanently(delivery: Delivery, error: str, report: DeliveryReport) ->
     )
     report.failed += 1
     if delivery.subscriber_id is not None and delivery.kind is not DeliveryKind.TEST:
-        subscriber = db.session.get(Subscriber, delivery.subscriber_id)
+        subscriber = db.session.get_one(Subscriber, delivery.subscriber_id)
         failures = subscriber.failures + 1
         values: dict[str, Any] = {"failures": failures, "last_error": error[:500]}
         if failures >= BOUNCE_LIMIT and subscriber.state is SubscriberState.ACTIVE:
@@ -258,7 +259,11 @@ SENDABLE_TO_ANYONE = (DeliveryKind.CONFIRMATION, DeliveryKind.MANAGE, DeliveryKi
 
 
 def deliver_pending(
-    mailer: Any, *, now: datetime | None = None, worker: str | None = None, batch: int | None = None
+    mailer: Mailer,
+    *,
+    now: datetime | None = None,
+    worker: str | None = None,
+    batch: int | None = None,
 ) -> DeliveryReport:
     """Send up to *batch* due deliveries over one connection, each claimed only just before it
     is sent, so a crash or a slow relay leaves at most one message in doubt; safe with several
@@ -307,7 +312,11 @@ def _has_due(now: datetime) -> bool:
 
 
 def _send_one(
-    connection: Any, composer: Any, delivery: Delivery, now: datetime, report: DeliveryReport
+    connection: MailConnection,
+    composer: MessageComposer,
+    delivery: Delivery,
+    now: datetime,
+    report: DeliveryReport,
 ) -> None:
     """Send one claimed row and record the outcome; connection errors propagate."""
     subscriber = delivery.subscriber
@@ -356,7 +365,7 @@ def queue_test_mail(
 def requeue_failed_deliveries(*, actor: Any, now: datetime | None = None) -> int:
     """Give every failed delivery a fresh retry window (the relay is back); returns how many."""
     with unit_of_work("requeue_failed_deliveries", actor=actor, now=now) as now:
-        count = db.session.execute(
+        count = count_rows(db.session.execute(
             sa.update(Delivery)
             .where(Delivery.state == DeliveryState.FAILED)
             .values(
@@ -367,7 +376,7 @@ def requeue_failed_deliveries(*, actor: Any, now: datetime | None = None) -> int
                 claimed_by=None,
                 claimed_at=None,
             )
-        ).rowcount or 0
+        ))
         db.session.add(
             AuditEntry(
                 at=now,

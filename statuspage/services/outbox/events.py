@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from statuspage.database import utcnow
+from statuspage.database import count_rows, utcnow
 from statuspage.enums import (
     Audience,
     Cadence,
@@ -91,7 +91,7 @@ def _insert_ignoring_duplicates(select: sa.Select, columns: list[str]) -> int:
     statement = module.insert(Delivery).from_select(columns, select).on_conflict_do_nothing()
     # SQLAlchemy reports an INSERT's rowcount only when asked (psycopg would give -1).
     statement = statement.execution_options(preserve_rowcount=True)
-    return db.session.execute(statement).rowcount or 0
+    return count_rows(db.session.execute(statement)) or 0
 
 
 def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
@@ -111,10 +111,10 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
             .where(NotificationEvent.id == event_id, NotificationEvent.fanned_out_at.is_(None))
             .values(fanned_out_at=now)
         )
-        if claimed.rowcount != 1:
+        if count_rows(claimed) != 1:
             db.session.rollback()
             continue
-        event = db.session.get(NotificationEvent, event_id)
+        event = db.session.get_one(NotificationEvent, event_id)
         if event.created_at < now - max_age:
             # News nobody fanned out in time (no scheduler ran): mailing it now would only
             # flood inboxes with what is long over. Logged, and marked on the event.
@@ -136,7 +136,7 @@ def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
     """Immediate subscribers confirmed by the time it happened whose scope meets the event's
     components: someone who subscribes today hears nothing of what was over before."""
     ids = list(event.component_ids or [])
-    in_scope = Subscriber.everything.is_(True)
+    in_scope: sa.ColumnElement[bool] = Subscriber.everything.is_(True)
     if ids:
         by_component = sa.exists().where(
             subscriber_component.c.subscriber_id == Subscriber.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Literal, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,6 +60,18 @@ def clean_colour(value: str | None) -> str | None:
     return value
 
 
+@overload
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: Literal[True]
+) -> str: ...
+
+
+@overload
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
+) -> str | None: ...
+
+
 def clean_url(
     value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
 ) -> str | None:
@@ -88,7 +101,7 @@ def _clean_settings(
     support_url: str | None,
     footer_text: str | None,
     default_notify: bool,
-) -> dict[str, object]:
+) -> dict[str, str | bool | None]:
     """Every setting checked, or InvalidInput on the first bad field, before anything is written."""
     return {
         "page_name": clean_text(
@@ -119,7 +132,7 @@ def _check_logo(data: bytes) -> str:
     return content_type
 
 
-def _store_settings(values: dict[str, object]) -> None:
+def _store_settings(values: dict[str, str | bool | None]) -> None:
     """Write the changed settings rows; inside the caller's unit of work."""
     for key, value in values.items():
         row = db.session.get(Setting, key)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from statuspage.database import utcnow
+from statuspage.database import count_rows, utcnow
 from statuspage.extensions import db
 from statuspage.models import SchedulerHeartbeat
 
@@ -22,7 +22,7 @@ def record_heartbeat(name: str = "scheduler", *, now: datetime | None = None) ->
         .where(SchedulerHeartbeat.name == name)
         .values(seen_at=now, host=socket.gethostname(), pid=os.getpid())
     )
-    if updated.rowcount == 0:
+    if count_rows(updated) == 0:
         db.session.add(
             SchedulerHeartbeat(
                 name=name, host=socket.gethostname(), pid=os.getpid(), started_at=now, seen_at=now

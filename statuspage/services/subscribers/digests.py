@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import selectinload
 
-from statuspage.database import utcnow
+from statuspage.database import count_rows, utcnow
 from statuspage.enums import (
     Audience,
     Cadence,
@@ -191,10 +191,10 @@ def queue_due_digests(*, now: datetime | None = None, limit: int = 200) -> int:
             .where(Subscriber.id == subscriber_id, Subscriber.next_digest_at == seen)
             .values(next_digest_at=following, last_digest_at=now)
         )
-        if claimed.rowcount != 1:  # another scheduler took this one
+        if count_rows(claimed) != 1:  # another scheduler took this one
             db.session.rollback()
             continue
-        subscriber = db.session.get(Subscriber, subscriber_id)
+        subscriber = db.session.get_one(Subscriber, subscriber_id)
         start = since or subscriber.confirmed_at or now
         items = compose_digest(subscriber, since=start, until=now)
         if items:
