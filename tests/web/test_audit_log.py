@@ -167,6 +167,7 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     settings.set_logo(b"GIF89a" + b"\x00" * 20, actor=actor)
     settings.remove_logo(actor=actor)
     notifications.queue_test_mail("t@example.com", requested_by="me", actor=actor)
+    notifications.requeue_failed_deliveries(actor=actor)
 
     missing = code_actions() - actions() - RECORDS_NO_ENTRY
     assert not missing, f"actions no test here records: {sorted(missing)}"
