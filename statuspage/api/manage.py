@@ -172,13 +172,9 @@ def _components(fields: Fields, ids: list[str]) -> dict[str, Component]:
 def _notice_json(notice: Notice) -> dict[str, Any]:
     """A notice as the API shows it, read back through the internal read path."""
     settings = get_site_settings()
-    if isinstance(notice, Maintenance):
-        view = get_notice_view(notice.id, AUDIENCE, Maintenance, with_notes=False)
-        assert view is not None
-        return serialize.managed_maintenance_json(view, settings)
-    view = get_notice_view(notice.id, AUDIENCE, Incident, with_notes=False)
+    view = get_notice_view(notice.id, AUDIENCE, type(notice), with_notes=False)
     assert view is not None
-    return serialize.managed_incident_json(view, settings)
+    return serialize.managed_notice_json(view, settings)
 
 
 @bp.get("/incidents")
@@ -190,7 +186,7 @@ def list_incidents() -> Response:
         AUDIENCE, Incident, page=page, per_page=per_page, with_notes=False
     )
     settings = get_site_settings()
-    items = [serialize.managed_incident_json(v, settings) for v in views]
+    items = [serialize.managed_notice_json(v, settings) for v in views]
     return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Incident))
 
 
@@ -336,7 +332,7 @@ def list_maintenance() -> Response:
         AUDIENCE, Maintenance, page=page, per_page=per_page, with_notes=False
     )
     settings = get_site_settings()
-    items = [serialize.managed_maintenance_json(v, settings) for v in views]
+    items = [serialize.managed_notice_json(v, settings) for v in views]
     return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Maintenance))
 
 

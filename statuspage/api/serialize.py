@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from statuspage.enums import Audience, ComponentStatus, MaintenanceStatus
-from statuspage.models import Component, ComponentGroup, Maintenance, Subscriber
+from statuspage.enums import Audience, ComponentStatus
+from statuspage.models import Component, ComponentGroup, Subscriber
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site.settings import SiteSettings
@@ -187,20 +187,14 @@ def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
 # (visibility, a window's automation). Never used by the public v2 endpoints above.
 
 
-def managed_incident_json(view: NoticeView, settings: SiteSettings) -> Json:
-    return {**incident_json(view, settings), "visibility": view.notice.visibility.value}
-
-
-def managed_maintenance_json(view: NoticeView, settings: SiteSettings) -> Json:
-    window = cast(Maintenance, view.notice)  # the management API's maintenance views
+def managed_notice_json(view: NoticeView, settings: SiteSettings) -> Json:
+    """An incident or a window with what staff manage besides Statuspage's fields (a window
+    adds its automation: `Notice.managed_fields`)."""
+    notice = view.notice
     return {
         **incident_json(view, settings),
-        "visibility": window.visibility.value,
-        "auto_start": bool(window.auto_start),
-        "auto_complete": bool(window.auto_complete),
-        "remind_minutes": window.remind_minutes,
-        # `status` keeps Statuspage's vocabulary (cancelled reads "completed"); staff need to tell.
-        "cancelled": window.status is MaintenanceStatus.CANCELLED,
+        "visibility": notice.visibility.value,
+        **notice.managed_fields(),
     }
 
 

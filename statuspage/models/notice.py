@@ -148,6 +148,10 @@ class Notice(Model):
         """The fields Statuspage's JSON gives only this kind (times, or null)."""
         return {"reminder_intervals": None}
 
+    def managed_fields(self) -> dict[str, bool | int | None]:
+        """What the management API shows staff of this kind beyond Statuspage's fields."""
+        return {}
+
     @property
     def has_window(self) -> bool:
         """Whether it has a planned window to show (scheduled_for to scheduled_until)."""
@@ -317,6 +321,15 @@ class Maintenance(Notice):
         if self.scheduled_for is None or self.scheduled_until is None:
             return None
         return self.scheduled_for, self.scheduled_until
+
+    def managed_fields(self) -> dict[str, bool | int | None]:
+        return {
+            "auto_start": bool(self.auto_start),
+            "auto_complete": bool(self.auto_complete),
+            "remind_minutes": self.remind_minutes,
+            # `status` keeps Statuspage's words (cancelled reads "completed"); staff must tell.
+            "cancelled": self.status is MaintenanceStatus.CANCELLED,
+        }
 
     def api_kind_fields(self) -> dict[str, datetime | None]:
         return {

@@ -423,3 +423,21 @@ def test_events_older_than_the_cut_off_are_logged_not_mailed(
     assert old.expired_at is not None and old.fanned_out_at is not None and old.recipients == 0
     assert recent.expired_at is None and recent.recipients == 1
     assert "not mailed" in caplog.text and old.key in caplog.text
+
+
+@pytest.mark.parametrize(
+    "page_name,list_name", [("Status", "Status"), ("Acme", "Acme Status"), ("Acme status", "Acme status")]
+)
+def test_the_list_id_names_the_page_without_saying_status_twice(
+    app, make_subscriber, make_incident, page_name, list_name
+):
+    from statuspage.mail import parse
+    from statuspage.services.outbox.compose import MessageComposer
+
+    app.config["PAGE_NAME"] = page_name
+    make_subscriber("list@example.com")
+    make_incident(name="Named list", now=utcnow())
+    events.fan_out_events()
+    delivery = db.session.scalars(sa.select(Delivery).where(Delivery.kind == "notification")).one()
+    message = parse(MessageComposer(now=utcnow()).compose(delivery))
+    assert message["List-Id"].startswith(f"{list_name} <status.")

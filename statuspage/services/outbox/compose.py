@@ -134,7 +134,7 @@ class MessageComposer:
         return {
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"{self.settings.page_name} status <status.{self.host}>",
+            "List-Id": f"{self.settings.status_title} <status.{self.host}>",
         }
 
     def compose(self, delivery: Delivery) -> Outgoing:
