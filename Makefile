@@ -59,9 +59,10 @@ bench: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-## ruff, mypy and bandit: the gates CI runs before the tests.
+## ruff (lint and format), mypy and bandit: the gates CI runs before the tests.
 lint: $(VENV)/.dev
-	$(BIN)/ruff check statuspage tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -r statuspage -ll
 

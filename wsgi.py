@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn and `flask --app wsgi`. Starts nothing else (never the scheduler)."""
+"""WSGI entry point for gunicorn and `flask --app wsgi`; it starts nothing else (no scheduler)."""
 
 from statuspage import create_app
 

@@ -56,91 +56,162 @@ Echo = Callable[[str], None]
 
 TOP_LEVEL = ["Website", "Billing and invoices", "Support portal", "Marketplace", "Community forum"]
 REGIONS = [
-    "US East (Virginia)", "US East (Ohio)", "US West (Oregon)", "US West (California)",
-    "Canada (Montreal)", "Brazil (São Paulo)", "Mexico (Querétaro)", "EU West (Ireland)",
-    "EU West (London)", "EU West (Paris)", "EU Central (Frankfurt)", "EU Central (Zurich)",
-    "EU North (Stockholm)", "EU South (Milan)", "Middle East (Bahrain)", "Israel (Tel Aviv)",
-    "Africa (Cape Town)", "Asia Pacific (Mumbai)", "Asia Pacific (Singapore)",
-    "Asia Pacific (Jakarta)", "Asia Pacific (Hong Kong)", "Asia Pacific (Tokyo)",
-    "Asia Pacific (Seoul)", "Asia Pacific (Sydney)",
-]  # fmt: skip
+    "US East (Virginia)",
+    "US East (Ohio)",
+    "US West (Oregon)",
+    "US West (California)",
+    "Canada (Montreal)",
+    "Brazil (São Paulo)",
+    "Mexico (Querétaro)",
+    "EU West (Ireland)",
+    "EU West (London)",
+    "EU West (Paris)",
+    "EU Central (Frankfurt)",
+    "EU Central (Zurich)",
+    "EU North (Stockholm)",
+    "EU South (Milan)",
+    "Middle East (Bahrain)",
+    "Israel (Tel Aviv)",
+    "Africa (Cape Town)",
+    "Asia Pacific (Mumbai)",
+    "Asia Pacific (Singapore)",
+    "Asia Pacific (Jakarta)",
+    "Asia Pacific (Hong Kong)",
+    "Asia Pacific (Tokyo)",
+    "Asia Pacific (Seoul)",
+    "Asia Pacific (Sydney)",
+]
 SERVICES = [
-    "Compute", "Block storage", "Object storage", "Managed PostgreSQL", "Managed MySQL",
-    "Managed Redis", "Kubernetes", "Container registry", "Serverless functions",
-    "Load balancers", "VPC networking", "DNS", "API gateway", "Message queues",
-    "Event streaming", "Search", "Monitoring", "Logging", "Backups", "Secrets manager",
-]  # fmt: skip
+    "Compute",
+    "Block storage",
+    "Object storage",
+    "Managed PostgreSQL",
+    "Managed MySQL",
+    "Managed Redis",
+    "Kubernetes",
+    "Container registry",
+    "Serverless functions",
+    "Load balancers",
+    "VPC networking",
+    "DNS",
+    "API gateway",
+    "Message queues",
+    "Event streaming",
+    "Search",
+    "Monitoring",
+    "Logging",
+    "Backups",
+    "Secrets manager",
+]
 INTERNAL_GROUP = "Internal systems"
 INTERNAL = [
-    "Build pipeline", "Deploy orchestrator", "Support desk", "Billing jobs", "Admin console",
-    "Feature flags", "Metrics warehouse", "Paging", "Incident bot", "Artifact cache",
-    "Staging", "Staff VPN", "Staff SSO", "Data exports", "Abuse detection",
-]  # fmt: skip
+    "Build pipeline",
+    "Deploy orchestrator",
+    "Support desk",
+    "Billing jobs",
+    "Admin console",
+    "Feature flags",
+    "Metrics warehouse",
+    "Paging",
+    "Incident bot",
+    "Artifact cache",
+    "Staging",
+    "Staff VPN",
+    "Staff SSO",
+    "Data exports",
+    "Abuse detection",
+]
 GROUP_SIZE = 20
 
 #: (title, investigating, identified, monitoring, resolved); {what} and {where} are filled in.
 SCENARIOS = [
-    ("Elevated error rates for {what}{where}",
-     "We are investigating elevated error rates for {what}{where}.",
-     "A faulty configuration change is the cause. We are rolling it back.",
-     "The rollback is complete and error rates are back to normal. We are monitoring.",
-     "Error rates have stayed normal since the rollback. This incident is resolved."),
-    ("Increased latency for {what}{where}",
-     "Requests to {what}{where} are slower than usual. We are looking into it.",
-     "An upstream network provider is dropping packets. Traffic is being rerouted.",
-     "Traffic is rerouted and latency is back to normal. We are monitoring.",
-     "Latency has been normal since the reroute. This incident is resolved."),
-    ("{what} unavailable{where}",
-     "{what}{where} is not answering. We are investigating with the highest priority.",
-     "A failed deploy left the service without healthy instances. We are restoring them.",
-     "Healthy instances are serving traffic again. We are monitoring closely.",
-     "{what}{where} has been fully available for an hour. A post-incident review will follow."),
-    ("Degraded performance of {what}{where}",
-     "Some customers see slow responses from {what}{where}.",
-     "Slow queries against an internal metadata store are the cause. We are adding an index.",
-     "Response times have recovered. We are monitoring.",
-     "Performance has been normal for an hour. This incident is resolved."),
-    ("Delayed processing in {what}{where}",
-     "Work submitted to {what}{where} is processed with delays of up to 20 minutes.",
-     "A backlog built up after a node failed over. We have added workers to drain it.",
-     "The backlog is drained and processing is on time. We are monitoring.",
-     "Processing has been on time since the fix. Nothing was lost."),
-    ("Connectivity issues affecting {what}{where}",
-     "Some connections to {what}{where} time out. We are investigating.",
-     "A faulty switch in one availability zone is the cause. Traffic is moving away from it.",
-     "Traffic no longer passes the faulty switch. We are monitoring.",
-     "The switch has been replaced and connectivity is normal. This incident is resolved."),
-    ("Failed requests to {what}{where}",
-     "A share of requests to {what}{where} fail with TLS errors.",
-     "An expired intermediate certificate on some edge nodes is the cause. It is being renewed.",
-     "The renewed certificate is live everywhere. We are monitoring.",
-     "Requests have been succeeding normally. This incident is resolved."),
-    ("Intermittent timeouts for {what}{where}",
-     "We see intermittent timeouts for {what}{where}.",
-     "A storage node with a failing disk slows down the requests it serves. It is being drained.",
-     "The node is drained and timeouts have stopped. We are monitoring.",
-     "No timeouts since the node was drained. This incident is resolved."),
-    ("Provisioning delays for {what}{where}",
-     "New resources in {what}{where} take longer than usual to become ready.",
-     "Capacity for one instance family is exhausted. We are adding capacity.",
-     "New capacity is online and provisioning is back to normal. We are monitoring.",
-     "Provisioning has been normal. This incident is resolved."),
-    ("Partial outage of {what}{where}",
-     "Part of {what}{where} is unavailable. We are investigating.",
-     "A bad kernel update on one host pool is the cause. The hosts are being rolled back.",
-     "Every host runs the previous kernel again and service is restored. We are monitoring.",
-     "Service has been stable since the rollback. This incident is resolved."),
-]  # fmt: skip
+    (
+        "Elevated error rates for {what}{where}",
+        "We are investigating elevated error rates for {what}{where}.",
+        "A faulty configuration change is the cause. We are rolling it back.",
+        "The rollback is complete and error rates are back to normal. We are monitoring.",
+        "Error rates have stayed normal since the rollback. This incident is resolved.",
+    ),
+    (
+        "Increased latency for {what}{where}",
+        "Requests to {what}{where} are slower than usual. We are looking into it.",
+        "An upstream network provider is dropping packets. Traffic is being rerouted.",
+        "Traffic is rerouted and latency is back to normal. We are monitoring.",
+        "Latency has been normal since the reroute. This incident is resolved.",
+    ),
+    (
+        "{what} unavailable{where}",
+        "{what}{where} is not answering. We are investigating with the highest priority.",
+        "A failed deploy left the service without healthy instances. We are restoring them.",
+        "Healthy instances are serving traffic again. We are monitoring closely.",
+        "{what}{where} has been fully available for an hour. A post-incident review will follow.",
+    ),
+    (
+        "Degraded performance of {what}{where}",
+        "Some customers see slow responses from {what}{where}.",
+        "Slow queries against an internal metadata store are the cause. We are adding an index.",
+        "Response times have recovered. We are monitoring.",
+        "Performance has been normal for an hour. This incident is resolved.",
+    ),
+    (
+        "Delayed processing in {what}{where}",
+        "Work submitted to {what}{where} is processed with delays of up to 20 minutes.",
+        "A backlog built up after a node failed over. We have added workers to drain it.",
+        "The backlog is drained and processing is on time. We are monitoring.",
+        "Processing has been on time since the fix. Nothing was lost.",
+    ),
+    (
+        "Connectivity issues affecting {what}{where}",
+        "Some connections to {what}{where} time out. We are investigating.",
+        "A faulty switch in one availability zone is the cause. Traffic is moving away from it.",
+        "Traffic no longer passes the faulty switch. We are monitoring.",
+        "The switch has been replaced and connectivity is normal. This incident is resolved.",
+    ),
+    (
+        "Failed requests to {what}{where}",
+        "A share of requests to {what}{where} fail with TLS errors.",
+        "An expired intermediate certificate on some edge nodes is the cause. It is being renewed.",
+        "The renewed certificate is live everywhere. We are monitoring.",
+        "Requests have been succeeding normally. This incident is resolved.",
+    ),
+    (
+        "Intermittent timeouts for {what}{where}",
+        "We see intermittent timeouts for {what}{where}.",
+        "A storage node with a failing disk slows the requests it serves. It is being drained.",
+        "The node is drained and timeouts have stopped. We are monitoring.",
+        "No timeouts since the node was drained. This incident is resolved.",
+    ),
+    (
+        "Provisioning delays for {what}{where}",
+        "New resources in {what}{where} take longer than usual to become ready.",
+        "Capacity for one instance family is exhausted. We are adding capacity.",
+        "New capacity is online and provisioning is back to normal. We are monitoring.",
+        "Provisioning has been normal. This incident is resolved.",
+    ),
+    (
+        "Partial outage of {what}{where}",
+        "Part of {what}{where} is unavailable. We are investigating.",
+        "A bad kernel update on one host pool is the cause. The hosts are being rolled back.",
+        "Every host runs the previous kernel again and service is restored. We are monitoring.",
+        "Service has been stable since the rollback. This incident is resolved.",
+    ),
+]
 WINDOW_NAMES = [
     "Network maintenance in {where}",
     "Database engine upgrades in {where}",
     "Storage firmware update in {where}",
     "Kernel security patching in {where}",
 ]
-IMPACT_OF = {S.DEGRADED_PERFORMANCE: Impact.MINOR, S.PARTIAL_OUTAGE: Impact.MAJOR,
-             S.MAJOR_OUTAGE: Impact.CRITICAL}  # fmt: skip
-WORSE = {S.DEGRADED_PERFORMANCE: S.PARTIAL_OUTAGE, S.PARTIAL_OUTAGE: S.MAJOR_OUTAGE,
-         S.MAJOR_OUTAGE: S.MAJOR_OUTAGE}  # fmt: skip
+IMPACT_OF = {
+    S.DEGRADED_PERFORMANCE: Impact.MINOR,
+    S.PARTIAL_OUTAGE: Impact.MAJOR,
+    S.MAJOR_OUTAGE: Impact.CRITICAL,
+}
+WORSE = {
+    S.DEGRADED_PERFORMANCE: S.PARTIAL_OUTAGE,
+    S.PARTIAL_OUTAGE: S.MAJOR_OUTAGE,
+    S.MAJOR_OUTAGE: S.MAJOR_OUTAGE,
+}
 REMIND_MINUTES = 60
 
 
@@ -272,9 +343,16 @@ def _plan_components(
         hidden = name == "Community forum"
         order.append(("component", len(planned)))
         planned.append(
-            PlannedComponent(name, None, f"{name} at acme.example.", Visibility.PUBLIC,
-                             not hidden, hidden, created)
-        )  # fmt: skip
+            PlannedComponent(
+                name,
+                None,
+                f"{name} at acme.example.",
+                Visibility.PUBLIC,
+                not hidden,
+                hidden,
+                created,
+            )
+        )
     sizes = [GROUP_SIZE] * (public // GROUP_SIZE) + (
         [public % GROUP_SIZE] if public % GROUP_SIZE else []
     )
@@ -289,9 +367,16 @@ def _plan_components(
             group.members.append(len(planned))
             visibility = Visibility.INTERNAL if rng.random() < 0.02 else Visibility.PUBLIC
             planned.append(
-                PlannedComponent(service, len(groups), f"{service} in {region}.", visibility,
-                                 rng.random() < 0.9, False, launched)
-            )  # fmt: skip
+                PlannedComponent(
+                    service,
+                    len(groups),
+                    f"{service} in {region}.",
+                    visibility,
+                    rng.random() < 0.9,
+                    False,
+                    launched,
+                )
+            )
         order.append(("group", len(groups)))
         groups.append(group)
     if internal:
@@ -354,15 +439,24 @@ def _plan_incident(
     t_monitoring = t_identified + timedelta(minutes=rng.randint(10, 120))
     t_resolved = t_monitoring + timedelta(minutes=rng.randint(15, 240))
     fill = {"what": what, "where": where}
-    opening = PlannedUpdate(started, IncidentStatus.INVESTIGATING, investigating.format(**fill),
-                            dict.fromkeys(chosen, fault))  # fmt: skip
+    opening = PlannedUpdate(
+        started,
+        IncidentStatus.INVESTIGATING,
+        investigating.format(**fill),
+        dict.fromkeys(chosen, fault),
+    )
     escalated = dict.fromkeys(chosen, WORSE[fault]) if rng.random() < 0.1 else {}
     middle = [
-        PlannedUpdate(t_identified, IncidentStatus.IDENTIFIED, identified.format(**fill),
-                      escalated),
-        PlannedUpdate(t_monitoring, IncidentStatus.MONITORING, monitoring.format(**fill),
-                      dict.fromkeys(chosen, recovering)),
-    ]  # fmt: skip
+        PlannedUpdate(
+            t_identified, IncidentStatus.IDENTIFIED, identified.format(**fill), escalated
+        ),
+        PlannedUpdate(
+            t_monitoring,
+            IncidentStatus.MONITORING,
+            monitoring.format(**fill),
+            dict.fromkeys(chosen, recovering),
+        ),
+    ]
     if until is not None:
         updates = [opening, *middle][: rng.randint(1, 3)]
         for number, update in enumerate(updates[1:], start=1):  # squeeze them before *until*
@@ -439,10 +533,14 @@ def seed_large_data(
     rng = random.Random(seed)
     base = now.replace(second=0, microsecond=0)
     plan = plan_large(
-        now=base, components=components, incidents=incidents, days=days,
+        now=base,
+        components=components,
+        incidents=incidents,
+        days=days,
         open_incidents=open_incidents,
-        maintenance=days // 7 if maintenance is None else maintenance, rng=rng,
-    )  # fmt: skip
+        maintenance=days // 7 if maintenance is None else maintenance,
+        rng=rng,
+    )
     echo(f"Creating {len(plan.components)} components in {len(plan.groups)} groups ...")
     made = _create_components(plan, actor, base - timedelta(days=days + 30))
     echo(
@@ -469,11 +567,15 @@ def _create_components(plan: Plan, actor: Actor, first: datetime) -> list[Compon
     def create(index: int, group: ComponentGroup | None) -> None:
         planned = plan.components[index]
         made[index] = component_service.create_component(
-            name=planned.name, group=group, description=planned.description,
-            visibility=planned.visibility, showcase=planned.showcase,
-            only_show_if_degraded=planned.only_show_if_degraded, actor=actor,
+            name=planned.name,
+            group=group,
+            description=planned.description,
+            visibility=planned.visibility,
+            showcase=planned.showcase,
+            only_show_if_degraded=planned.only_show_if_degraded,
+            actor=actor,
             now=planned.created_at,
-        )  # fmt: skip
+        )
 
     with unit_of_work("seed_large_data", actor=actor, now=first):
         for kind, index in plan.order:
@@ -482,9 +584,12 @@ def _create_components(plan: Plan, actor: Actor, first: datetime) -> list[Compon
                 continue
             planned_group = plan.groups[index]
             group = component_service.create_group(
-                name=planned_group.name, description=planned_group.description,
-                visibility=planned_group.visibility, actor=actor, now=planned_group.created_at,
-            )  # fmt: skip
+                name=planned_group.name,
+                description=planned_group.description,
+                visibility=planned_group.visibility,
+                actor=actor,
+                now=planned_group.created_at,
+            )
             for member in planned_group.members:
                 create(member, group)
     return [component for component in made if component is not None]
@@ -529,19 +634,29 @@ def _write_incident_step(
     claims = {made[c]: status for c, status in update.claims.items()}
     if number == 0:
         opened[index] = incident_service.open_incident(
-            name=incident.name, body=update.body, impact=incident.impact,
-            components=claims, visibility=incident.visibility,
-            deliver_notifications=False, actor=actor, now=at,
-        )  # fmt: skip
+            name=incident.name,
+            body=update.body,
+            impact=incident.impact,
+            components=claims,
+            visibility=incident.visibility,
+            deliver_notifications=False,
+            actor=actor,
+            now=at,
+        )
     elif update.status is IncidentStatus.RESOLVED:
         incident_service.resolve_incident(
             opened.pop(index), body=update.body, deliver_notifications=False, actor=actor, now=at
         )
     else:
         incident_service.post_update(
-            opened[index], status=update.status, body=update.body, components=claims,
-            deliver_notifications=False, actor=actor, now=at,
-        )  # fmt: skip
+            opened[index],
+            status=update.status,
+            body=update.body,
+            components=claims,
+            deliver_notifications=False,
+            actor=actor,
+            now=at,
+        )
 
 
 def _write_window_step(
@@ -557,11 +672,17 @@ def _write_window_step(
     window = plan.windows[index]
     if kind == "schedule":
         windows[index] = maintenance_service.schedule_maintenance(
-            name=window.name, body=window.body, scheduled_for=window.starts_at,
-            scheduled_until=window.ends_at, components=[made[c] for c in window.components],
-            visibility=window.visibility, remind_minutes=REMIND_MINUTES,
-            deliver_notifications=False, actor=actor, now=at,
-        )  # fmt: skip
+            name=window.name,
+            body=window.body,
+            scheduled_for=window.starts_at,
+            scheduled_until=window.ends_at,
+            components=[made[c] for c in window.components],
+            visibility=window.visibility,
+            remind_minutes=REMIND_MINUTES,
+            deliver_notifications=False,
+            actor=actor,
+            now=at,
+        )
     elif kind == "remind":
         maintenance_service.mark_reminded(windows[index], stale=False, actor=SCHEDULER, now=at)
     elif kind == "start":
@@ -582,24 +703,29 @@ def _subscribe(
     """Subscribers over the last months, through the form's service and the confirmation link:
     most to everything, some to a group or a component; a few never confirm."""
     public = [c for c in made if c.visibility is Visibility.PUBLIC]
-    groups = [g.id for g in db.session.scalars(
-        sa.select(ComponentGroup).where(ComponentGroup.visibility == Visibility.PUBLIC)
-    )]  # fmt: skip
+    groups = [
+        g.id
+        for g in db.session.scalars(
+            sa.select(ComponentGroup).where(ComponentGroup.visibility == Visibility.PUBLIC)
+        )
+    ]
     moments = sorted(_draw_moment(rng, first, last) for _ in range(count))
     for day, times in groupby(enumerate(moments), key=lambda item: item[1].date()):
-        with unit_of_work("seed_large_data", actor=actor, now=datetime.combine(
-            day, datetime.min.time(), tzinfo=UTC
-        )):  # fmt: skip
+        with unit_of_work(
+            "seed_large_data",
+            actor=actor,
+            now=datetime.combine(day, datetime.min.time(), tzinfo=UTC),
+        ):
             for number, at in times:
                 scope = rng.random()
                 subscriber = subscriber_service.subscribe(
                     email=f"reader{number + 1}@example.com",
                     cadence=rng.choices(list(Cadence), [85, 5, 7, 3][: len(Cadence)])[0],
-                    component_ids=[rng.choice(public).id] if 0.8 <= scope < 0.9 and public
-                    else (),
+                    component_ids=[rng.choice(public).id] if 0.8 <= scope < 0.9 and public else (),
                     group_ids=[rng.choice(groups)] if scope >= 0.9 and groups else (),
-                    actor=actor, now=at,
-                )  # fmt: skip
+                    actor=actor,
+                    now=at,
+                )
                 if rng.random() < 0.95:
                     subscriber_service.confirm_subscription(
                         subscriber, actor=actor, now=at + timedelta(minutes=rng.randint(1, 90))
@@ -608,19 +734,26 @@ def _subscribe(
 
 def _schedule_upcoming(plan: Plan, made: list[Component], now: datetime, actor: Actor) -> None:
     """A window in three days and a weekly one, as on the demo page."""
-    public = [
-        made[i]
-        for i in plan.groups[0].members
-        if plan.components[i].visibility is Visibility.PUBLIC
-    ] if plan.groups else made  # fmt: skip
+    public = (
+        [
+            made[i]
+            for i in plan.groups[0].members
+            if plan.components[i].visibility is Visibility.PUBLIC
+        ]
+        if plan.groups
+        else made
+    )
     start = (now + timedelta(days=3)).replace(hour=21, minute=0, second=0, microsecond=0)
     where = plan.groups[0].name if plan.groups else "all regions"
     maintenance_service.schedule_maintenance(
         name=f"Storage capacity expansion in {where}",
         body="We are adding storage nodes. Uploads may be slower for a few minutes.",
-        scheduled_for=start, scheduled_until=start + timedelta(hours=1, minutes=30),
-        components=public[:3], actor=actor, now=now,
-    )  # fmt: skip
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1, minutes=30),
+        components=public[:3],
+        actor=actor,
+        now=now,
+    )
     demo.create_weekly_patching(public[0], actor=actor, now=now)
 
 
@@ -640,11 +773,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261122, help="of the random plan")
     parser.add_argument("--force", action="store_true", help="empty a database that has data")
     args = parser.parse_args()
-    app = create_app({
-        "CONFIG_CLASS": os.environ.get("STATUSPAGE_CONFIG", "config.ProductionConfig"),
-        "SQLALCHEMY_DATABASE_URI": args.database_url,
-        "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or secrets.token_hex(16),
-    })  # fmt: skip
+    app = create_app(
+        {
+            "CONFIG_CLASS": os.environ.get("STATUSPAGE_CONFIG", "config.ProductionConfig"),
+            "SQLALCHEMY_DATABASE_URI": args.database_url,
+            "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or secrets.token_hex(16),
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         if not demo.database_is_empty():
@@ -652,9 +787,13 @@ def main() -> None:
                 raise SystemExit("The database is not empty; use --force to replace it.")
             demo.clear_database()
         counts = seed_large_data(
-            now=datetime.now(UTC), components=args.components, incidents=args.incidents,
-            days=args.days, subscribers=args.subscribers, seed=args.seed,
-        )  # fmt: skip
+            now=datetime.now(UTC),
+            components=args.components,
+            incidents=args.incidents,
+            days=args.days,
+            subscribers=args.subscribers,
+            seed=args.seed,
+        )
     print(f"{counts['maintenance']} maintenance windows, {counts['subscribers']} subscribers.")
     print(f"Seeded {counts['components']} components and {counts['incidents']} incidents.")
 

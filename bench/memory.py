@@ -45,12 +45,23 @@ from statuspage.services.unit import CLI  # noqa: E402
 
 #: Paths drawn by the load; {incident} and {component} are filled with ids from the page.
 PATHS = [
-    "/", "/history", "/history?page=2", "/history.atom", "/history.rss", "/maintenance.ics",
-    "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json",
-    "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json",
-    "/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",
-    "/api/v2/scheduled-maintenances/active.json", "/brand.css", "/healthz",
-]  # fmt: skip
+    "/",
+    "/history",
+    "/history?page=2",
+    "/history.atom",
+    "/history.rss",
+    "/maintenance.ics",
+    "/api/v2/summary.json",
+    "/api/v2/status.json",
+    "/api/v2/components.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/api/v2/scheduled-maintenances.json",
+    "/api/v2/scheduled-maintenances/upcoming.json",
+    "/api/v2/scheduled-maintenances/active.json",
+    "/brand.css",
+    "/healthz",
+]
 
 LUA = r"""
 local paths = {%(paths)s}
@@ -103,8 +114,13 @@ def gunzip_if_needed(body: bytes) -> bytes:
 
 def write_now_and_then(database: str, every: float, stop: threading.Event) -> None:
     """A status change through the services every *every* seconds: new page versions."""
-    app = create_app({"CONFIG_CLASS": "config.ProductionConfig",
-                      "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})  # fmt: skip
+    app = create_app(
+        {
+            "CONFIG_CLASS": "config.ProductionConfig",
+            "SQLALCHEMY_DATABASE_URI": database,
+            "SECRET_KEY": "bench",
+        }
+    )
     statuses = [ComponentStatus.DEGRADED_PERFORMANCE, ComponentStatus.OPERATIONAL]
     rng = random.Random(7)
     with app.app_context():
@@ -154,10 +170,23 @@ def main() -> None:
             workers = list_workers(server.process.pid)
             seconds = int(args.minutes * 60)
             load = subprocess.Popen(
-                [wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{seconds}s",
-                 "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}"],
-                stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                [
+                    wrk,
+                    "-t",
+                    str(args.threads),
+                    "-c",
+                    str(args.connections),
+                    "-d",
+                    f"{seconds}s",
+                    "--timeout",
+                    "30s",
+                    "-s",
+                    str(script),
+                    f"http://127.0.0.1:{port}",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             writer.start()
             print(f"{len(paths)} paths, half with a random query string; workers {workers}")
             print(f"{'minute':>7}" + "".join(f"{f'worker {pid} MB':>18}" for pid in workers))
@@ -178,10 +207,12 @@ def main() -> None:
             half = [s for s in samples if s[0] >= args.minutes / 2]
             for index, pid in enumerate(workers):
                 start, middle, end = samples[0][1][index], half[0][1][index], samples[-1][1][index]
-                print(f"worker {pid}: {start:.0f} MB at start, {middle:.0f} MB at minute "
-                      f"{half[0][0]:.0f}, {end:.0f} MB at the end "
-                      f"({(end - middle) / max(1e-9, samples[-1][0] - half[0][0]):+.1f} MB/min "
-                      "over the second half)")  # fmt: skip
+                print(
+                    f"worker {pid}: {start:.0f} MB at start, {middle:.0f} MB at minute "
+                    f"{half[0][0]:.0f}, {end:.0f} MB at the end "
+                    f"({(end - middle) / max(1e-9, samples[-1][0] - half[0][0]):+.1f} MB/min "
+                    "over the second half)"
+                )
         finally:
             stop.set()
             if load is not None and load.poll() is None:

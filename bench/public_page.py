@@ -144,14 +144,24 @@ class Gunicorn:
         self.log = log
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "--workers", str(workers),
-                "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-                "--error-logfile", str(log), "--graceful-timeout", "5", "wsgi:app",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--no-control-socket",
+                "--error-logfile",
+                str(log),
+                "--graceful-timeout",
+                "5",
+                "wsgi:app",
             ],
             cwd=ROOT,
             env=env,
             start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
-        )  # fmt: skip
+        )
 
     def wait_until_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -233,8 +243,9 @@ def _run_client(port: int, path: str, start: float, end: float, out: list[Any]) 
     out.append((latencies, statuses, errors, time.time()))
 
 
-def _run_load_process(port: int, path: str, threads: int, start: float, end: float,
-                  results: Any) -> None:  # fmt: skip
+def _run_load_process(
+    port: int, path: str, threads: int, start: float, end: float, results: Any
+) -> None:
     """A load process: *threads* clients; the parent stops it if it is interrupted."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     out: list[Any] = []
@@ -249,8 +260,9 @@ def _run_load_process(port: int, path: str, threads: int, start: float, end: flo
     results.put(out)
 
 
-def load_with_python(port: int, path: str, *, seconds: float, connections: int,
-                     processes: int) -> tuple[list[float], dict[int, int], int, float]:  # fmt: skip
+def load_with_python(
+    port: int, path: str, *, seconds: float, connections: int, processes: int
+) -> tuple[list[float], dict[int, int], int, float]:
     """(latencies, status counts, errors, elapsed seconds) of *connections* clients."""
     context = multiprocessing.get_context("fork")
     results = context.SimpleQueue()
@@ -315,15 +327,28 @@ def parse_wrk(output: str) -> tuple[int, float, float, int, int]:
     )
 
 
-def load_with_wrk(wrk: str, port: int, path: str, *, seconds: float, connections: int,
-                  threads: int) -> tuple[int, float, float, int, int]:  # fmt: skip
+def load_with_wrk(
+    wrk: str, port: int, path: str, *, seconds: float, connections: int, threads: int
+) -> tuple[int, float, float, int, int]:
     result = subprocess.run(
-        [wrk, "--latency", "-t", str(threads), "-c", str(connections),
-         *[arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")],
-         "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
-         f"http://127.0.0.1:{port}{path}"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            wrk,
+            "--latency",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            *[arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")],
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return parse_wrk(result.stdout)
 
 
@@ -333,14 +358,21 @@ def load_with_wrk(wrk: str, port: int, path: str, *, seconds: float, connections
 def measure_url(port: int, path: str, args: argparse.Namespace, wrk: str | None) -> Result:
     if wrk:
         requests, seconds, p99_ms, bad, errors = load_with_wrk(
-            wrk, port, path, seconds=args.duration, connections=args.connections,
+            wrk,
+            port,
+            path,
+            seconds=args.duration,
+            connections=args.connections,
             threads=args.processes,
-        )  # fmt: skip
+        )
         return Result(path, requests, seconds, p99_ms, bad, errors)
     latencies, statuses, errors, seconds = load_with_python(
-        port, path, seconds=args.duration, connections=args.connections,
+        port,
+        path,
+        seconds=args.duration,
+        connections=args.connections,
         processes=args.processes,
-    )  # fmt: skip
+    )
     bad = sum(n for status, n in statuses.items() if not 200 <= status < 300)
     return Result(
         path, len(latencies), seconds, compute_percentile(latencies, 0.99) * 1e3, bad, errors
@@ -393,17 +425,23 @@ def run_set(name: str, args: argparse.Namespace, scratch: Path, wrk: str | None)
 def print_report(report: SetReport, args: argparse.Namespace, generator: str) -> None:
     seeded = re.search(r"(\d+) components and (\d+) incidents", report.seeded)
     what = f"{int(seeded[1]):,} components, {int(seeded[2]):,} incidents" if seeded else "?"
-    print(f"\n{report.name} set ({what}) on {report.database}, gunicorn {args.workers} workers, "
-          f"{generator}, {args.duration:g} s per URL")  # fmt: skip
-    header = (f"{'URL':<26}{'req/s':>9}{'p99 ms':>9}{'/healthz':>10}{'>= 0.7':>8}"
-              f"{'non-2xx':>9}{'errors':>8}")  # fmt: skip
+    print(
+        f"\n{report.name} set ({what}) on {report.database}, gunicorn {args.workers} workers, "
+        f"{generator}, {args.duration:g} s per URL"
+    )
+    header = (
+        f"{'URL':<26}{'req/s':>9}{'p99 ms':>9}{'/healthz':>10}{'>= 0.7':>8}"
+        f"{'non-2xx':>9}{'errors':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in report.results:
         verdict = "-" if r.url == HEALTHZ else ("yes" if r.meets_target else "NO")
         failed = "  FAIL" if r.non_2xx or r.errors else ""
-        print(f"{r.url:<26}{r.per_second:>9,.0f}{r.p99_ms:>9.1f}{r.ratio:>10.2f}{verdict:>8}"
-              f"{r.non_2xx:>9}{r.errors:>8}{failed}")  # fmt: skip
+        print(
+            f"{r.url:<26}{r.per_second:>9,.0f}{r.p99_ms:>9.1f}{r.ratio:>10.2f}{verdict:>8}"
+            f"{r.non_2xx:>9}{r.errors:>8}{failed}"
+        )
 
 
 def main() -> None:
@@ -415,8 +453,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per URL")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per URL")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
-    parser.add_argument("--processes", type=int, default=2,
-                        help="load processes (wrk: threads)")  # fmt: skip
+    parser.add_argument("--processes", type=int, default=2, help="load processes (wrk: threads)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--database-url", help="PostgreSQL database to use (its data is replaced)")
     parser.add_argument(
@@ -431,9 +468,10 @@ def main() -> None:
     if args.generator == "wrk" and not wrk:
         parser.error("wrk is not installed")
     generator = (
-        f"wrk ({args.connections} connections, {args.processes} threads)" if wrk else
-        f"Python load generator ({args.connections} connections, {args.processes} processes)"
-    )  # fmt: skip
+        f"wrk ({args.connections} connections, {args.processes} threads)"
+        if wrk
+        else f"Python load generator ({args.connections} connections, {args.processes} processes)"
+    )
     if (ROOT / "instance" / "config.py").exists():
         print("note: instance/config.py exists and applies to this run", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up as on Ctrl-C

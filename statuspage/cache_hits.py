@@ -36,8 +36,13 @@ StartResponse = Callable[..., Any]
 #: Paths whose kind of answer (time-sensitive or not, which query arguments) a process learns.
 KNOWN_PATHS = 10_000
 #: Headers that make a request more than an anonymous read of a public URL.
-PERSONAL = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE",
-            "HTTP_RANGE")  # fmt: skip
+PERSONAL = (
+    "HTTP_COOKIE",
+    "HTTP_AUTHORIZATION",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_RANGE",
+)
 
 
 def read_gzip_wish(environ: dict[str, Any]) -> bool | None:

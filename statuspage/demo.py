@@ -26,24 +26,36 @@ S = ComponentStatus
 
 #: (group, description, [(component, description)]).
 GROUPS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
-    ("Core platform", "The public API, dashboard and sign-in.", [
-        ("API", "REST and GraphQL endpoints at api.acme.example."),
-        ("Web dashboard", "The browser app at app.acme.example."),
-        ("Authentication", "Sign-in, SSO and API keys."),
-        ("Webhooks", "Outgoing event deliveries to your endpoints."),
-    ]),
-    ("Data", "Where your data lives.", [
-        ("Databases", "Managed PostgreSQL and MySQL clusters."),
-        ("Object storage", "S3-compatible buckets."),
-        ("Search", None),
-    ]),
-    ("Regions", "Compute capacity by region.", [
-        ("US East", "Virginia"),
-        ("US West", "Oregon"),
-        ("EU Central", "Frankfurt"),
-        ("Asia Pacific", "Singapore"),
-    ]),
-]  # fmt: skip
+    (
+        "Core platform",
+        "The public API, dashboard and sign-in.",
+        [
+            ("API", "REST and GraphQL endpoints at api.acme.example."),
+            ("Web dashboard", "The browser app at app.acme.example."),
+            ("Authentication", "Sign-in, SSO and API keys."),
+            ("Webhooks", "Outgoing event deliveries to your endpoints."),
+        ],
+    ),
+    (
+        "Data",
+        "Where your data lives.",
+        [
+            ("Databases", "Managed PostgreSQL and MySQL clusters."),
+            ("Object storage", "S3-compatible buckets."),
+            ("Search", None),
+        ],
+    ),
+    (
+        "Regions",
+        "Compute capacity by region.",
+        [
+            ("US East", "Virginia"),
+            ("US West", "Oregon"),
+            ("EU Central", "Frankfurt"),
+            ("Asia Pacific", "Singapore"),
+        ],
+    ),
+]
 #: (component, description, only shown when degraded).
 TOP_LEVEL = [
     ("Email delivery", "Transactional email sent on your behalf.", False),
@@ -52,67 +64,127 @@ TOP_LEVEL = [
 INTERNAL_GROUP = ("Internal tools", "Staff-only systems.", ["Build pipeline", "Support desk"])
 
 SCENARIOS = [
-    ("Elevated API error rates", ["API"], S.PARTIAL_OUTAGE, Impact.MAJOR,
-     "We are investigating elevated 5xx error rates on the API.",
-     "A faulty configuration push to the API gateways has been identified. We are rolling it back.",
-     "The rollback is complete and error rates are back to normal. We are monitoring.",
-     "This incident has been resolved. Requests that failed during the window can be retried safely."),
-    ("Slow dashboard loading", ["Web dashboard"], S.DEGRADED_PERFORMANCE, Impact.MINOR,
-     "Some customers are seeing slow page loads in the dashboard. We are looking into it.",
-     "Slow queries against the reporting database are the cause. We are adding an index.",
-     "Page load times have recovered. We are monitoring.",
-     "Dashboard performance has been normal for an hour. This incident is resolved."),
-    ("Sign-in failures for SSO users", ["Authentication"], S.MAJOR_OUTAGE, Impact.CRITICAL,
-     "Users signing in through SAML SSO receive an error. Password sign-in works.",
-     "An expired signing certificate on our identity service is the cause. A new one is being deployed.",
-     "The new certificate is live and SSO sign-ins succeed again. We are monitoring.",
-     "SSO sign-in has been stable. This incident is resolved; sessions were not affected."),
-    ("Delayed webhook deliveries", ["Webhooks"], S.DEGRADED_PERFORMANCE, Impact.MINOR,
-     "Webhook deliveries are delayed by up to 15 minutes.",
-     "A backlog built up after a queue node failed over. We have added workers to drain it.",
-     "The backlog is drained and deliveries are on time. We are monitoring.",
-     "Deliveries have been on time since the fix. All delayed events were delivered; none were lost."),
-    ("Database connection errors in US East", ["Databases", "US East"], S.PARTIAL_OUTAGE, Impact.MAJOR,
-     "Some managed databases in US East are refusing new connections.",
-     "A storage controller in one availability zone failed. Affected clusters are failing over.",
-     "All clusters have failed over to healthy storage. We are monitoring replication.",
-     "Replication has caught up and connections are normal. This incident is resolved."),
-    ("Object storage upload failures", ["Object storage"], S.PARTIAL_OUTAGE, Impact.MAJOR,
-     "Uploads larger than 100 MB to object storage fail for some customers.",
-     "A recent change to multipart upload limits is the cause. We are reverting it.",
-     "The change is reverted and large uploads succeed. We are monitoring.",
-     "Uploads have been succeeding normally. This incident is resolved."),
-    ("Search results missing recent documents", ["Search"], S.DEGRADED_PERFORMANCE, Impact.MINOR,
-     "Documents indexed in the last hour do not appear in search results.",
-     "Indexing workers stalled after a deploy. They have been restarted and are catching up.",
-     "Indexing has caught up. We are monitoring freshness.",
-     "Search freshness is back to normal. This incident is resolved."),
-    ("Increased latency in EU Central", ["EU Central"], S.DEGRADED_PERFORMANCE, Impact.MINOR,
-     "We are seeing increased network latency for workloads in EU Central.",
-     "An upstream transit provider is dropping packets. Traffic is being rerouted.",
-     "Traffic is rerouted and latency is back to normal. We are monitoring.",
-     "Latency has been normal since the reroute. This incident is resolved."),
-    ("Outbound email delays", ["Email delivery"], S.DEGRADED_PERFORMANCE, Impact.MINOR,
-     "Transactional emails are being delivered with delays of up to 30 minutes.",
-     "One of our mail relays is being throttled by a large mailbox provider. We are shifting traffic.",
-     "Traffic has been shifted and the queue is draining. We are monitoring.",
-     "Email delivery times are back to normal. Every queued message was delivered."),
-    ("Compute instances failing to start in Asia Pacific", ["Asia Pacific"], S.PARTIAL_OUTAGE, Impact.MAJOR,
-     "New compute instances in Asia Pacific are stuck in the provisioning state.",
-     "Capacity exhaustion on one instance family is the cause. We are adding capacity.",
-     "New capacity is online and instances start normally. We are monitoring.",
-     "Provisioning has been normal. This incident is resolved."),
-    ("API unavailable", ["API", "Web dashboard"], S.MAJOR_OUTAGE, Impact.CRITICAL,
-     "The API and dashboard are unavailable. We are investigating with the highest priority.",
-     "A DNS change removed records for our load balancers. We are restoring them.",
-     "DNS records are restored and traffic is flowing. Some resolvers may take a few minutes to update.",
-     "The API and dashboard have been fully available for 30 minutes. A post-incident review will follow."),
-    ("CDN serving stale assets", ["CDN"], S.DEGRADED_PERFORMANCE, Impact.MINOR,
-     "Some edge locations are serving outdated static assets after purges.",
-     "A purge propagation bug in two edge locations has been identified.",
-     "A fix is deployed and purges propagate normally. We are monitoring.",
-     "Purges have propagated correctly since the fix. This incident is resolved."),
-]  # fmt: skip
+    (
+        "Elevated API error rates",
+        ["API"],
+        S.PARTIAL_OUTAGE,
+        Impact.MAJOR,
+        "We are investigating elevated 5xx error rates on the API.",
+        "A faulty configuration push to the API gateways has been identified. We are rolling it back.",
+        "The rollback is complete and error rates are back to normal. We are monitoring.",
+        "This incident has been resolved. Requests that failed during the window can be retried safely.",
+    ),
+    (
+        "Slow dashboard loading",
+        ["Web dashboard"],
+        S.DEGRADED_PERFORMANCE,
+        Impact.MINOR,
+        "Some customers are seeing slow page loads in the dashboard. We are looking into it.",
+        "Slow queries against the reporting database are the cause. We are adding an index.",
+        "Page load times have recovered. We are monitoring.",
+        "Dashboard performance has been normal for an hour. This incident is resolved.",
+    ),
+    (
+        "Sign-in failures for SSO users",
+        ["Authentication"],
+        S.MAJOR_OUTAGE,
+        Impact.CRITICAL,
+        "Users signing in through SAML SSO receive an error. Password sign-in works.",
+        "An expired signing certificate on our identity service is the cause. A new one is being deployed.",
+        "The new certificate is live and SSO sign-ins succeed again. We are monitoring.",
+        "SSO sign-in has been stable. This incident is resolved; sessions were not affected.",
+    ),
+    (
+        "Delayed webhook deliveries",
+        ["Webhooks"],
+        S.DEGRADED_PERFORMANCE,
+        Impact.MINOR,
+        "Webhook deliveries are delayed by up to 15 minutes.",
+        "A backlog built up after a queue node failed over. We have added workers to drain it.",
+        "The backlog is drained and deliveries are on time. We are monitoring.",
+        "Deliveries have been on time since the fix. All delayed events were delivered; none were lost.",
+    ),
+    (
+        "Database connection errors in US East",
+        ["Databases", "US East"],
+        S.PARTIAL_OUTAGE,
+        Impact.MAJOR,
+        "Some managed databases in US East are refusing new connections.",
+        "A storage controller in one availability zone failed. Affected clusters are failing over.",
+        "All clusters have failed over to healthy storage. We are monitoring replication.",
+        "Replication has caught up and connections are normal. This incident is resolved.",
+    ),
+    (
+        "Object storage upload failures",
+        ["Object storage"],
+        S.PARTIAL_OUTAGE,
+        Impact.MAJOR,
+        "Uploads larger than 100 MB to object storage fail for some customers.",
+        "A recent change to multipart upload limits is the cause. We are reverting it.",
+        "The change is reverted and large uploads succeed. We are monitoring.",
+        "Uploads have been succeeding normally. This incident is resolved.",
+    ),
+    (
+        "Search results missing recent documents",
+        ["Search"],
+        S.DEGRADED_PERFORMANCE,
+        Impact.MINOR,
+        "Documents indexed in the last hour do not appear in search results.",
+        "Indexing workers stalled after a deploy. They have been restarted and are catching up.",
+        "Indexing has caught up. We are monitoring freshness.",
+        "Search freshness is back to normal. This incident is resolved.",
+    ),
+    (
+        "Increased latency in EU Central",
+        ["EU Central"],
+        S.DEGRADED_PERFORMANCE,
+        Impact.MINOR,
+        "We are seeing increased network latency for workloads in EU Central.",
+        "An upstream transit provider is dropping packets. Traffic is being rerouted.",
+        "Traffic is rerouted and latency is back to normal. We are monitoring.",
+        "Latency has been normal since the reroute. This incident is resolved.",
+    ),
+    (
+        "Outbound email delays",
+        ["Email delivery"],
+        S.DEGRADED_PERFORMANCE,
+        Impact.MINOR,
+        "Transactional emails are being delivered with delays of up to 30 minutes.",
+        "One of our mail relays is being throttled by a large mailbox provider. We are shifting traffic.",
+        "Traffic has been shifted and the queue is draining. We are monitoring.",
+        "Email delivery times are back to normal. Every queued message was delivered.",
+    ),
+    (
+        "Compute instances failing to start in Asia Pacific",
+        ["Asia Pacific"],
+        S.PARTIAL_OUTAGE,
+        Impact.MAJOR,
+        "New compute instances in Asia Pacific are stuck in the provisioning state.",
+        "Capacity exhaustion on one instance family is the cause. We are adding capacity.",
+        "New capacity is online and instances start normally. We are monitoring.",
+        "Provisioning has been normal. This incident is resolved.",
+    ),
+    (
+        "API unavailable",
+        ["API", "Web dashboard"],
+        S.MAJOR_OUTAGE,
+        Impact.CRITICAL,
+        "The API and dashboard are unavailable. We are investigating with the highest priority.",
+        "A DNS change removed records for our load balancers. We are restoring them.",
+        "DNS records are restored and traffic is flowing. Some resolvers may take a few minutes to update.",
+        "The API and dashboard have been fully available for 30 minutes. A post-incident review will follow.",
+    ),
+    (
+        "CDN serving stale assets",
+        ["CDN"],
+        S.DEGRADED_PERFORMANCE,
+        Impact.MINOR,
+        "Some edge locations are serving outdated static assets after purges.",
+        "A purge propagation bug in two edge locations has been identified.",
+        "A fix is deployed and purges propagate normally. We are monitoring.",
+        "Purges have propagated correctly since the fix. This incident is resolved.",
+    ),
+]
 
 OPEN_SCENARIO = (
     "Elevated error rates on the API",
@@ -189,15 +261,23 @@ def _create_components(actor: Actor, created: datetime) -> dict[str, Component]:
                 else created.date() + timedelta(days=340)
             )
             by_name[child] = component_service.create_component(
-                name=child, group=group, description=child_description,
-                start_date=start, actor=actor, now=created,
-            )  # fmt: skip
+                name=child,
+                group=group,
+                description=child_description,
+                start_date=start,
+                actor=actor,
+                now=created,
+            )
     for name, description, only_if_degraded in TOP_LEVEL:
         by_name[name] = component_service.create_component(
-            name=name, description=description, start_date=date(2024, 3, 1),
-            showcase=not only_if_degraded, only_show_if_degraded=only_if_degraded,
-            actor=actor, now=created,
-        )  # fmt: skip
+            name=name,
+            description=description,
+            start_date=date(2024, 3, 1),
+            showcase=not only_if_degraded,
+            only_show_if_degraded=only_if_degraded,
+            actor=actor,
+            now=created,
+        )
     name, description, internal = INTERNAL_GROUP
     group = component_service.create_group(
         name=name, description=description, visibility=Visibility.INTERNAL, actor=actor, now=created
@@ -210,9 +290,13 @@ def _create_components(actor: Actor, created: datetime) -> dict[str, Component]:
 
 
 def _incident_steps(
-    scenario: tuple, start: datetime, by_name: dict[str, Component],
-    rng: random.Random, actor: Actor, counter: Iterator[int],
-) -> list[Step]:  # fmt: skip
+    scenario: tuple,
+    start: datetime,
+    by_name: dict[str, Component],
+    rng: random.Random,
+    actor: Actor,
+    counter: Iterator[int],
+) -> list[Step]:
     name, component_names, status, impact, opening, identified, monitoring, resolved = scenario
     components = [by_name[c] for c in component_names]
     holder: dict[str, Incident] = {}
@@ -223,21 +307,32 @@ def _incident_steps(
 
     def open_() -> None:
         holder["incident"] = incident_service.open_incident(
-            name=name, body=opening, impact=impact,
-            components={c: status for c in components}, actor=actor, now=start,
-        )  # fmt: skip
+            name=name,
+            body=opening,
+            impact=impact,
+            components={c: status for c in components},
+            actor=actor,
+            now=start,
+        )
 
     def identify() -> None:
         incident_service.post_update(
-            holder["incident"], status=IncidentStatus.IDENTIFIED, body=identified,
-            actor=actor, now=t_identified,
-        )  # fmt: skip
+            holder["incident"],
+            status=IncidentStatus.IDENTIFIED,
+            body=identified,
+            actor=actor,
+            now=t_identified,
+        )
 
     def monitor() -> None:
         incident_service.post_update(
-            holder["incident"], status=IncidentStatus.MONITORING, body=monitoring,
-            components={c: recovering for c in components}, actor=actor, now=t_monitoring,
-        )  # fmt: skip
+            holder["incident"],
+            status=IncidentStatus.MONITORING,
+            body=monitoring,
+            components={c: recovering for c in components},
+            actor=actor,
+            now=t_monitoring,
+        )
 
     def resolve() -> None:
         incident_service.resolve_incident(
@@ -267,22 +362,30 @@ def _internal_steps(
 
     def open_() -> None:
         holder["incident"] = incident_service.open_incident(
-            name=f"{component_name} outage", impact=Impact.MAJOR, visibility=Visibility.INTERNAL,
+            name=f"{component_name} outage",
+            impact=Impact.MAJOR,
+            visibility=Visibility.INTERNAL,
             body=f"{component_name} is down for staff. Customers are not affected.",
-            components={component: S.MAJOR_OUTAGE}, deliver_notifications=False,
-            actor=actor, now=start,
-        )  # fmt: skip
+            components={component: S.MAJOR_OUTAGE},
+            deliver_notifications=False,
+            actor=actor,
+            now=start,
+        )
         timeline.add_note(
             holder["incident"],
             body="Paged the on-call engineer; the host ran out of disk.",
-            actor=actor, now=start + timedelta(minutes=5),
-        )  # fmt: skip
+            actor=actor,
+            now=start + timedelta(minutes=5),
+        )
 
     def resolve() -> None:
         incident_service.resolve_incident(
-            holder["incident"], body="Disk space freed and alerting added.",
-            deliver_notifications=False, actor=actor, now=start + timedelta(hours=1, minutes=10),
-        )  # fmt: skip
+            holder["incident"],
+            body="Disk space freed and alerting added.",
+            deliver_notifications=False,
+            actor=actor,
+            now=start + timedelta(hours=1, minutes=10),
+        )
 
     return [
         Step(start, next(counter), open_),
@@ -302,13 +405,22 @@ def _maintenance_steps(
         start = (now - timedelta(days=days_ago)).replace(hour=2, minute=0, second=0, microsecond=0)
         end = start + timedelta(hours=2)
 
-        def schedule(start: datetime = start, end: datetime = end, name: str = name,
-                     components: list[str] = components) -> None:  # fmt: skip
+        def schedule(
+            start: datetime = start,
+            end: datetime = end,
+            name: str = name,
+            components: list[str] = components,
+        ) -> None:
             maintenance.schedule_maintenance(
-                name=name, body=f"{name}: expect brief interruptions during the window.",
-                scheduled_for=start, scheduled_until=end, components=[by_name[c] for c in components],
-                remind_minutes=60, actor=actor, now=start - timedelta(days=3),
-            )  # fmt: skip
+                name=name,
+                body=f"{name}: expect brief interruptions during the window.",
+                scheduled_for=start,
+                scheduled_until=end,
+                components=[by_name[c] for c in components],
+                remind_minutes=60,
+                actor=actor,
+                now=start - timedelta(days=3),
+            )
 
         def run_scheduler(end: datetime = end) -> None:
             due_work.run_due_work(now=end + timedelta(seconds=30))
@@ -324,9 +436,12 @@ def _upcoming_maintenance(now: datetime, by_name: dict[str, Component], actor: A
     maintenance.schedule_maintenance(
         name="Object storage capacity expansion",
         body="We are adding storage nodes. Uploads may be slower for a few minutes.",
-        scheduled_for=start, scheduled_until=start + timedelta(hours=1, minutes=30),
-        components=[by_name["Object storage"]], actor=actor, now=now - timedelta(hours=5),
-    )  # fmt: skip
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1, minutes=30),
+        components=[by_name["Object storage"]],
+        actor=actor,
+        now=now - timedelta(hours=5),
+    )
     create_weekly_patching(by_name["Web dashboard"], actor=actor, now=now)
 
 
@@ -336,12 +451,22 @@ def create_weekly_patching(component: Component, *, actor: Actor, now: datetime)
         hour=3, minute=0, second=0, microsecond=0, tzinfo=None
     )
     recurrence.create_recurrence(
-        name="Weekly security patching", body="Rolling security updates of our hosts.",
-        rule="FREQ=WEEKLY;BYDAY=SU", first_start=first, timezone=get_site_settings().timezone,
-        duration_minutes=60, components=[component], visibility=Visibility.PUBLIC,
-        auto_start=True, auto_complete=True, remind_minutes=60, start_message="",
-        complete_message="", actor=actor, now=now,
-    )  # fmt: skip
+        name="Weekly security patching",
+        body="Rolling security updates of our hosts.",
+        rule="FREQ=WEEKLY;BYDAY=SU",
+        first_start=first,
+        timezone=get_site_settings().timezone,
+        duration_minutes=60,
+        components=[component],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=60,
+        start_message="",
+        complete_message="",
+        actor=actor,
+        now=now,
+    )
 
 
 def _open_incident(now: datetime, by_name: dict[str, Component], actor: Actor) -> None:

@@ -187,8 +187,9 @@ def cached_response(
                 request.environ[HIT_MARK] = (validator, time_sensitive, query_args)
             packed = entry[1] is not None and _wants_gzip()
             response = _from_entry(entry, packed)
-            return _finish(response, f"{validator}-gz" if packed else validator, last_modified,
-                           audience)  # fmt: skip
+            return _finish(
+                response, f"{validator}-gz" if packed else validator, last_modified, audience
+            )
 
         return wrapped
 

@@ -100,8 +100,13 @@ def run_mail(mailer: Mailer) -> None:
     if made or queued or report.sent or report.failed or report.retried or purged:
         logger.info(
             "mail: %s deliveries made, %s digests, sent %s, retried %s, failed %s, purged %s",
-            made, queued, report.sent, report.retried, report.failed, purged,
-        )  # fmt: skip
+            made,
+            queued,
+            report.sent,
+            report.retried,
+            report.failed,
+            purged,
+        )
 
 
 def run_tick() -> None:

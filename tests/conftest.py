@@ -405,11 +405,22 @@ def route_objects(
     component = make_component(group=group)
     incident = make_incident({component: ComponentStatus.MAJOR_OUTAGE})
     rule = recurrence.create_recurrence(
-        name="Weekly patching", body="Patching.", rule="FREQ=WEEKLY", first_start=now + timedelta(days=1),
-        timezone="UTC", duration_minutes=60, components=[component], visibility=Visibility.PUBLIC,
-        auto_start=True, auto_complete=True, remind_minutes=None, start_message="", complete_message="",
-        actor=ACTOR, now=now,
-    )  # fmt: skip
+        name="Weekly patching",
+        body="Patching.",
+        rule="FREQ=WEEKLY",
+        first_start=now + timedelta(days=1),
+        timezone="UTC",
+        duration_minutes=60,
+        components=[component],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=None,
+        start_message="",
+        complete_message="",
+        actor=ACTOR,
+        now=now,
+    )
     from statuspage.services.subscribers import signup as subscribers
     from statuspage.services.subscribers.links import make_token
 

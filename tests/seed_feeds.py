@@ -105,9 +105,13 @@ def seed_rich_page(now: datetime) -> RichPage:
 
     t = now - timedelta(days=3)
     api_errors = incidents.open_incident(
-        name="Elevated API errors", body="We are investigating **errors** on the API.",
-        components={api: ComponentStatus.PARTIAL_OUTAGE}, impact=Impact.MAJOR, actor=ACTOR, now=t,
-    )  # fmt: skip
+        name="Elevated API errors",
+        body="We are investigating **errors** on the API.",
+        components={api: ComponentStatus.PARTIAL_OUTAGE},
+        impact=Impact.MAJOR,
+        actor=ACTOR,
+        now=t,
+    )
     step = timedelta(minutes=20)
     incidents.post_update(
         api_errors,
@@ -139,18 +143,27 @@ def seed_rich_page(now: datetime) -> RichPage:
         actor=ACTOR,
         now=t + 5 * step,
     )
-    incidents.resolve_incident(api_errors, body="This incident has been resolved.", actor=ACTOR, now=t + 6 * step)  # fmt: skip
+    incidents.resolve_incident(
+        api_errors, body="This incident has been resolved.", actor=ACTOR, now=t + 6 * step
+    )
 
     internal_incident = incidents.open_incident(
-        name="SECRET internal incident", body="Staff only.", components={api: ComponentStatus.DEGRADED_PERFORMANCE},
-        visibility=Visibility.INTERNAL, actor=ACTOR, now=now - timedelta(days=2),
-    )  # fmt: skip
+        name="SECRET internal incident",
+        body="Staff only.",
+        components={api: ComponentStatus.DEGRADED_PERFORMANCE},
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+        now=now - timedelta(days=2),
+    )
 
     t = now - timedelta(days=1)
     db_latency = incidents.open_incident(
-        name="Database latency", body="Queries are slow.", components={database: ComponentStatus.DEGRADED_PERFORMANCE},
-        actor=ACTOR, now=t,
-    )  # fmt: skip
+        name="Database latency",
+        body="Queries are slow.",
+        components={database: ComponentStatus.DEGRADED_PERFORMANCE},
+        actor=ACTOR,
+        now=t,
+    )
     incidents.post_update(
         db_latency,
         status=IncidentStatus.IDENTIFIED,
@@ -158,7 +171,14 @@ def seed_rich_page(now: datetime) -> RichPage:
         actor=ACTOR,
         now=t + timedelta(hours=1),
     )
-    incidents.post_update(db_latency, status=IncidentStatus.MONITORING, body="SECRET scheduled update", publish_at=now + timedelta(hours=6), actor=ACTOR, now=t + timedelta(hours=2))  # fmt: skip
+    incidents.post_update(
+        db_latency,
+        status=IncidentStatus.MONITORING,
+        body="SECRET scheduled update",
+        publish_at=now + timedelta(hours=6),
+        actor=ACTOR,
+        now=t + timedelta(hours=2),
+    )
 
     active_window = _window(
         "Cache cluster resize", api, at=now - timedelta(hours=3), start=now - timedelta(hours=1)
@@ -167,19 +187,33 @@ def seed_rich_page(now: datetime) -> RichPage:
         active_window, at=now - timedelta(hours=1), actor=ACTOR, now=now - timedelta(hours=1)
     )
     maintenance.post_maintenance_update(
-        active_window, status=MaintenanceStatus.IN_PROGRESS, body="SECRET internal maintenance update",
-        visibility=Visibility.INTERNAL, actor=ACTOR, now=now - timedelta(minutes=50),
-    )  # fmt: skip
+        active_window,
+        status=MaintenanceStatus.IN_PROGRESS,
+        body="SECRET internal maintenance update",
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+        now=now - timedelta(minutes=50),
+    )
     maintenance.post_maintenance_update(
-        active_window, status=MaintenanceStatus.VERIFYING, body="SECRET scheduled maintenance update",
-        publish_at=now + timedelta(minutes=30), actor=ACTOR, now=now - timedelta(minutes=45),
-    )  # fmt: skip
+        active_window,
+        status=MaintenanceStatus.VERIFYING,
+        body="SECRET scheduled maintenance update",
+        publish_at=now + timedelta(minutes=30),
+        actor=ACTOR,
+        now=now - timedelta(minutes=45),
+    )
 
     t = now - timedelta(minutes=30)
     login = incidents.open_incident(
         name="Login failures", body="Some sign-ins fail.", actor=ACTOR, now=t
     )
-    incidents.post_update(login, status=IncidentStatus.INVESTIGATING, body="Still looking.", actor=ACTOR, now=t + timedelta(minutes=10))  # fmt: skip
+    incidents.post_update(
+        login,
+        status=IncidentStatus.INVESTIGATING,
+        body="Still looking.",
+        actor=ACTOR,
+        now=t + timedelta(minutes=10),
+    )
 
     future_window = _window(
         "Database engine upgrade",
@@ -191,13 +225,28 @@ def seed_rich_page(now: datetime) -> RichPage:
         future_window, body="SECRET maintenance note", actor=ACTOR, now=now - timedelta(minutes=5)
     )
     internal_window = maintenance.schedule_maintenance(
-        name="SECRET internal maintenance", body="Staff only.", scheduled_for=now + timedelta(days=1),
-        scheduled_until=now + timedelta(days=1, hours=1), components=[api], visibility=Visibility.INTERNAL,
-        actor=ACTOR, now=now - timedelta(minutes=1),
-    )  # fmt: skip
+        name="SECRET internal maintenance",
+        body="Staff only.",
+        scheduled_for=now + timedelta(days=1),
+        scheduled_until=now + timedelta(days=1, hours=1),
+        components=[api],
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+        now=now - timedelta(minutes=1),
+    )
     return RichPage(
-        now=now, api=api, database=database, hidden=hidden, api_errors=api_errors,
-        db_latency=db_latency, login=login, internal_incident=internal_incident,
-        old_window=old_window, done_window=done_window, cancelled_window=cancelled_window,
-        active_window=active_window, future_window=future_window, internal_window=internal_window,
-    )  # fmt: skip
+        now=now,
+        api=api,
+        database=database,
+        hidden=hidden,
+        api_errors=api_errors,
+        db_latency=db_latency,
+        login=login,
+        internal_incident=internal_incident,
+        old_window=old_window,
+        done_window=done_window,
+        cancelled_window=cancelled_window,
+        active_window=active_window,
+        future_window=future_window,
+        internal_window=internal_window,
+    )

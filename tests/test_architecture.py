@@ -188,6 +188,7 @@ def test_notice_urls_come_from_the_notice():
         text = path.read_text()
         assert "notice_type == 'incident'" not in text and "kind == 'maintenance' %}<a" not in text
 
+
 def test_mail_composition_asks_the_notice_instead_of_switching_on_its_kind():
     view_models = (ROOT / "statuspage" / "services" / "page" / "view_models.py").read_text()
     assert "def status_label(" not in view_models.replace("    def status_label(", "")

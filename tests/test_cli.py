@@ -114,8 +114,18 @@ def test_tokens_create_prints_the_secret_last_and_it_works_on_the_management_api
     management API at once, and the audit log says who made it from the command line."""
     editor = make_user(Role.EDITOR, email="ops@example.com")
     before = utcnow()
-    result = tokens(runner, "create", "--name", "Deploy bot", "--user", "OPS@Example.com",
-                    "--scope", "write", "--expires-days", "30")  # fmt: skip
+    result = tokens(
+        runner,
+        "create",
+        "--name",
+        "Deploy bot",
+        "--user",
+        "OPS@Example.com",
+        "--scope",
+        "write",
+        "--expires-days",
+        "30",
+    )
     assert result.exit_code == 0, result.output
     *explanation, secret = result.output.splitlines()
     assert re.fullmatch(r"sp_[A-Za-z0-9_-]{43}", secret), secret
@@ -137,8 +147,10 @@ def test_tokens_create_prints_the_secret_last_and_it_works_on_the_management_api
     assert response.status_code == 201, response.text
     [created] = audit("create_component")
     assert (created.via, created.actor_id, created.actor_label) == (
-        Via.API, editor.id, "token Deploy bot",
-    )  # fmt: skip
+        Via.API,
+        editor.id,
+        "token Deploy bot",
+    )
     assert client.get("/api/manage/v1/subscribers", headers=bearer).status_code == 403
 
 
@@ -159,21 +171,37 @@ def test_tokens_create_defaults_to_90_days_and_allows_the_services_year(runner, 
 @pytest.mark.parametrize(
     "args,status,message",
     [
-        (["--user", "viewer@example.com", "--scope", "write"], 1,
-         "Viewers can make tokens of scope read at most."),
-        (["--user", "editor@example.com", "--scope", "admin"], 1,
-         "Editors can make tokens of scope write at most."),
-        (["--user", "gone@example.com", "--scope", "read"], 1, "A token belongs to an active user."),
-        (["--user", "nobody@example.com", "--scope", "read"], 1,
-         "No staff user has the address nobody@example.com."),
-        (["--user", "editor@example.com", "--scope", "read", "--expires-days", "367"], 2,
-         "367 is not in the range 1<=x<=366"),
+        (
+            ["--user", "viewer@example.com", "--scope", "write"],
+            1,
+            "Viewers can make tokens of scope read at most.",
+        ),
+        (
+            ["--user", "editor@example.com", "--scope", "admin"],
+            1,
+            "Editors can make tokens of scope write at most.",
+        ),
+        (
+            ["--user", "gone@example.com", "--scope", "read"],
+            1,
+            "A token belongs to an active user.",
+        ),
+        (
+            ["--user", "nobody@example.com", "--scope", "read"],
+            1,
+            "No staff user has the address nobody@example.com.",
+        ),
+        (
+            ["--user", "editor@example.com", "--scope", "read", "--expires-days", "367"],
+            2,
+            "367 is not in the range 1<=x<=366",
+        ),
         (["--user", "editor@example.com", "--scope", "read", "--expires-days", "0"], 2, "range"),
         (["--user", "editor@example.com", "--scope", "owner"], 2, "'owner' is not one of"),
         (["--scope", "read"], 2, "Missing option '--user'"),
         (["--user", "editor@example.com"], 2, "Missing option '--scope'"),
     ],
-)  # fmt: skip
+)
 def test_tokens_create_refuses_by_the_services_rules(runner, make_user, args, status, message):
     """Never wider than the user's role, only for an active user, within a year: the message
     says why, the exit status is non-zero, and no token is made."""

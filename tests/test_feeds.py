@@ -135,8 +135,13 @@ def test_first_strong_is_the_current_status_and_repeats_say_update(client, page,
         "Storage migration": "Completed",
     }
     parsed = [e.content[0].value if "content" in e else e.summary for e in feed.entries]
-    windows = {page.future_window.name, page.cancelled_window.name, page.active_window.name,
-               page.done_window.name, page.old_window.name}  # fmt: skip
+    windows = {
+        page.future_window.name,
+        page.cancelled_window.name,
+        page.active_window.name,
+        page.done_window.name,
+        page.old_window.name,
+    }
     for entry, text in zip(feed.entries, parsed, strict=True):
         strong = strongs(text)
         if entry.title in windows:  # Statuspage's first line of a window: when it is
@@ -144,8 +149,12 @@ def test_first_strong_is_the_current_status_and_repeats_say_update(client, page,
             strong = strong[1:]
         assert strong[0] == first[entry.title]  # through feedparser too
     assert labels(contents["Elevated API errors"]) == [
-        "Resolved", "Monitoring", "Update", "Identified", "Investigating",
-    ]  # fmt: skip
+        "Resolved",
+        "Monitoring",
+        "Update",
+        "Identified",
+        "Investigating",
+    ]
 
 
 def test_content_uses_statuspage_markup_with_the_update_html(client, page):
@@ -189,8 +198,11 @@ def test_atom_dates_are_rfc_3339_and_match_the_data(client, page):
         updated = entry.findtext(f"{ATOM}updated")
         assert RFC_3339.match(published) and RFC_3339.match(updated)
         assert datetime.fromisoformat(published) == announced(notice)
-        latest = next(u for u in notice.updates if u.published_at and u.kind.value == "update"
-                      and u.visibility.value == "public")  # fmt: skip
+        latest = next(
+            u
+            for u in notice.updates
+            if u.published_at and u.kind.value == "update" and u.visibility.value == "public"
+        )
         assert datetime.fromisoformat(updated) == latest.display_at
     feed_updated = datetime.fromisoformat(root.findtext(f"{ATOM}updated"))
     assert feed_updated == max(
@@ -246,9 +258,12 @@ def test_ids_are_stable_across_renders_and_writes(client, page, now):
     again = fetch(client, "/history.atom")[0]
     assert again.data == first.data  # nothing in a feed depends on the clock
     incidents.post_update(
-        page.db_latency, status=IncidentStatus.IDENTIFIED, body="Replica rebuilt.", actor=ACTOR,
+        page.db_latency,
+        status=IncidentStatus.IDENTIFIED,
+        body="Replica rebuilt.",
+        actor=ACTOR,
         now=now + timedelta(seconds=1),
-    )  # fmt: skip
+    )
     after, feed = fetch(client, "/history.atom")
     assert after.headers["ETag"] != first.headers["ETag"]
     before_ids = [e.id for e in feedparser.parse(first.data).entries]
@@ -261,9 +276,15 @@ def test_ids_are_stable_across_renders_and_writes(client, page, now):
 
 @pytest.mark.parametrize(
     "path",
-    ["/history.atom", "/history.rss", "/components/{api}/history.atom", "/components/{api}/history.rss",
-     "/components/{database}/history.atom", "/components/{database}/history.rss"],
-)  # fmt: skip
+    [
+        "/history.atom",
+        "/history.rss",
+        "/components/{api}/history.atom",
+        "/components/{api}/history.rss",
+        "/components/{database}/history.atom",
+        "/components/{database}/history.rss",
+    ],
+)
 def test_nothing_internal_or_unpublished_reaches_a_feed(client, page, path):
     response, _ = fetch(client, path.format(api=page.api.id, database=page.database.id))
     text = response.data.decode()
@@ -276,8 +297,11 @@ def test_nothing_internal_or_unpublished_reaches_a_feed(client, page, path):
 def test_component_feeds_hold_only_that_components_notices(client, page):
     for component, expected in [
         (page.api, [page.active_window, page.api_errors, page.done_window]),
-        (page.database, [page.future_window, page.cancelled_window, page.db_latency, page.old_window]),
-    ]:  # fmt: skip
+        (
+            page.database,
+            [page.future_window, page.cancelled_window, page.db_latency, page.old_window],
+        ),
+    ]:
         expected = sorted(expected, key=announced, reverse=True)
         for fmt in ("atom", "rss"):
             path = f"/components/{component.id}/history.{fmt}"
@@ -315,11 +339,22 @@ def test_a_recurring_rule_announces_only_its_next_window(client, now):
     from statuspage.services.notices import recurrence
 
     rule = recurrence.create_recurrence(
-        name="Daily patching", body="Patching.", rule="FREQ=DAILY", first_start=now + timedelta(days=1),
-        timezone="UTC", duration_minutes=30, components=[], visibility=Visibility.PUBLIC,
-        auto_start=True, auto_complete=True, remind_minutes=None, start_message="", complete_message="",
-        actor=ACTOR, now=now,
-    )  # fmt: skip
+        name="Daily patching",
+        body="Patching.",
+        rule="FREQ=DAILY",
+        first_start=now + timedelta(days=1),
+        timezone="UTC",
+        duration_minutes=30,
+        components=[],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=None,
+        start_message="",
+        complete_message="",
+        actor=ACTOR,
+        now=now,
+    )
     assert len(rule.occurrences) > 10
     _, feed = fetch(client, "/history.atom")
     first = min(rule.occurrences, key=lambda m: m.scheduled_for)
@@ -407,9 +442,14 @@ def test_an_upcoming_window_is_published_when_announced_not_at_its_start(
     announced_at = now - timedelta(hours=2)
     start = now + timedelta(days=7)
     window = maintenance.schedule_maintenance(
-        name="Kernel upgrade", body="Rebooting.", scheduled_for=start,
-        scheduled_until=start + timedelta(hours=2), components=[api], actor=ACTOR, now=announced_at,
-    )  # fmt: skip
+        name="Kernel upgrade",
+        body="Rebooting.",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        actor=ACTOR,
+        now=announced_at,
+    )
     incident = make_incident({api: ComponentStatus.DEGRADED_PERFORMANCE}, name="Slow API")
     for path in FEEDS:
         response, feed = fetch(client, path)
@@ -434,9 +474,13 @@ def test_atom_puts_the_alternate_link_before_self_as_statuspage_does(client, pag
 
 @pytest.mark.parametrize(
     "page_name,title",
-    [("Status", "Status"), ("Acme", "Acme Status"), ("Acme status", "Acme status"),
-     ("Statusfy", "Statusfy Status")],
-)  # fmt: skip
+    [
+        ("Status", "Status"),
+        ("Acme", "Acme Status"),
+        ("Acme status", "Acme status"),
+        ("Statusfy", "Statusfy Status"),
+    ],
+)
 def test_the_page_title_never_doubles_status(page_name, title):
     settings = SiteSettings(page_name=page_name, page_id="p", base_url=BASE_URL, timezone="UTC")
     assert feed_title(settings) == f"{title} - Incident History"

@@ -87,9 +87,13 @@ def test_a_reschedule_keeps_the_uid_and_raises_the_sequence(client, page, now):
     before = events(fetch(client)[1])[uid(page.future_window)]
     start = now + timedelta(days=4)
     maintenance.reschedule_maintenance(
-        page.future_window, scheduled_for=start, scheduled_until=start + timedelta(hours=3),
-        body="Moved a day later.", actor=ACTOR, now=now + timedelta(seconds=5),
-    )  # fmt: skip
+        page.future_window,
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=3),
+        body="Moved a day later.",
+        actor=ACTOR,
+        now=now + timedelta(seconds=5),
+    )
     after = events(fetch(client)[1])[uid(page.future_window)]
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert after.decoded("DTSTART") == start

@@ -63,7 +63,9 @@ def resolve(importer: str, node: ast.ImportFrom | ast.Import) -> Iterator[str]:
         return
     base = node.module or ""
     if node.level:
-        package = importer if MODULES[importer].name == "__init__.py" else importer.rpartition(".")[0]
+        package = (
+            importer if MODULES[importer].name == "__init__.py" else importer.rpartition(".")[0]
+        )
         for _ in range(node.level - 1):
             package = package.rpartition(".")[0]
         base = f"{package}.{base}" if base else package
@@ -149,7 +151,10 @@ def test_the_import_graph_has_no_cycles():
 
 def test_function_level_imports_are_on_the_allow_list_with_a_reason():
     deferred = {
-        (name, target) for name in MODULES for target, in_function in imports_of(name) if in_function
+        (name, target)
+        for name in MODULES
+        for target, in_function in imports_of(name)
+        if in_function
     }
     assert sorted(deferred - DEFERRED_IMPORTS.keys()) == []
     assert sorted(DEFERRED_IMPORTS.keys() - deferred) == []  # no stale entries

@@ -35,15 +35,16 @@ def test_the_generator_writes_the_planned_page_through_the_services(app, tiny_la
     first = db.session.scalar(sa.select(sa.func.min(Incident.created_at)))
     last = db.session.scalar(sa.select(sa.func.max(Incident.created_at)))
     assert last - first > timedelta(days=5)
-    assert count(AuditEntry, AuditEntry.object_type == "Incident",
-                 AuditEntry.operation == "created") == 30  # fmt: skip
-    stamps = db.session.scalars(
-        sa.select(AuditEntry.at).where(AuditEntry.object_type == "Incident",
-                                       AuditEntry.operation == "created")
-    ).all()  # fmt: skip
-    assert sorted(stamps) == sorted(
-        db.session.scalars(sa.select(Incident.created_at)).all()
+    assert (
+        count(AuditEntry, AuditEntry.object_type == "Incident", AuditEntry.operation == "created")
+        == 30
     )
+    stamps = db.session.scalars(
+        sa.select(AuditEntry.at).where(
+            AuditEntry.object_type == "Incident", AuditEntry.operation == "created"
+        )
+    ).all()
+    assert sorted(stamps) == sorted(db.session.scalars(sa.select(Incident.created_at)).all())
     assert count(Subscriber) == 6
 
 
@@ -62,8 +63,13 @@ def test_the_public_api_and_pages_answer_without_the_internal_group(app, client,
     assert len(summary.json["incidents"]) == public_open
     page = client.get("/")
     assert page.status_code == 200 and INTERNAL_GROUP not in page.text
-    for url in ("/history", "/history?page=2", "/history.atom", "/maintenance.ics",
-                "/api/v2/incidents.json"):  # fmt: skip
+    for url in (
+        "/history",
+        "/history?page=2",
+        "/history.atom",
+        "/maintenance.ics",
+        "/api/v2/incidents.json",
+    ):
         assert client.get(url).status_code == 200, url
     incident = db.session.scalar(
         sa.select(Incident).where(Incident.visibility == Visibility.PUBLIC).limit(1)

@@ -90,14 +90,14 @@ def build_world(base: datetime) -> dict[str, Any]:
             component_ids=[grouped.id],
             actor=ACTOR,
             now=subscribed,
-        ),  # fmt: skip
+        ),
         "daily_group": signup.subscribe(
             email="daily-group@example.com",
             cadence=Cadence.DAILY,
             group_ids=[group.id],
             actor=ACTOR,
             now=subscribed,
-        ),  # fmt: skip
+        ),
     }
     for reader in readers.values():
         signup.confirm_subscription(reader, actor=ACTOR, now=subscribed)
@@ -105,65 +105,109 @@ def build_world(base: datetime) -> dict[str, Any]:
         email="pending@example.com", component_ids=[grouped.id], actor=ACTOR, now=subscribed
     )
     tree.update_group(
-        group, name=group.name, description=None, visibility=Visibility.INTERNAL, showcase=True,
-        only_show_if_degraded=False, start_date=None, actor=ACTOR, now=base - timedelta(hours=2),
-    )  # fmt: skip
+        group,
+        name=group.name,
+        description=None,
+        visibility=Visibility.INTERNAL,
+        showcase=True,
+        only_show_if_degraded=False,
+        start_date=None,
+        actor=ACTOR,
+        now=base - timedelta(hours=2),
+    )
 
     opened = base - timedelta(hours=1)
     slowdown = incidents.open_incident(
-        name="Public slowdown", body="Pages load slowly.", impact=Impact.MINOR,
+        name="Public slowdown",
+        body="Pages load slowly.",
+        impact=Impact.MINOR,
         status=IncidentStatus.INVESTIGATING,
         components={website: S.DEGRADED_PERFORMANCE, hidden: S.PARTIAL_OUTAGE},
-        actor=ACTOR, now=opened,
-    )  # fmt: skip
+        actor=ACTOR,
+        now=opened,
+    )
     timeline.add_note(
-        slowdown, body=f"{MARKERS['internal note']}: paging the database team.", actor=ACTOR,
+        slowdown,
+        body=f"{MARKERS['internal note']}: paging the database team.",
+        actor=ACTOR,
         now=opened + timedelta(minutes=5),
-    )  # fmt: skip
+    )
     incidents.post_update(
-        slowdown, status=IncidentStatus.INVESTIGATING, visibility=Visibility.INTERNAL,
-        body=f"{MARKERS['internal note']} (internal update): still digging.", actor=ACTOR,
+        slowdown,
+        status=IncidentStatus.INVESTIGATING,
+        visibility=Visibility.INTERNAL,
+        body=f"{MARKERS['internal note']} (internal update): still digging.",
+        actor=ACTOR,
         now=opened + timedelta(minutes=6),
-    )  # fmt: skip
+    )
     incidents.post_update(
-        slowdown, status=IncidentStatus.IDENTIFIED, body="Found the slow query.",
+        slowdown,
+        status=IncidentStatus.IDENTIFIED,
+        body="Found the slow query.",
         components={website: S.DEGRADED_PERFORMANCE, hidden: S.MAJOR_OUTAGE},
-        actor=ACTOR, now=opened + timedelta(minutes=10),
-    )  # fmt: skip
+        actor=ACTOR,
+        now=opened + timedelta(minutes=10),
+    )
     grouped_trouble = incidents.open_incident(
-        name="Grouped trouble", body="Errors for some customers.", impact=Impact.MAJOR,
-        status=IncidentStatus.INVESTIGATING, components={grouped: S.PARTIAL_OUTAGE},
-        actor=ACTOR, now=opened + timedelta(minutes=15),
-    )  # fmt: skip
+        name="Grouped trouble",
+        body="Errors for some customers.",
+        impact=Impact.MAJOR,
+        status=IncidentStatus.INVESTIGATING,
+        components={grouped: S.PARTIAL_OUTAGE},
+        actor=ACTOR,
+        now=opened + timedelta(minutes=15),
+    )
     incidents.resolve_incident(
         grouped_trouble, body="Fixed.", actor=ACTOR, now=opened + timedelta(minutes=40)
     )
     secret = incidents.open_incident(
-        name=MARKERS["internal incident"], body=f"{MARKERS['internal incident']} body.",
-        impact=Impact.CRITICAL, status=IncidentStatus.INVESTIGATING,
-        components={website: S.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL,
-        actor=ACTOR, now=opened + timedelta(minutes=20),
-    )  # fmt: skip
+        name=MARKERS["internal incident"],
+        body=f"{MARKERS['internal incident']} body.",
+        impact=Impact.CRITICAL,
+        status=IncidentStatus.INVESTIGATING,
+        components={website: S.MAJOR_OUTAGE},
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+        now=opened + timedelta(minutes=20),
+    )
     incidents.post_update(
-        secret, status=IncidentStatus.IDENTIFIED, body=f"{MARKERS['internal incident']} found.",
-        actor=ACTOR, now=opened + timedelta(minutes=25),
-    )  # fmt: skip
+        secret,
+        status=IncidentStatus.IDENTIFIED,
+        body=f"{MARKERS['internal incident']} found.",
+        actor=ACTOR,
+        now=opened + timedelta(minutes=25),
+    )
     on_hidden = incidents.open_incident(
-        name="Backend outage", body="The hidden backend is down.", impact=Impact.MAJOR,
-        status=IncidentStatus.INVESTIGATING, components={hidden: S.MAJOR_OUTAGE},
-        visibility=Visibility.INTERNAL, actor=ACTOR, now=opened + timedelta(minutes=30),
-    )  # fmt: skip
+        name="Backend outage",
+        body="The hidden backend is down.",
+        impact=Impact.MAJOR,
+        status=IncidentStatus.INVESTIGATING,
+        components={hidden: S.MAJOR_OUTAGE},
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+        now=opened + timedelta(minutes=30),
+    )
     upgrade = maintenance.schedule_maintenance(
-        name="Public upgrade", body="We upgrade the database.",
-        scheduled_for=base + timedelta(hours=2), scheduled_until=base + timedelta(hours=3),
-        components=[website, hidden, grouped], remind_minutes=60, actor=ACTOR, now=opened,
-    )  # fmt: skip
+        name="Public upgrade",
+        body="We upgrade the database.",
+        scheduled_for=base + timedelta(hours=2),
+        scheduled_until=base + timedelta(hours=3),
+        components=[website, hidden, grouped],
+        remind_minutes=60,
+        actor=ACTOR,
+        now=opened,
+    )
     quiet = maintenance.schedule_maintenance(
-        name=MARKERS["internal maintenance"], body=f"{MARKERS['internal maintenance']} body.",
-        scheduled_for=base + timedelta(hours=2), scheduled_until=base + timedelta(hours=3),
-        components=[website], remind_minutes=60, visibility=Visibility.INTERNAL,
-        actor=ACTOR, now=opened,
-    )  # fmt: skip
+        name=MARKERS["internal maintenance"],
+        body=f"{MARKERS['internal maintenance']} body.",
+        scheduled_for=base + timedelta(hours=2),
+        scheduled_until=base + timedelta(hours=3),
+        components=[website],
+        remind_minutes=60,
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+        now=opened,
+    )
     incidents_ = [slowdown, grouped_trouble, secret, on_hidden]
     return {
         "base": base,
@@ -304,7 +348,10 @@ def test_no_mail_tells_a_subscriber_internal_things(app, smtp_server, smtp_maile
     subjects = [m["Subject"] for m in messages]
     assert events_sent > 0 and sum("digest" in s for s in subjects) == 3
     assert any("Public upgrade" in s for s in subjects)  # reminders and the window went out
-    assert any("Grouped trouble" in message_text(m) for m in smtp_server.sink.to("daily-grouped@example.com"))  # fmt: skip
+    assert any(
+        "Grouped trouble" in message_text(m)
+        for m in smtp_server.sink.to("daily-grouped@example.com")
+    )
     for message in messages:
         text = message_text(message)
         for kind in MARKERS:

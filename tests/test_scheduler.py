@@ -89,14 +89,22 @@ def test_a_real_scheduler_process_starts_a_maintenance_and_stops_on_sigterm(shar
     now = utcnow()
     api = components.create_component(name="API", actor=ACTOR, now=now - timedelta(days=1))
     window = maintenance.schedule_maintenance(
-        name="Database upgrade", body="Upgrading.", components=[api],
-        scheduled_for=now + timedelta(seconds=2), scheduled_until=now + timedelta(hours=1),
-        actor=ACTOR, now=now,
-    )  # fmt: skip
+        name="Database upgrade",
+        body="Upgrading.",
+        components=[api],
+        scheduled_for=now + timedelta(seconds=2),
+        scheduled_until=now + timedelta(hours=1),
+        actor=ACTOR,
+        now=now,
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "scheduler", "run"],
-        cwd=ROOT, env=scheduler_env(url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=scheduler_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         status = None
@@ -145,8 +153,12 @@ def test_ctrl_c_then_the_makefile_trap_stops_the_scheduler_cleanly(shared_app, g
     _, url = shared_app
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "scheduler", "run"],
-        cwd=ROOT, env=scheduler_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=scheduler_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         started = _wait_for_line(process.stderr, "scheduler scheduler started", timeout=30)
         assert "started" in started, started
@@ -169,8 +181,12 @@ def test_ctrl_c_then_the_makefile_trap_stops_the_scheduler_cleanly(shared_app, g
 def _tick(url: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "scheduler", "tick"],
-        cwd=ROOT, env=scheduler_env(url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=scheduler_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -190,18 +206,26 @@ def test_two_schedulers_at_once_never_apply_a_transition_twice(shared_app):
             scheduled_until=now + timedelta(hours=1),
             actor=ACTOR,
             now=now,
-        )  # fmt: skip
+        )
         for i in range(20)
     ]
     for i in range(10, 20):
         incident = incidents.open_incident(
-            name=f"Incident {i}", body="Down.", components={comps[i]: ComponentStatus.MAJOR_OUTAGE},
-            actor=ACTOR, now=now,
-        )  # fmt: skip
+            name=f"Incident {i}",
+            body="Down.",
+            components={comps[i]: ComponentStatus.MAJOR_OUTAGE},
+            actor=ACTOR,
+            now=now,
+        )
         incidents.post_update(
-            incident, status=IncidentStatus.MONITORING, body="Better.", publish_at=now + timedelta(seconds=1),
-            components={comps[i]: ComponentStatus.DEGRADED_PERFORMANCE}, actor=ACTOR, now=now,
-        )  # fmt: skip
+            incident,
+            status=IncidentStatus.MONITORING,
+            body="Better.",
+            publish_at=now + timedelta(seconds=1),
+            components={comps[i]: ComponentStatus.DEGRADED_PERFORMANCE},
+            actor=ACTOR,
+            now=now,
+        )
     time.sleep(1.5)
     runs = [_tick(url) for _ in range(2)] + [_tick(url) for _ in range(2)]
     outputs = [run.communicate(timeout=120)[0] for run in runs]

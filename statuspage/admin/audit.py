@@ -83,4 +83,6 @@ def audit_csv() -> Response:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )
-#MISSING
+
+
+# MISSING

@@ -83,5 +83,11 @@ def wants_preview() -> bool:
 
 
 __all__ = [
-    "apply_service_error", "back", "bp", "call_service", "flash_error", "get_or_404", "url_for"
-]  # fmt: skip
+    "apply_service_error",
+    "back",
+    "bp",
+    "call_service",
+    "flash_error",
+    "get_or_404",
+    "url_for",
+]

@@ -193,4 +193,6 @@ def delete_group(group_id: str) -> Response:
 @bp.post("/groups/<id:group_id>/move")
 def move_group(group_id: str) -> Response:
     return _move(get_or_404(ComponentGroup, group_id))
-#MISSING
+
+
+# MISSING

@@ -265,9 +265,10 @@ class ActiveForm(Form):
 
 class TokenForm(Form):
     name = StringField(
-        "Name", validators=[DataRequired(), Length(max=MAX_TOKEN_NAME)],
+        "Name",
+        validators=[DataRequired(), Length(max=MAX_TOKEN_NAME)],
         description="What will use it, e.g. “Alertmanager” or “Deploy pipeline”.",
-    )  # fmt: skip
+    )
     scope = SelectField("Scope", choices=enum_choices(TokenScope), default="read")
     lifetime = SelectField(
         "Expires",
@@ -280,9 +281,10 @@ class TokenForm(Form):
         default="90",
     )
     expires_on = DateField(
-        "Expiry date", validators=[Optional()],
+        "Expiry date",
+        validators=[Optional()],
         description="With “On the date below”: the token works until the end of this day.",
-    )  # fmt: skip
+    )
 
 
 REMIND_CHOICES = [
@@ -474,13 +476,17 @@ class SubscriberFilterForm(Form):
 
     q = StringField("Email contains", validators=[Optional(), Length(max=MAX_EMAIL)])
     state = SelectField(
-        "State", choices=[SelectChoice("", "Any"), *enum_choices(SubscriberState)], default="",
+        "State",
+        choices=[SelectChoice("", "Any"), *enum_choices(SubscriberState)],
+        default="",
         validators=[Optional()],
-    )  # fmt: skip
+    )
     cadence = SelectField(
-        "Cadence", choices=[SelectChoice("", "Any"), *enum_choices(Cadence)], default="",
+        "Cadence",
+        choices=[SelectChoice("", "Any"), *enum_choices(Cadence)],
+        default="",
         validators=[Optional()],
-    )  # fmt: skip
+    )
     page = PageField("Page", validators=[Optional()], default=1)
 
 

@@ -156,9 +156,11 @@ def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
         return _detail(incident, 200, update_form=form, preview=preview)
     try:
         update = service.post_update(
-            incident, **_update_kwargs(form, components), publish_at=publish_at,
+            incident,
+            **_update_kwargs(form, components),
+            publish_at=publish_at,
             actor=current_actor(),
-        )  # fmt: skip
+        )
     except ServiceError as error:
         apply_service_error(form, error)
         return _detail(incident, error.status_code, update_form=form, page_error=error.message)
@@ -246,9 +248,12 @@ def _edit_update_page(
     """The edit page of one update; 422 after a refused save, 200 otherwise."""
     status = 422 if form.is_submitted() and preview is None else 200
     return render_template(
-        "admin/incidents/edit_update.html", form=form, update=update, preview=preview,
+        "admin/incidents/edit_update.html",
+        form=form,
+        update=update,
+        preview=preview,
         back_url=_notice_url(update),
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])
@@ -284,9 +289,13 @@ def edit_scheduled_update(update_id: str) -> Response | tuple[str, int]:
         return _edit_update_page(update, form, render_markdown(form.body.data or ""))
     publish_at = to_utc(form, "publish_at")
     if publish_at is not None and call_service(
-        form, timeline.edit_scheduled_update, update, body=form.body.data,
-        publish_at=publish_at, success="Update saved.",
-    ):  # fmt: skip
+        form,
+        timeline.edit_scheduled_update,
+        update,
+        body=form.body.data,
+        publish_at=publish_at,
+        success="Update saved.",
+    ):
         return redirect(_notice_url(update))
     return _edit_update_page(update, form)
 

@@ -78,9 +78,13 @@ def maintenance_list() -> tuple[str, int]:
     pagination = service.list_maintenance(state=state if valid else None, page=page or 1)
     args = {"state": state} if state and valid else {}
     return render_template(
-        "admin/maintenance/list.html", pagination=pagination, state=state, args=args,
-        now=utcnow(), recurrences=recurrence_service.list_recurrences(),
-    ), (200 if valid else 400)  # fmt: skip
+        "admin/maintenance/list.html",
+        pagination=pagination,
+        state=state,
+        args=args,
+        now=utcnow(),
+        recurrences=recurrence_service.list_recurrences(),
+    ), (200 if valid else 400)
 
 
 def _new_maintenance_form() -> MaintenanceForm:
@@ -105,11 +109,14 @@ def new_maintenance() -> Response | tuple[str, int]:
         elif start and end:
             try:
                 maintenance = service.schedule_maintenance(
-                    body=form.body.data or "", scheduled_for=start, scheduled_until=end,
+                    body=form.body.data or "",
+                    scheduled_for=start,
+                    scheduled_until=end,
                     components=_chosen_components(components),
                     deliver_notifications=form.deliver_notifications.data,
-                    actor=current_actor(), **_details(form),
-                )  # fmt: skip
+                    actor=current_actor(),
+                    **_details(form),
+                )
             except ServiceError as error:
                 apply_service_error(form, error)
             else:
@@ -145,9 +152,12 @@ def _detail(maintenance: Maintenance, status: int = 200, **forms: Any) -> tuple[
         forms.setdefault("reschedule_form", reschedule)
         forms.setdefault("cancel_form", CancelForm(formdata=None))
     return render_template(
-        "admin/maintenance/detail.html", maintenance=maintenance, now=utcnow(),
-        confirm_form=ConfirmForm(formdata=None), **forms,
-    ), status  # fmt: skip
+        "admin/maintenance/detail.html",
+        maintenance=maintenance,
+        now=utcnow(),
+        confirm_form=ConfirmForm(formdata=None),
+        **forms,
+    ), status
 
 
 @bp.get("/maintenance/<id:maintenance_id>")
@@ -170,10 +180,13 @@ def add_maintenance_update(maintenance_id: str) -> Response | tuple[str, int]:
         return _detail(maintenance, update_form=form, preview=render_markdown(form.body.data or ""))
     try:
         service.post_maintenance_update(
-            maintenance, status=MaintenanceStatus(form.status.data), body=form.body.data or "",
-            deliver_notifications=form.deliver_notifications.data, publish_at=publish_at,
+            maintenance,
+            status=MaintenanceStatus(form.status.data),
+            body=form.body.data or "",
+            deliver_notifications=form.deliver_notifications.data,
+            publish_at=publish_at,
             actor=current_actor(),
-        )  # fmt: skip
+        )
     except ServiceError as error:
         apply_service_error(form, error)
         return _detail(maintenance, error.status_code, update_form=form)
@@ -229,9 +242,13 @@ def reschedule_maintenance(maintenance_id: str) -> Response | tuple[str, int]:
         return _detail(maintenance, 422, reschedule_form=form)
     try:
         service.reschedule_maintenance(
-            maintenance, scheduled_for=start, scheduled_until=end, body=form.body.data or "",
-            deliver_notifications=form.deliver_notifications.data, actor=current_actor(),
-        )  # fmt: skip
+            maintenance,
+            scheduled_for=start,
+            scheduled_until=end,
+            body=form.body.data or "",
+            deliver_notifications=form.deliver_notifications.data,
+            actor=current_actor(),
+        )
     except ServiceError as error:
         apply_service_error(form, error)
         return _detail(maintenance, error.status_code, reschedule_form=form)
@@ -252,9 +269,11 @@ def edit_maintenance(maintenance_id: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             service.update_maintenance(
-                maintenance, components=_chosen_components(components), actor=current_actor(),
+                maintenance,
+                components=_chosen_components(components),
+                actor=current_actor(),
                 **_details(form),
-            )  # fmt: skip
+            )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
@@ -304,14 +323,14 @@ def _recurrence_page(
 ) -> tuple[str, int]:
     """The rule's form; 422 after a refused save."""
     return render_template(
-        "admin/maintenance/recurrence.html", form=form, recurrence=recurrence,
+        "admin/maintenance/recurrence.html",
+        form=form,
+        recurrence=recurrence,
         end_form=EndRecurrenceForm(formdata=None),
-    ), 422 if form.is_submitted() else 200  # fmt: skip
+    ), 422 if form.is_submitted() else 200
 
 
-def _recurrence_saved(
-    form: RecurrenceForm, components: list[Any], save: Any, *args: Any
-) -> bool:
+def _recurrence_saved(form: RecurrenceForm, components: list[Any], save: Any, *args: Any) -> bool:
     """Call one recurrence write; a bad rule or a ServiceError goes on the form (False)."""
     try:
         fields = _recurrence_fields(form, components)
@@ -319,9 +338,12 @@ def _recurrence_saved(
         apply_service_error(form, error)
         return False
     return call_service(
-        form, save, *args, **fields,
+        form,
+        save,
+        *args,
+        **fields,
         success="Recurring maintenance saved; its next windows are scheduled.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/maintenance/recurring/new", methods=["GET", "POST"])
@@ -364,9 +386,11 @@ def end_recurrence(recurrence_id: str) -> Response | tuple[str, int]:
     form = EndRecurrenceForm()
     if not form.validate_on_submit():
         return render_template(
-            "admin/maintenance/recurrence.html", form=RecurrenceForm(obj=recurrence, formdata=None),
-            recurrence=recurrence, end_form=form,
-        ), 422  # fmt: skip
+            "admin/maintenance/recurrence.html",
+            form=RecurrenceForm(obj=recurrence, formdata=None),
+            recurrence=recurrence,
+            end_form=form,
+        ), 422
     cancelled = recurrence_service.end_recurrence(
         recurrence, body=form.body.data or "", actor=current_actor()
     )

@@ -111,9 +111,11 @@ def authenticate() -> Response | None:
     if request.endpoint and request.endpoint not in PAGED:
         check_query(request.args)
     g.api_actor = Actor(
-        user_id=token.created_by_id, label=f"token {token.name}", via=Via.API,
+        user_id=token.created_by_id,
+        label=f"token {token.name}",
+        via=Via.API,
         ip=request.remote_addr,
-    )  # fmt: skip
+    )
     return None
 
 
@@ -204,7 +206,8 @@ def _new_incident_fields(fields: Fields) -> dict[str, Any]:
         "body": fields.text("body", required=True, max_length=MAX_BODY) or "",
         "status": fields.choice(
             "status", IncidentStatus, default=IncidentStatus.INVESTIGATING, allowed=OPEN_STATUSES
-        ) or IncidentStatus.INVESTIGATING,
+        )
+        or IncidentStatus.INVESTIGATING,
         "impact": fields.choice("impact", Impact, default=Impact.MINOR) or Impact.MINOR,
         "visibility": fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
         or Visibility.PUBLIC,
@@ -221,9 +224,16 @@ def create_incident() -> Response:
     """Open an incident with its first update and the statuses it gives its components."""
     fields = Fields(
         read_json_object(request),
-        allowed={"name", "status", "impact", "body", "visibility", "deliver_notifications",
-                 "components"},
-    )  # fmt: skip
+        allowed={
+            "name",
+            "status",
+            "impact",
+            "body",
+            "visibility",
+            "deliver_notifications",
+            "components",
+        },
+    )
     incident = incident_service.open_incident(**_new_incident_fields(fields), actor=_actor())
     response = _json({"data": _notice_json(incident)}, status=201)
     response.headers["Location"] = url_for("manage.get_incident", incident_id=incident.id)
@@ -291,9 +301,16 @@ def post_incident_update(incident_id: str) -> Response:
     incident = _find(Incident, incident_id, "incident")
     fields = Fields(
         read_json_object(request),
-        allowed={"status", "body", "components", "impact", "visibility", "deliver_notifications",
-                 "publish_at"},
-    )  # fmt: skip
+        allowed={
+            "status",
+            "body",
+            "components",
+            "impact",
+            "visibility",
+            "deliver_notifications",
+            "publish_at",
+        },
+    )
     update = incident_service.post_update(incident, **_update_fields(fields), actor=_actor())
     view = build_update_view(update, AUDIENCE)
     return _json({"data": serialize.managed_update_json(view, get_site_settings())}, status=201)
@@ -366,9 +383,19 @@ def schedule_maintenance() -> Response:
     now = utcnow()
     fields = Fields(
         read_json_object(request),
-        allowed={"name", "body", "scheduled_for", "scheduled_until", "components", "visibility",
-                 "auto_start", "auto_complete", "remind_minutes", "deliver_notifications"},
-    )  # fmt: skip
+        allowed={
+            "name",
+            "body",
+            "scheduled_for",
+            "scheduled_until",
+            "components",
+            "visibility",
+            "auto_start",
+            "auto_complete",
+            "remind_minutes",
+            "deliver_notifications",
+        },
+    )
     window = maintenance_service.schedule_maintenance(
         **_maintenance_fields(fields, now), actor=_actor(), now=now
     )

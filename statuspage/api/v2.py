@@ -76,9 +76,13 @@ def _incidents(statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:
 def _maintenances(statuses: tuple[str, ...] | None, *, newest_first: bool) -> list[dict[str, Any]]:
     page, per_page = _paging()
     views = status_service.list_notices(
-        PUBLIC, Maintenance, page=page, per_page=per_page, statuses=statuses,
+        PUBLIC,
+        Maintenance,
+        page=page,
+        per_page=per_page,
+        statuses=statuses,
         newest_first=newest_first,
-    )  # fmt: skip
+    )
     settings = get_site_settings()
     return [serialize.incident_json(v, settings) for v in views]
 
@@ -197,5 +201,8 @@ def openapi() -> Response:
 @bp.get("/api")
 @cached_response(time_sensitive=False)
 def documentation() -> str:
-    return render_template("public/api.html", base_url=get_site_settings().base_url,
-                           page_size=current_app.config.get("API_PAGE_SIZE", 50))  # fmt: skip
+    return render_template(
+        "public/api.html",
+        base_url=get_site_settings().base_url,
+        page_size=current_app.config.get("API_PAGE_SIZE", 50),
+    )

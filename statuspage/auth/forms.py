@@ -19,9 +19,10 @@ class LoginForm(Form):
 class PasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=12, max=1024)],
+        "New password",
+        validators=[DataRequired(), Length(min=12, max=1024)],
         description="At least 12 characters, not a commonly used password.",
-    )  # fmt: skip
+    )
 
 
 class ConfirmForm(Form):

@@ -50,9 +50,13 @@ def login() -> Response | tuple[str, int] | str:
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
     outcome = login_service.attempt_login(
-        form.email.data or "", form.password.data or "", source=request.remote_addr,
-        remember=bool(form.remember.data), user_agent=request.user_agent.string, now=utcnow(),
-    )  # fmt: skip
+        form.email.data or "",
+        form.password.data or "",
+        source=request.remote_addr,
+        remember=bool(form.remember.data),
+        user_agent=request.user_agent.string,
+        now=utcnow(),
+    )
     if outcome.user is not None:
         login_user(outcome.user, remember=form.remember.data)
         return redirect(_safe_next(form.next.data) or _landing())

@@ -29,10 +29,10 @@ class PreferencesFields:
     groups = MultiCheckbox("Groups", choices=[], validate_choice=True)
 
     def validate_components(self, field: MultiCheckbox) -> None:
-        """"Only the components I choose" with none chosen would quietly mean everything."""
+        """ "Only the components I choose" with none chosen would quietly mean everything."""
         if self.scope.data == "chosen" and not (field.data or self.groups.data):
             raise ValidationError(
-                "Tick at least one component or group, or choose \"Everything on this page\"."
+                'Tick at least one component or group, or choose "Everything on this page".'
             )
 
 

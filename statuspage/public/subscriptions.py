@@ -159,9 +159,12 @@ def manage_subscription(token: str) -> Response | tuple[str, int]:
             return redirect(url_for("public.manage_subscription", token=token))
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "public/manage.html", form=form, subscriber=subscriber, token=token,
+        "public/manage.html",
+        form=form,
+        subscriber=subscriber,
+        token=token,
         unsubscribe_form=EmptyForm(formdata=None),
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

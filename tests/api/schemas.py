@@ -14,10 +14,14 @@ COMPONENT_STATUS = {
     ]
 }
 DESCRIPTIONS = [
-    "All Systems Operational", "Major System Outage", "Partial System Outage",
-    "Minor Service Outage", "Degraded System Service", "Partially Degraded Service",
+    "All Systems Operational",
+    "Major System Outage",
+    "Partial System Outage",
+    "Minor Service Outage",
+    "Degraded System Service",
+    "Partially Degraded Service",
     "Service Under Maintenance",
-]  # fmt: skip
+]
 
 
 def closed(properties: dict, required: list | None = None) -> dict:
@@ -69,7 +73,7 @@ GROUP = closed(
         "group": {"const": True},
         "group_id": {"type": "null"},
         "components": {"type": "array", "items": ID, "minItems": 1},
-    }  # fmt: skip
+    }
 )
 COMPONENT = {"oneOf": [LEAF, GROUP]}
 AFFECTED = closed(

@@ -140,15 +140,21 @@ def test_expired_and_revoked_tokens_are_401(client, make_user):
     admin = make_user(Role.ADMIN)
     now = utcnow()
     expired = api_tokens.create_token(
-        name="Short", scope=TokenScope.ADMIN, expires_at=now - timedelta(seconds=1),
-        actor=Actor.of(admin), now=now - timedelta(days=1),
-    )  # fmt: skip
+        name="Short",
+        scope=TokenScope.ADMIN,
+        expires_at=now - timedelta(seconds=1),
+        actor=Actor.of(admin),
+        now=now - timedelta(days=1),
+    )
     response = Api(client, expired.secret).get("/incidents")
     assert response.status_code == 401 and "expired" in response.get_json()["error"]["message"]
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
     revoked = api_tokens.create_token(
-        name="Leaked", scope=TokenScope.ADMIN, expires_at=now + timedelta(days=1), actor=Actor.of(admin),
-    )  # fmt: skip
+        name="Leaked",
+        scope=TokenScope.ADMIN,
+        expires_at=now + timedelta(days=1),
+        actor=Actor.of(admin),
+    )
     assert Api(client, revoked.secret).get("/incidents").status_code == 200
     api_tokens.revoke_token(revoked.token, actor=Actor.of(admin))
     response = Api(client, revoked.secret).get("/incidents")
@@ -201,9 +207,11 @@ def test_bodies_must_be_json_objects(api):
         ("", None),
     ]:
         response = api.client.post(
-            f"{API}/incidents", data=data, content_type=content_type,
+            f"{API}/incidents",
+            data=data,
+            content_type=content_type,
             headers={"Authorization": f"Bearer {api.secret}"},
-        )  # fmt: skip
+        )
         assert response.status_code == 400, data
         assert response.get_json()["error"]["status"] == 400
     assert "body" in fields_of(api.post("/incidents", ["name", "body"]))
@@ -227,24 +235,32 @@ def test_opening_an_incident(api, api_component, make_component):
     response = api.post(
         "/incidents",
         {
-            "name": "Elevated errors", "body": "We are **investigating**.", "status": "identified",
-            "impact": "major", "visibility": "public", "deliver_notifications": False,
+            "name": "Elevated errors",
+            "body": "We are **investigating**.",
+            "status": "identified",
+            "impact": "major",
+            "visibility": "public",
+            "deliver_notifications": False,
             "components": {api_component.id: "partial_outage", internal.id: "major_outage"},
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     data = response.get_json()["data"]
     assert response.headers["Location"].endswith(f"{API}/incidents/{data['id']}")
     assert (data["name"], data["status"], data["impact"], data["visibility"]) == (
-        "Elevated errors", "identified", "major", "public",
-    )  # fmt: skip
+        "Elevated errors",
+        "identified",
+        "major",
+        "public",
+    )
     [update] = data["incident_updates"]
     assert (
         update["body"] == "We are **investigating**." and update["deliver_notifications"] is False
     )
     assert {c["code"]: c["new_status"] for c in update["affected_components"]} == {
-        api_component.id: "partial_outage", internal.id: "major_outage",
-    }  # fmt: skip
+        api_component.id: "partial_outage",
+        internal.id: "major_outage",
+    }
     assert {c["name"] for c in data["components"]} == {"API", "Billing"}
     assert (
         db.session.get(type(api_component), api_component.id).status
@@ -273,14 +289,22 @@ def test_defaults_when_only_a_name_and_body_are_given(api):
         ({"name": "  ", "body": "\x00\x01"}, {"name", "body"}),
         ({"name": "x" * 256, "body": "y"}, {"name"}),
         ({"name": "x", "body": "y", "status": "resolved"}, {"status"}),
-        ({"name": "x", "body": "y", "status": "postmortem", "impact": "huge"}, {"status", "impact"}),
-        ({"name": "x", "body": "y", "visibility": "secret", "deliver_notifications": "yes"},
-         {"visibility", "deliver_notifications"}),
+        (
+            {"name": "x", "body": "y", "status": "postmortem", "impact": "huge"},
+            {"status", "impact"},
+        ),
+        (
+            {"name": "x", "body": "y", "visibility": "secret", "deliver_notifications": "yes"},
+            {"visibility", "deliver_notifications"},
+        ),
         ({"name": "x", "body": "y", "components": ["abc"]}, {"components"}),
-        ({"name": "x", "body": "y", "components": {"nosuchcompon": "major_outage"}}, {"components"}),
+        (
+            {"name": "x", "body": "y", "components": {"nosuchcompon": "major_outage"}},
+            {"components"},
+        ),
         ({"name": "x", "body": "y", "colour": "red"}, {"colour"}),
     ],
-)  # fmt: skip
+)
 def test_opening_refuses_bad_fields_by_name(api, body, expected):
     """Every problem is listed under its field, and nothing is written."""
     assert set(fields_of(api.post("/incidents", body))) == expected
@@ -316,16 +340,26 @@ def test_listing_incidents_page_by_page(api, make_incident, now):
     beyond = api.get("/incidents?page=9&per_page=10").get_json()
     assert beyond["data"] == [] and beyond["meta"]["total"] == 30
     assert api.get("/incidents?per_page=100").status_code == 200
-    for query, field in [("per_page=101", "per_page"), ("per_page=0", "per_page"), ("page=0", "page"),
-                         ("page=abc", "page"), ("page=-1", "page"), ("sort=name", "sort")]:  # fmt: skip
+    for query, field in [
+        ("per_page=101", "per_page"),
+        ("per_page=0", "per_page"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("page=-1", "page"),
+        ("sort=name", "sort"),
+    ]:
         assert field in fields_of(api.get(f"/incidents?{query}")), query
 
 
 @pytest.mark.parametrize("path", ["/incidents", "/maintenance", "/subscribers"])
 def test_every_list_refuses_bad_paging_by_name(api, path):
     """page and per_page are whole numbers in range; other query arguments are typos."""
-    for query, expected in [("per_page=101", {"per_page"}), ("page=0&per_page=x", {"page", "per_page"}),
-                            ("page=1.5", {"page"}), ("limit=5", {"limit"})]:  # fmt: skip
+    for query, expected in [
+        ("per_page=101", {"per_page"}),
+        ("page=0&per_page=x", {"page", "per_page"}),
+        ("page=1.5", {"page"}),
+        ("limit=5", {"limit"}),
+    ]:
         assert set(fields_of(api.get(f"{path}?{query}"))) == expected, query
     assert api.get(f"{path}?page=3&per_page=100").status_code == 200
 
@@ -333,8 +367,13 @@ def test_every_list_refuses_bad_paging_by_name(api, path):
 def test_internal_incidents_and_updates_are_listed_but_notes_are_not(api, make_incident):
     """Staff automation sees what the internal page shows, except the staff-only notes."""
     internal = make_incident(name="Staff only", visibility=Visibility.INTERNAL)
-    incidents.post_update(internal, status=IncidentStatus.IDENTIFIED, body="Internal detail",
-                          visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    incidents.post_update(
+        internal,
+        status=IncidentStatus.IDENTIFIED,
+        body="Internal detail",
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+    )
     timeline.add_note(internal, body="A private note", actor=ACTOR)
     [listed] = api.get("/incidents").get_json()["data"]
     assert listed["name"] == "Staff only" and listed["visibility"] == "internal"
@@ -347,8 +386,14 @@ def test_internal_incidents_and_updates_are_listed_but_notes_are_not(api, make_i
 def test_unknown_ids_are_404(api, make_maintenance):
     """An id that names no incident (or names a maintenance window) is a 404 with a message."""
     window = make_maintenance()
-    for path in ["/incidents/abcdefghijkl", f"/incidents/{window.id}", "/incidents/NOT-AN-ID",
-                 "/incidents/abcdefghijkl/updates", "/components/abcdefghijkl/status", "/nothing"]:  # fmt: skip
+    for path in [
+        "/incidents/abcdefghijkl",
+        f"/incidents/{window.id}",
+        "/incidents/NOT-AN-ID",
+        "/incidents/abcdefghijkl/updates",
+        "/components/abcdefghijkl/status",
+        "/nothing",
+    ]:
         method = "POST" if path.endswith("updates") else "PUT" if path.endswith("status") else "GET"
         response = api.call(method, path, json={"status": "monitoring", "body": "x"})
         assert response.status_code == 404, path
@@ -380,9 +425,13 @@ def test_posting_updates(api, api_component, make_incident):
     incident = make_incident({api_component: ComponentStatus.MAJOR_OUTAGE})
     response = api.post(
         f"/incidents/{incident.id}/updates",
-        {"status": "monitoring", "body": "Fix deployed.", "impact": "major",
-         "components": {api_component.id: "degraded_performance"}},
-    )  # fmt: skip
+        {
+            "status": "monitoring",
+            "body": "Fix deployed.",
+            "impact": "major",
+            "components": {api_component.id: "degraded_performance"},
+        },
+    )
     assert response.status_code == 201, response.text
     update = response.get_json()["data"]
     assert (update["status"], update["body"], update["incident_id"]) == (
@@ -391,8 +440,14 @@ def test_posting_updates(api, api_component, make_incident):
         incident.id,
     )
     assert update["published_at"] is not None and update["visibility"] == "public"
-    assert update["affected_components"] == [{"code": api_component.id, "name": "API",
-                                              "old_status": "major_outage", "new_status": "degraded_performance"}]  # fmt: skip
+    assert update["affected_components"] == [
+        {
+            "code": api_component.id,
+            "name": "API",
+            "old_status": "major_outage",
+            "new_status": "degraded_performance",
+        }
+    ]
     incident = db.session.get(Incident, incident.id)
     assert incident.status is IncidentStatus.MONITORING and incident.impact.value == "major"
     resolved = api.post(
@@ -414,8 +469,12 @@ def test_a_future_publish_at_schedules_the_update(api, api_component, make_incid
     at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
     response = api.post(
         f"/incidents/{incident.id}/updates",
-        {"status": "resolved", "body": "Resolved overnight.", "publish_at": at.astimezone().isoformat()},
-    )  # fmt: skip
+        {
+            "status": "resolved",
+            "body": "Resolved overnight.",
+            "publish_at": at.astimezone().isoformat(),
+        },
+    )
     assert response.status_code == 201, response.text
     update = response.get_json()["data"]
     assert update["published_at"] is None
@@ -482,8 +541,10 @@ def test_listing_components_with_groups_and_internal_ones(api, make_group, make_
     make_component(name="Billing", visibility=Visibility.INTERNAL)
     data = api.get("/components").get_json()["data"]
     assert [(c["name"], c["group"], c["visibility"]) for c in data] == [
-        ("Core", True, "public"), ("API", False, "public"), ("Billing", False, "internal"),
-    ]  # fmt: skip
+        ("Core", True, "public"),
+        ("API", False, "public"),
+        ("Billing", False, "internal"),
+    ]
     assert data[0]["components"] == [data[1]["id"]]
 
 
@@ -498,8 +559,10 @@ def test_setting_a_component_status_from_automation(api, api_component):
         .order_by(ComponentStatusChange.id.desc())
     ).first()
     assert (change.new_status, change.cause, change.actor_label) == (
-        ComponentStatus.MAJOR_OUTAGE, StatusCause.AUTOMATION, "token Deploy bot",
-    )  # fmt: skip
+        ComponentStatus.MAJOR_OUTAGE,
+        StatusCause.AUTOMATION,
+        "token Deploy bot",
+    )
     assert (
         api.put(f"/components/{api_component.id}/status", {"status": "major_outage"}).status_code
         == 200
@@ -529,15 +592,26 @@ def test_component_status_refusals(api, api_component, make_group, make_componen
 
 def window(**overrides):
     start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
-    return {"name": "Database upgrade", "body": "Expect a short interruption.",
-            "scheduled_for": start.isoformat(), "scheduled_until": (start + timedelta(hours=2)).isoformat(),
-            **overrides}  # fmt: skip
+    return {
+        "name": "Database upgrade",
+        "body": "Expect a short interruption.",
+        "scheduled_for": start.isoformat(),
+        "scheduled_until": (start + timedelta(hours=2)).isoformat(),
+        **overrides,
+    }
 
 
 def test_scheduling_maintenance(api, api_component):
     """A window with its components and automation, in the Statuspage maintenance shape."""
-    response = api.post("/maintenance", window(components=[api_component.id, api_component.id],
-                                               auto_complete=False, remind_minutes=None, visibility="internal"))  # fmt: skip
+    response = api.post(
+        "/maintenance",
+        window(
+            components=[api_component.id, api_component.id],
+            auto_complete=False,
+            remind_minutes=None,
+            visibility="internal",
+        ),
+    )
     assert response.status_code == 201, response.text
     data = response.get_json()["data"]
     assert (data["status"], data["impact"], data["visibility"]) == (
@@ -581,10 +655,28 @@ def test_maintenance_windows_follow_the_services_rules(api):
     now = datetime.now(UTC)
     start = now + timedelta(days=1)
     cases = [
-        (window(scheduled_until=(start - timedelta(hours=1)).isoformat(), scheduled_for=start.isoformat()), "scheduled_until"),
-        (window(scheduled_for=(now - timedelta(days=3)).isoformat(), scheduled_until=(now - timedelta(days=2)).isoformat()), "scheduled_until"),
-        (window(scheduled_for=start.isoformat(), scheduled_until=(start + timedelta(days=40)).isoformat()), "scheduled_until"),
-    ]  # fmt: skip
+        (
+            window(
+                scheduled_until=(start - timedelta(hours=1)).isoformat(),
+                scheduled_for=start.isoformat(),
+            ),
+            "scheduled_until",
+        ),
+        (
+            window(
+                scheduled_for=(now - timedelta(days=3)).isoformat(),
+                scheduled_until=(now - timedelta(days=2)).isoformat(),
+            ),
+            "scheduled_until",
+        ),
+        (
+            window(
+                scheduled_for=start.isoformat(),
+                scheduled_until=(start + timedelta(days=40)).isoformat(),
+            ),
+            "scheduled_until",
+        ),
+    ]
     for body, field in cases:
         assert list(fields_of(api.post("/maintenance", body))) == [field]
     assert api.get("/maintenance").get_json()["meta"]["total"] == 0
@@ -593,8 +685,11 @@ def test_maintenance_windows_follow_the_services_rules(api):
 def test_listing_maintenance_page_by_page(api, make_maintenance, now):
     """Latest start first, with meta like incidents."""
     for i in range(3):
-        make_maintenance(name=f"Window {i}", scheduled_for=now + timedelta(days=i + 1),
-                         scheduled_until=now + timedelta(days=i + 1, hours=1))  # fmt: skip
+        make_maintenance(
+            name=f"Window {i}",
+            scheduled_for=now + timedelta(days=i + 1),
+            scheduled_until=now + timedelta(days=i + 1, hours=1),
+        )
     data = api.get("/maintenance?per_page=2").get_json()
     assert data["meta"] == {"page": 1, "per_page": 2, "total": 3}
     assert [m["name"] for m in data["data"]] == ["Window 2", "Window 1"]
@@ -649,14 +744,22 @@ def test_every_api_write_is_audited_as_the_token(api, api_component, client):
     api.post(f"/incidents/{incident_id}/updates", {"status": "identified", "body": "Found it."})
     api.put(f"/components/{api_component.id}/status", {"status": "partial_outage"})
     api.post("/maintenance", window())
-    for action in ["open_incident", "update_incident", "post_incident_update", "set_component_status",
-                   "schedule_maintenance"]:  # fmt: skip
+    for action in [
+        "open_incident",
+        "update_incident",
+        "post_incident_update",
+        "set_component_status",
+        "schedule_maintenance",
+    ]:
         entries = api_audit(action)
         assert entries, action
         for entry in entries:
             assert (entry.via, entry.actor_label, entry.actor_id, entry.ip) == (
-                Via.API, "token Deploy bot", maker, "127.0.0.1",
-            ), action  # fmt: skip
+                Via.API,
+                "token Deploy bot",
+                maker,
+                "127.0.0.1",
+            ), action
 
 
 def test_refused_requests_write_nothing(api, scoped, api_component):
@@ -707,9 +810,16 @@ def test_the_openapi_description_covers_every_route_with_bearer_auth(app, client
 def test_the_api_page_explains_tokens_scopes_and_examples(client):
     """People find how to make a token and what a first request looks like."""
     page = client.get("/api").text
-    for words in ["Admin › API tokens", "Authorization: Bearer", "<code>read</code>",
-                  "<code>write</code>", "<code>admin</code>", "/api/manage/v1/incidents \\",
-                  "/updates \\", "?token=spf_"]:  # fmt: skip
+    for words in [
+        "Admin › API tokens",
+        "Authorization: Bearer",
+        "<code>read</code>",
+        "<code>write</code>",
+        "<code>admin</code>",
+        "/api/manage/v1/incidents \\",
+        "/updates \\",
+        "?token=spf_",
+    ]:
         assert words in page, words
 
 
@@ -722,11 +832,20 @@ NEEDS = {
     TokenScope.ADMIN: ("GET", "/subscribers", None),
 }
 #: What each role's tokens may still do after the role changes (None: deactivated).
-ROLE_CAP = {Role.ADMIN: TokenScope.ADMIN, Role.EDITOR: TokenScope.WRITE, Role.VIEWER: TokenScope.READ, None: None}  # fmt: skip
+ROLE_CAP = {
+    Role.ADMIN: TokenScope.ADMIN,
+    Role.EDITOR: TokenScope.WRITE,
+    Role.VIEWER: TokenScope.READ,
+    None: None,
+}
 
 
 @pytest.mark.parametrize("scope", list(TokenScope))
-@pytest.mark.parametrize("change", [Role.ADMIN, Role.EDITOR, Role.VIEWER, None], ids=lambda r: getattr(r, "value", "deactivated"))  # fmt: skip
+@pytest.mark.parametrize(
+    "change",
+    [Role.ADMIN, Role.EDITOR, Role.VIEWER, None],
+    ids=lambda r: getattr(r, "value", "deactivated"),
+)
 def test_a_token_never_does_more_than_its_makers_current_role(client, make_user, scope, change):
     """An admin makes a token; another admin changes the maker's role (or deactivates them):
     on the very next request the token does only what both its scope and that role allow."""
@@ -734,8 +853,11 @@ def test_a_token_never_does_more_than_its_makers_current_role(client, make_user,
 
     maker, other = make_user(Role.ADMIN), make_user(Role.ADMIN)
     token = api_tokens.create_token(
-        name="Automation", scope=scope, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(maker)
-    ).secret  # fmt: skip
+        name="Automation",
+        scope=scope,
+        expires_at=utcnow() + timedelta(days=1),
+        actor=Actor.of(maker),
+    ).secret
     api = Api(client, token)
     assert api.get("/incidents").status_code == 200  # works before the change
     if change is None:
@@ -761,8 +883,17 @@ def test_a_token_cannot_be_made_wider_than_its_makers_role(make_user):
     editor = make_user(Role.EDITOR)
     with pytest.raises(InvalidInput, match="scope write at most"):
         api_tokens.create_token(
-            name="Too wide", scope=TokenScope.ADMIN, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(editor)
-        )  # fmt: skip
-    assert api_tokens.create_token(
-        name="Fits", scope=TokenScope.WRITE, expires_at=utcnow() + timedelta(days=1), actor=Actor.of(editor)
-    ).token.scope is TokenScope.WRITE  # fmt: skip
+            name="Too wide",
+            scope=TokenScope.ADMIN,
+            expires_at=utcnow() + timedelta(days=1),
+            actor=Actor.of(editor),
+        )
+    assert (
+        api_tokens.create_token(
+            name="Fits",
+            scope=TokenScope.WRITE,
+            expires_at=utcnow() + timedelta(days=1),
+            actor=Actor.of(editor),
+        ).token.scope
+        is TokenScope.WRITE
+    )

@@ -41,26 +41,44 @@ def top_level(api):
 def test_creating_a_component_with_every_field(api, make_group):
     """Statuspage's field names, flat, plus visibility and position; read back the same."""
     core = make_group(name="Core")
-    response = api.post("/components", {
-        "name": "Search", "description": "Finding things.", "group_id": core.id,
-        "showcase": False, "only_show_if_degraded": True, "start_date": "2026-03-01",
-        "visibility": "internal", "position": 1,
-    })  # fmt: skip
+    response = api.post(
+        "/components",
+        {
+            "name": "Search",
+            "description": "Finding things.",
+            "group_id": core.id,
+            "showcase": False,
+            "only_show_if_degraded": True,
+            "start_date": "2026-03-01",
+            "visibility": "internal",
+            "position": 1,
+        },
+    )
     assert response.status_code == 201, response.text
     data = response.get_json()["data"]
     assert response.headers["Location"].endswith(f"{API}/components/{data['id']}")
     assert response.headers["Cache-Control"] == "no-store"
     expected = {
-        "name": "Search", "description": "Finding things.", "group_id": core.id, "showcase": False,
-        "only_show_if_degraded": True, "start_date": "2026-03-01", "visibility": "internal",
-        "position": 1, "group": False, "status": "operational", "public_status": "operational",
-    }  # fmt: skip
+        "name": "Search",
+        "description": "Finding things.",
+        "group_id": core.id,
+        "showcase": False,
+        "only_show_if_degraded": True,
+        "start_date": "2026-03-01",
+        "visibility": "internal",
+        "position": 1,
+        "group": False,
+        "status": "operational",
+        "public_status": "operational",
+    }
     assert {k: data[k] for k in expected} == expected
     assert api.get(f"/components/{data['id']}").get_json() == {"data": data}
     row = db.session.get(Component, data["id"])
     assert (row.group_id, row.start_date, row.visibility) == (
-        core.id, date(2026, 3, 1), Visibility.INTERNAL,
-    )  # fmt: skip
+        core.id,
+        date(2026, 3, 1),
+        Visibility.INTERNAL,
+    )
     listed = {item["id"]: item for item in api.get("/components").get_json()["data"]}
     assert listed[data["id"]] == data
 
@@ -70,11 +88,16 @@ def test_the_least_a_script_sends_is_a_name(api, make_component):
     make_component(name="API")
     data = api.post("/components", {"name": "  Web  "}).get_json()["data"]
     assert (data["name"], data["description"], data["group_id"], data["start_date"]) == (
-        "Web", None, None, None,
-    )  # fmt: skip
+        "Web",
+        None,
+        None,
+        None,
+    )
     assert (data["visibility"], data["showcase"], data["only_show_if_degraded"]) == (
-        "public", True, False,
-    )  # fmt: skip
+        "public",
+        True,
+        False,
+    )
     assert top_level(api) == [("API", 1), ("Web", 2)]
 
 
@@ -109,17 +132,47 @@ def test_any_calendar_day_is_a_start_date_and_the_page_still_renders(api, client
         ({"name": "x" * 256}, {"name": ["At most 255 characters."]}),
         ({"name": "x", "description": 3}, {"description": ["Must be a string or null."]}),
         ({"name": "x", "description": "y" * 2001}, {"description": ["At most 2000 characters."]}),
-        ({"name": "x", "group_id": "nosuchgroup1"}, {"group_id": ["No group with id nosuchgroup1."]}),
-        ({"name": "x", "group_id": 12}, {"group_id": ["Must be a group id (12 lower-case letters and digits) or null."]}),
-        ({"name": "x", "group_id": "../../etc"}, {"group_id": ["Must be a group id (12 lower-case letters and digits) or null."]}),
+        (
+            {"name": "x", "group_id": "nosuchgroup1"},
+            {"group_id": ["No group with id nosuchgroup1."]},
+        ),
+        (
+            {"name": "x", "group_id": 12},
+            {"group_id": ["Must be a group id (12 lower-case letters and digits) or null."]},
+        ),
+        (
+            {"name": "x", "group_id": "../../etc"},
+            {"group_id": ["Must be a group id (12 lower-case letters and digits) or null."]},
+        ),
         ({"name": "x", "showcase": "yes"}, {"showcase": ["Must be true or false."]}),
-        ({"name": "x", "only_show_if_degraded": 1}, {"only_show_if_degraded": ["Must be true or false."]}),
-        ({"name": "x", "start_date": "2026-02-30"}, {"start_date": ["Must be a date as YYYY-MM-DD, or null."]}),
-        ({"name": "x", "start_date": "2026-3-1"}, {"start_date": ["Must be a date as YYYY-MM-DD, or null."]}),
-        ({"name": "x", "start_date": "20260301"}, {"start_date": ["Must be a date as YYYY-MM-DD, or null."]}),
-        ({"name": "x", "start_date": "2026-03-01T00:00Z"}, {"start_date": ["Must be a date as YYYY-MM-DD, or null."]}),
-        ({"name": "x", "start_date": 20260301}, {"start_date": ["Must be a date as YYYY-MM-DD, or null."]}),
-        ({"name": "x", "visibility": "secret"}, {"visibility": ["Must be one of: public, internal."]}),
+        (
+            {"name": "x", "only_show_if_degraded": 1},
+            {"only_show_if_degraded": ["Must be true or false."]},
+        ),
+        (
+            {"name": "x", "start_date": "2026-02-30"},
+            {"start_date": ["Must be a date as YYYY-MM-DD, or null."]},
+        ),
+        (
+            {"name": "x", "start_date": "2026-3-1"},
+            {"start_date": ["Must be a date as YYYY-MM-DD, or null."]},
+        ),
+        (
+            {"name": "x", "start_date": "20260301"},
+            {"start_date": ["Must be a date as YYYY-MM-DD, or null."]},
+        ),
+        (
+            {"name": "x", "start_date": "2026-03-01T00:00Z"},
+            {"start_date": ["Must be a date as YYYY-MM-DD, or null."]},
+        ),
+        (
+            {"name": "x", "start_date": 20260301},
+            {"start_date": ["Must be a date as YYYY-MM-DD, or null."]},
+        ),
+        (
+            {"name": "x", "visibility": "secret"},
+            {"visibility": ["Must be one of: public, internal."]},
+        ),
         ({"name": "x", "position": 0}, {"position": ["Must be from 1 to 10000."]}),
         ({"name": "x", "position": "1"}, {"position": ["Must be a whole number."]}),
         ({"name": "x", "position": 1.5}, {"position": ["Must be a whole number."]}),
@@ -127,7 +180,7 @@ def test_any_calendar_day_is_a_start_date_and_the_page_still_renders(api, client
         ({"name": "x", "status": "major_outage"}, {"status": ["Unknown field."]}),
         ({"name": "x", "group": True}, {"group": ["Unknown field."]}),
     ],
-)  # fmt: skip
+)
 def test_creating_refuses_each_bad_field_by_name(api, body, expected):
     """One 422 naming the field and what is wrong with it; nothing is made."""
     assert fields_of(api.post("/components", body)) == expected
@@ -135,12 +188,29 @@ def test_creating_refuses_each_bad_field_by_name(api, body, expected):
 
 
 def test_every_problem_is_listed_in_one_answer(api):
-    fields = fields_of(api.post("/components", {
-        "name": " ", "group_id": "nosuchgroup1", "start_date": "soon", "visibility": "x",
-        "position": -1, "showcase": None, "colour": "red",
-    }))  # fmt: skip
-    assert set(fields) == {"name", "group_id", "start_date", "visibility", "position", "showcase",
-                           "colour"}  # fmt: skip
+    fields = fields_of(
+        api.post(
+            "/components",
+            {
+                "name": " ",
+                "group_id": "nosuchgroup1",
+                "start_date": "soon",
+                "visibility": "x",
+                "position": -1,
+                "showcase": None,
+                "colour": "red",
+            },
+        )
+    )
+    assert set(fields) == {
+        "name",
+        "group_id",
+        "start_date",
+        "visibility",
+        "position",
+        "showcase",
+        "colour",
+    }
 
 
 def test_an_archived_group_is_refused_by_name(api, make_group):
@@ -162,24 +232,36 @@ def test_a_position_past_the_last_sibling_is_refused_with_the_range(
     assert fields_of(api.post("/components", {"name": "x", "position": 4})) == {
         "position": ["Choose a position from 1 to 3."]
     }
-    assert fields_of(api.post("/components", {"name": "x", "group_id": group.id, "position": 3})) == {
-        "position": ["Choose a position from 1 to 2."]
-    }  # fmt: skip
+    assert fields_of(
+        api.post("/components", {"name": "x", "group_id": group.id, "position": 3})
+    ) == {"position": ["Choose a position from 1 to 2."]}
     assert count(Component) == 2
     assert api.post("/components", {"name": "Last", "position": 3}).status_code == 201
 
 
-@pytest.mark.parametrize("method,path", [("POST", "/components"), ("PATCH", "/components/{id}"),
-                                         ("POST", "/groups"), ("PATCH", "/groups/{id}")])  # fmt: skip
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("POST", "/components"),
+        ("PATCH", "/components/{id}"),
+        ("POST", "/groups"),
+        ("PATCH", "/groups/{id}"),
+    ],
+)
 def test_bodies_that_are_not_json_objects(api, make_group, make_component, method, path):
     """Malformed JSON or no JSON at all is a 400; JSON that is not an object a 422."""
     ident = (make_group() if "groups" in path else make_component()).id
     url = API + path.format(id=ident)
     headers = {"Authorization": f"Bearer {api.secret}"}
-    for data, content_type in [("{", "application/json"), ('{"name": NaN}', "application/json"),
-                               ("name=x", "application/x-www-form-urlencoded"), ("", None)]:  # fmt: skip
-        response = api.client.open(url, method=method, data=data, content_type=content_type,
-                                   headers=headers)  # fmt: skip
+    for data, content_type in [
+        ("{", "application/json"),
+        ('{"name": NaN}', "application/json"),
+        ("name=x", "application/x-www-form-urlencoded"),
+        ("", None),
+    ]:
+        response = api.client.open(
+            url, method=method, data=data, content_type=content_type, headers=headers
+        )
         assert response.status_code == 400, (data, response.text)
     assert fields_of(api.call(method, path.format(id=ident), ["name"])) == {
         "body": ["Send a JSON object, {...}."]
@@ -191,23 +273,43 @@ def test_bodies_that_are_not_json_objects(api, make_group, make_component, metho
 
 def test_patch_changes_what_it_names_and_keeps_the_rest(api, make_group):
     group = make_group(name="Core")
-    made = api.post("/components", {
-        "name": "Search", "description": "Finding.", "group_id": group.id, "showcase": False,
-        "only_show_if_degraded": True, "start_date": "2026-03-01", "visibility": "internal",
-    }).get_json()["data"]  # fmt: skip
+    made = api.post(
+        "/components",
+        {
+            "name": "Search",
+            "description": "Finding.",
+            "group_id": group.id,
+            "showcase": False,
+            "only_show_if_degraded": True,
+            "start_date": "2026-03-01",
+            "visibility": "internal",
+        },
+    ).get_json()["data"]
     path = f"/components/{made['id']}"
     renamed = api.patch(path, {"name": "Find"})
     assert renamed.status_code == 200, renamed.text
     data = renamed.get_json()["data"]
     assert data["name"] == "Find"
-    unchanged = ("description", "group_id", "showcase", "only_show_if_degraded", "start_date",
-                 "visibility", "position", "created_at")  # fmt: skip
+    unchanged = (
+        "description",
+        "group_id",
+        "showcase",
+        "only_show_if_degraded",
+        "start_date",
+        "visibility",
+        "position",
+        "created_at",
+    )
     assert {k: data[k] for k in unchanged} == {k: made[k] for k in unchanged}
-    data = api.patch(path, {"description": None, "start_date": None, "showcase": True,
-                            "visibility": "public"}).get_json()["data"]  # fmt: skip
+    data = api.patch(
+        path, {"description": None, "start_date": None, "showcase": True, "visibility": "public"}
+    ).get_json()["data"]
     assert (data["description"], data["start_date"], data["showcase"], data["visibility"]) == (
-        None, None, True, "public",
-    )  # fmt: skip
+        None,
+        None,
+        True,
+        "public",
+    )
     assert (data["name"], data["only_show_if_degraded"]) == ("Find", True)
     assert api.get(path).get_json()["data"] == data
 
@@ -216,8 +318,18 @@ def test_patch_refuses_bad_fields_and_changes_nothing(api, make_component):
     component = make_component(name="API")
     path = f"/components/{component.id}"
     assert "body" in fields_of(api.patch(path, {}))
-    fields = fields_of(api.patch(path, {"name": "", "group_id": "nosuchgroup1", "position": 0,
-                                        "start_date": "yesterday", "id": "x"}))  # fmt: skip
+    fields = fields_of(
+        api.patch(
+            path,
+            {
+                "name": "",
+                "group_id": "nosuchgroup1",
+                "position": 0,
+                "start_date": "yesterday",
+                "id": "x",
+            },
+        )
+    )
     assert set(fields) == {"name", "group_id", "position", "start_date", "id"}
     assert fields_of(api.patch(path, {"name": None})) == {"name": ["Must be a string."]}
     assert db.session.get(Component, component.id).name == "API"
@@ -241,8 +353,15 @@ def test_group_id_moves_a_component_and_null_brings_it_to_the_top_level(
     assert groups["Edge"]["components"] == [web.id, cdn.id, api_c.id]
     data = api.patch(f"/components/{auth.id}", {"group_id": None}).get_json()["data"]
     assert (data["group_id"], data["position"]) == (None, 3)
-    assert page_order(api) == [("Core", 1), ("DB", 1), ("Edge", 2), ("Web", 1), ("CDN", 2),
-                               ("API", 3), ("Auth", 3)]  # fmt: skip
+    assert page_order(api) == [
+        ("Core", 1),
+        ("DB", 1),
+        ("Edge", 2),
+        ("Web", 1),
+        ("CDN", 2),
+        ("API", 3),
+        ("Auth", 3),
+    ]
 
 
 def test_position_moves_an_item_among_its_siblings_and_renumbers_them(
@@ -323,9 +442,17 @@ def test_groups_are_made_read_edited_and_listed(api, make_component):
     assert response.status_code == 201, response.text
     group = response.get_json()["data"]
     assert response.headers["Location"].endswith(f"{API}/groups/{group['id']}")
-    expected = {"name": "Core", "description": "The core.", "group": True, "group_id": None,
-                "components": [], "visibility": "public", "position": 1, "status": "operational",
-                "public_status": "operational"}  # fmt: skip
+    expected = {
+        "name": "Core",
+        "description": "The core.",
+        "group": True,
+        "group_id": None,
+        "components": [],
+        "visibility": "public",
+        "position": 1,
+        "status": "operational",
+        "public_status": "operational",
+    }
     assert {k: group[k] for k in expected} == expected
     hidden = api.post("/groups", {"name": "Ops", "visibility": "internal"}).get_json()["data"]
     assert (hidden["visibility"], hidden["position"]) == ("internal", 3)
@@ -333,8 +460,10 @@ def test_groups_are_made_read_edited_and_listed(api, make_component):
     api.put(f"/components/{child['id']}/status", {"status": "partial_outage"})
     one = api.get(f"/groups/{group['id']}").get_json()["data"]
     assert (one["components"], one["status"], one["public_status"]) == (
-        [child["id"]], "partial_outage", "partial_outage",
-    )  # fmt: skip
+        [child["id"]],
+        "partial_outage",
+        "partial_outage",
+    )
     listed = api.get("/groups").get_json()["data"]
     assert [g["name"] for g in listed] == ["Core", "Ops"]  # empty and internal ones too
     assert listed[0] == one
@@ -342,16 +471,20 @@ def test_groups_are_made_read_edited_and_listed(api, make_component):
     assert edited.status_code == 200, edited.text
     data = edited.get_json()["data"]
     assert (data["name"], data["description"], data["visibility"], data["components"]) == (
-        "Core services", None, "public", [child["id"]],
-    )  # fmt: skip
+        "Core services",
+        None,
+        "public",
+        [child["id"]],
+    )
     row = db.session.get(ComponentGroup, group["id"])
     assert (row.showcase, row.only_show_if_degraded, row.start_date) == (True, False, None)
 
 
 def test_an_internal_childs_status_is_not_the_groups_public_status(api, make_group):
     core = make_group(name="Core")
-    hidden = api.post("/components", {"name": "Billing", "group_id": core.id,
-                                      "visibility": "internal"}).get_json()["data"]  # fmt: skip
+    hidden = api.post(
+        "/components", {"name": "Billing", "group_id": core.id, "visibility": "internal"}
+    ).get_json()["data"]
     api.put(f"/components/{hidden['id']}/status", {"status": "major_outage"})
     group = api.get(f"/groups/{core.id}").get_json()["data"]
     assert (group["status"], group["public_status"]) == ("major_outage", "operational")
@@ -362,14 +495,17 @@ def test_an_internal_childs_status_is_not_the_groups_public_status(api, make_gro
     [
         ({}, {"name": ["This field is required."]}),
         ({"name": "\u00a0"}, {"name": ["Must not be blank."]}),
-        ({"name": "x", "visibility": "hidden"}, {"visibility": ["Must be one of: public, internal."]}),
+        (
+            {"name": "x", "visibility": "hidden"},
+            {"visibility": ["Must be one of: public, internal."]},
+        ),
         ({"name": "x", "position": 3}, {"position": ["Choose a position from 1 to 2."]}),
         ({"name": "x", "description": ["a"]}, {"description": ["Must be a string or null."]}),
         ({"name": "x", "showcase": False}, {"showcase": ["Unknown field."]}),
         ({"name": "x", "group_id": None}, {"group_id": ["Unknown field."]}),
         ({"name": "x", "components": []}, {"components": ["Unknown field."]}),
     ],
-)  # fmt: skip
+)
 def test_groups_refuse_each_bad_field_by_name(api, make_component, body, expected):
     make_component(name="CDN")
     assert fields_of(api.post("/groups", body)) == expected
@@ -381,8 +517,9 @@ def test_group_patch_and_read_refusals(api, make_group):
     path = f"/groups/{group.id}"
     assert "body" in fields_of(api.patch(path, {}))
     assert set(fields_of(api.patch(path, {"name": 1, "position": 2, "start_date": None}))) == {
-        "name", "start_date",
-    }  # fmt: skip
+        "name",
+        "start_date",
+    }
     assert fields_of(api.patch(path, {"position": 2})) == {
         "position": ["Choose a position from 1 to 1."]
     }
@@ -420,7 +557,9 @@ def test_deleting_a_group_archives_it_with_its_components_once(api, client, make
 # Scopes and the audit trail
 
 
-def test_a_read_token_reads_but_every_write_is_a_403(client, make_api_token, make_group, make_component):  # fmt: skip
+def test_a_read_token_reads_but_every_write_is_a_403(
+    client, make_api_token, make_group, make_component
+):
     reader = Api(client, make_api_token(TokenScope.READ))
     group = make_group(name="Core")
     component = make_component(name="API", group=group)
@@ -452,19 +591,30 @@ def test_every_write_is_audited_as_the_token(api):
     api.patch(f"/groups/{group}", {"name": "Core services"})
     api.call("DELETE", f"/components/{component}")
     api.call("DELETE", f"/groups/{group}")
-    for action, object_id in [("create_group", group), ("create_component", component),
-                              ("update_component", component), ("update_group", group),
-                              ("archive_component", component), ("archive_group", group)]:  # fmt: skip
+    for action, object_id in [
+        ("create_group", group),
+        ("create_component", component),
+        ("update_component", component),
+        ("update_group", group),
+        ("archive_component", component),
+        ("archive_group", group),
+    ]:
         entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
         assert object_id in {e.object_id for e in entries}, action
         for entry in entries:
             assert (entry.via, entry.actor_label, entry.actor_id, entry.ip) == (
-                Via.API, "token Inventory sync", maker, "127.0.0.1",
-            ), action  # fmt: skip
+                Via.API,
+                "token Inventory sync",
+                maker,
+                "127.0.0.1",
+            ), action
     [described] = [
-        e for e in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "update_component"))
+        e
+        for e in db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "update_component")
+        )
         if e.object_id == component
-    ]  # fmt: skip
+    ]
     assert described.changes["description"] == [None, "The API."]
 
 
@@ -481,8 +631,10 @@ def test_internal_components_made_through_the_api_never_reach_a_public_path(
     assert len(urls) >= 20
     before = snapshot(client, urls)
     hidden_group = api.post("/groups", {"name": "Zebra ops", "visibility": "internal"}).get_json()
-    hidden = api.post("/components", {"name": "Quagga billing", "visibility": "internal",
-                                      "description": "Okapi ledger"}).get_json()  # fmt: skip
+    hidden = api.post(
+        "/components",
+        {"name": "Quagga billing", "visibility": "internal", "description": "Okapi ledger"},
+    ).get_json()
     inside = api.post(
         "/components", {"name": "Narwhal queue", "group_id": hidden_group["data"]["id"]}
     )
@@ -503,8 +655,15 @@ def test_internal_components_made_through_the_api_never_reach_a_public_path(
     )
     assert api.call("DELETE", f"/components/{hidden['data']['id']}").status_code == 204
     after = snapshot(client, urls)
-    secrets = ["Zebra", "Quagga", "Narwhal", "Okapi", "okapi", hidden_group["data"]["id"],
-               *(item["id"] for item in made)]  # fmt: skip
+    secrets = [
+        "Zebra",
+        "Quagga",
+        "Narwhal",
+        "Okapi",
+        "okapi",
+        hidden_group["data"]["id"],
+        *(item["id"] for item in made),
+    ]
     for url in urls:
         status, version, minute, modified, body = before[url]
         assert after[url][:2] == (status, version), url

@@ -24,13 +24,17 @@ with APP.app_context():
     db.create_all()
     PAGE = seed_rich_page()
     ADMIN = users.create_user(
-        email="automation@example.com", password=PASSWORD, role=Role.ADMIN,
+        email="automation@example.com",
+        password=PASSWORD,
+        role=Role.ADMIN,
         actor=Actor(user_id=None, label="test", via=Via.CLI),
-    )  # fmt: skip
+    )
     TOKEN = api_tokens.create_token(
-        name="schemathesis", scope=TokenScope.ADMIN,
-        expires_at=datetime.now(UTC) + timedelta(days=1), actor=Actor.of(ADMIN),
-    ).secret  # fmt: skip
+        name="schemathesis",
+        scope=TokenScope.ADMIN,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        actor=Actor.of(ADMIN),
+    ).secret
     AS_ADMIN = Actor.of(ADMIN)
 #: Ids of the seeded incidents (open, resolved, internal), components and groups.
 SEEDED = {

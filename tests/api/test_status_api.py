@@ -27,8 +27,12 @@ def test_summary_holds_what_the_reference_says(client, rich_page):
     assert {i["status"] for i in data["incidents"]} <= {"investigating", "identified", "monitoring"}
     assert len(data["incidents"]) == 4
     states = {m["name"]: m["status"] for m in data["scheduled_maintenances"]}
-    assert states == {"Active window": "in_progress", "Verifying window": "verifying",
-                      "Upcoming window": "scheduled", "Far window": "scheduled"}  # fmt: skip
+    assert states == {
+        "Active window": "in_progress",
+        "Verifying window": "verifying",
+        "Upcoming window": "scheduled",
+        "Far window": "scheduled",
+    }
     # one leaf in major outage makes "Partial System Outage"; the open critical incident raises it
     assert data["status"] == {"indicator": "critical", "description": "Major System Outage"}
 
@@ -59,9 +63,13 @@ def test_updates_are_newest_first_and_repeat_affected_components(client, rich_pa
     assert times == sorted(times, reverse=True)
     assert [u["status"] for u in updates] == ["monitoring", "investigating"]
     assert updates[0]["affected_components"] == [
-        {"code": rich_page.ids["components"]["API"], "name": "Core - API",
-         "old_status": "major_outage", "new_status": "degraded_performance"}
-    ]  # fmt: skip
+        {
+            "code": rich_page.ids["components"]["API"],
+            "name": "Core - API",
+            "old_status": "major_outage",
+            "new_status": "degraded_performance",
+        }
+    ]
     assert incident["incident"]["monitoring_at"] is not None
 
 
@@ -185,10 +193,14 @@ def test_a_windows_started_at_is_when_it_was_announced_not_its_start(client, mak
     announced = now - timedelta(hours=3)
     start = now + timedelta(days=2)
     window = maintenance.schedule_maintenance(
-        name="Kernel upgrade", body="Rebooting.", scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1), components=[make_component()], actor=ACTOR,
+        name="Kernel upgrade",
+        body="Rebooting.",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[make_component()],
+        actor=ACTOR,
         now=announced,
-    )  # fmt: skip
+    )
     for path in (
         "/api/v2/scheduled-maintenances.json",
         "/api/v2/scheduled-maintenances/upcoming.json",

@@ -12,9 +12,17 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser(viewport={"width": 320, "height": 800})
 
 PAGES = [
-    "/admin/", "/admin/incidents", "/admin/components", "/admin/maintenance", "/admin/subscribers",
-    "/admin/mail", "/admin/users", "/admin/settings", "/admin/audit", "/admin/incidents/new",
-]  # fmt: skip
+    "/admin/",
+    "/admin/incidents",
+    "/admin/components",
+    "/admin/maintenance",
+    "/admin/subscribers",
+    "/admin/mail",
+    "/admin/users",
+    "/admin/settings",
+    "/admin/audit",
+    "/admin/incidents/new",
+]
 
 
 def test_admin_pages_fit_a_320px_screen(live_server, browser_page: Page, make_user, app):

@@ -99,30 +99,54 @@ def poisoned(app, make_user):
     )
     made = []
     for i, payload in enumerate(PAYLOADS):
-        made.append(components.create_component(
-            name=payload[:255], description=PAYLOADS[-1 - i], group=group if i % 2 else None,
-            actor=ACTOR, now=now - timedelta(days=5),
-        ))  # fmt: skip
+        made.append(
+            components.create_component(
+                name=payload[:255],
+                description=PAYLOADS[-1 - i],
+                group=group if i % 2 else None,
+                actor=ACTOR,
+                now=now - timedelta(days=5),
+            )
+        )
     ids = {}
     for i in range(0, len(PAYLOADS), 4):
         incident = incidents.open_incident(
-            name=PAYLOADS[i], body="\n\n".join(PAYLOADS[i : i + 4]), components={made[i]: ComponentStatus.MAJOR_OUTAGE},
-            actor=ACTOR, now=now - timedelta(hours=2),
-        )  # fmt: skip
-        incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body=PAYLOADS[(i + 7) % len(PAYLOADS)],
-                              actor=ACTOR, now=now - timedelta(hours=1))  # fmt: skip
+            name=PAYLOADS[i],
+            body="\n\n".join(PAYLOADS[i : i + 4]),
+            components={made[i]: ComponentStatus.MAJOR_OUTAGE},
+            actor=ACTOR,
+            now=now - timedelta(hours=2),
+        )
+        incidents.post_update(
+            incident,
+            status=IncidentStatus.IDENTIFIED,
+            body=PAYLOADS[(i + 7) % len(PAYLOADS)],
+            actor=ACTOR,
+            now=now - timedelta(hours=1),
+        )
         timeline.add_note(incident, body=PAYLOADS[(i + 9) % len(PAYLOADS)], actor=ACTOR, now=now)
         ids.setdefault("incident", incident.id)
     window = maintenance.schedule_maintenance(
-        name=PAYLOADS[5], body="\n\n".join(PAYLOADS[10:20]), components=made[:3],
-        scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=1),
-        visibility=Visibility.PUBLIC, actor=ACTOR, now=now,
-    )  # fmt: skip
+        name=PAYLOADS[5],
+        body="\n\n".join(PAYLOADS[10:20]),
+        components=made[:3],
+        scheduled_for=now + timedelta(days=1),
+        scheduled_until=now + timedelta(days=1, hours=1),
+        visibility=Visibility.PUBLIC,
+        actor=ACTOR,
+        now=now,
+    )
     ids["maintenance"], ids["component"] = window.id, made[3].id
     settings.update_settings(
-        page_name=PAYLOADS[3][:100], base_url="http://127.0.0.1:5000", timezone="UTC", brand_colour=None,
-        support_url=None, footer_text=" ".join(PAYLOADS[20:26])[:500], default_notify=True, actor=ACTOR,
-    )  # fmt: skip
+        page_name=PAYLOADS[3][:100],
+        base_url="http://127.0.0.1:5000",
+        timezone="UTC",
+        brand_colour=None,
+        support_url=None,
+        footer_text=" ".join(PAYLOADS[20:26])[:500],
+        default_notify=True,
+        actor=ACTOR,
+    )
     users.create_user(
         email="viewer@example.com",
         name=PAYLOADS[4],
@@ -148,9 +172,14 @@ def test_no_payload_runs_anywhere(live_server, browser_page, poisoned):
         "window.__hits = []; window.xss = function () { window.__hits.push(location.href); };"
     )
     public = [
-        "/", f"/incidents/{ids['incident']}", f"/maintenance/{ids['maintenance']}", "/history", "/api",
-        "/subscribe", f"/history?component={ids['component']}",
-    ]  # fmt: skip
+        "/",
+        f"/incidents/{ids['incident']}",
+        f"/maintenance/{ids['maintenance']}",
+        "/history",
+        "/api",
+        "/subscribe",
+        f"/history?component={ids['component']}",
+    ]
     for path in public:
         visit(page, live_server + path)
         fired += page.evaluate("window.__hits")
@@ -165,11 +194,20 @@ def test_no_payload_runs_anywhere(live_server, browser_page, poisoned):
     page.click("button[type=submit]")
     page.wait_for_load_state("load")
     staff = [
-        "/internal", f"/internal/incidents/{ids['incident']}", "/admin/", "/admin/incidents",
-        f"/admin/incidents/{ids['incident']}", "/admin/components", f"/admin/components/{ids['component']}/edit",
-        "/admin/maintenance", f"/admin/maintenance/{ids['maintenance']}", "/admin/users", "/admin/settings",
-        "/admin/audit", "/account",
-    ]  # fmt: skip
+        "/internal",
+        f"/internal/incidents/{ids['incident']}",
+        "/admin/",
+        "/admin/incidents",
+        f"/admin/incidents/{ids['incident']}",
+        "/admin/components",
+        f"/admin/components/{ids['component']}/edit",
+        "/admin/maintenance",
+        f"/admin/maintenance/{ids['maintenance']}",
+        "/admin/users",
+        "/admin/settings",
+        "/admin/audit",
+        "/account",
+    ]
     for path in staff:
         visit(page, live_server + path)
         assert "/login" not in page.url, path

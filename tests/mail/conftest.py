@@ -24,13 +24,24 @@ def make_subscriber(app, now) -> Callable[..., Any]:
     """Subscribers confirmed an hour before the test's incidents (by default), so they hear."""
     counter = iter(range(1, 100_000))
 
-    def make(email: str | None = None, *, confirmed: bool = True, cadence: Cadence = Cadence.IMMEDIATE,
-             components: tuple = (), groups: tuple = (), **kw: Any) -> Any:  # fmt: skip
+    def make(
+        email: str | None = None,
+        *,
+        confirmed: bool = True,
+        cadence: Cadence = Cadence.IMMEDIATE,
+        components: tuple = (),
+        groups: tuple = (),
+        **kw: Any,
+    ) -> Any:
         kw.setdefault("now", now - timedelta(hours=1))
         subscriber = subscribers.subscribe(
-            email=email or f"reader{next(counter)}@example.com", cadence=cadence,
-            component_ids=[c.id for c in components], group_ids=[g.id for g in groups], actor=ACTOR, **kw,
-        )  # fmt: skip
+            email=email or f"reader{next(counter)}@example.com",
+            cadence=cadence,
+            component_ids=[c.id for c in components],
+            group_ids=[g.id for g in groups],
+            actor=ACTOR,
+            **kw,
+        )
         if confirmed:
             subscribers.confirm_subscription(subscriber, actor=ACTOR, now=kw.get("now"))
         return subscriber

@@ -60,14 +60,28 @@ def test_a_daily_digest_for_a_crafted_day(
     assert db.session.get(Subscriber, reader.id).next_digest_at == at("2026-11-11T08:00")
 
     outage = incidents.open_incident(
-        name="API errors", body="Errors on the API.", components={api: S.PARTIAL_OUTAGE},
-        actor=ACTOR, now=at("2026-11-10T14:00"),
-    )  # fmt: skip
-    incidents.post_update(outage, status=incidents.IncidentStatus.IDENTIFIED, body="Bad deploy.",
-                          components={api: S.MAJOR_OUTAGE}, actor=ACTOR, now=at("2026-11-10T14:20"))  # fmt: skip
+        name="API errors",
+        body="Errors on the API.",
+        components={api: S.PARTIAL_OUTAGE},
+        actor=ACTOR,
+        now=at("2026-11-10T14:00"),
+    )
+    incidents.post_update(
+        outage,
+        status=incidents.IncidentStatus.IDENTIFIED,
+        body="Bad deploy.",
+        components={api: S.MAJOR_OUTAGE},
+        actor=ACTOR,
+        now=at("2026-11-10T14:20"),
+    )
     incidents.resolve_incident(outage, body="Rolled back.", actor=ACTOR, now=at("2026-11-10T14:30"))
-    incidents.open_incident(name="CDN blip", body="Out of scope.", components={cdn: S.MAJOR_OUTAGE},
-                            actor=ACTOR, now=at("2026-11-10T15:00"))  # fmt: skip
+    incidents.open_incident(
+        name="CDN blip",
+        body="Out of scope.",
+        components={cdn: S.MAJOR_OUTAGE},
+        actor=ACTOR,
+        now=at("2026-11-10T15:00"),
+    )
 
     assert queue_due_digests(now=at("2026-11-11T07:59")) == 0  # not due yet
     assert queue_due_digests(now=at("2026-11-11T08:00")) == 1
@@ -102,9 +116,15 @@ def test_digest_readers_get_no_immediate_mail_and_see_maintenance(
     api = make_component(name="API", now=at("2026-01-01T00:00"))
     make_subscriber("weekly@example.com", cadence=Cadence.WEEKLY, now=at("2026-11-09T09:00"))
     maintenance.schedule_maintenance(
-        name="Upgrade", body="Upgrading.", components=[api], scheduled_for=at("2026-11-12T02:00"),
-        scheduled_until=at("2026-11-12T04:00"), remind_minutes=None, actor=ACTOR, now=at("2026-11-10T10:00"),
-    )  # fmt: skip
+        name="Upgrade",
+        body="Upgrading.",
+        components=[api],
+        scheduled_for=at("2026-11-12T02:00"),
+        scheduled_until=at("2026-11-12T04:00"),
+        remind_minutes=None,
+        actor=ACTOR,
+        now=at("2026-11-10T10:00"),
+    )
     run_due_work(now=at("2026-11-12T05:00"))
     events.fan_out_events(now=at("2026-11-12T05:00"))
     assert not db.session.scalars(

@@ -45,9 +45,17 @@ def test_scope_decides_who_hears(
     make_incident({}, name="No components")
     send_all()
     sink = smtp_server.sink
-    heard = {address: [m["Subject"].split("] ")[1].split(" —")[0] for m in notices(sink, address)]
-             for address in ("all@example.com", "api@example.com", "core@example.com", "cdn@example.com",
-                             "pending@example.com", "daily@example.com")}  # fmt: skip
+    heard = {
+        address: [m["Subject"].split("] ")[1].split(" —")[0] for m in notices(sink, address)]
+        for address in (
+            "all@example.com",
+            "api@example.com",
+            "core@example.com",
+            "cdn@example.com",
+            "pending@example.com",
+            "daily@example.com",
+        )
+    }
     assert heard == {
         "all@example.com": ["Web trouble", "No components"],
         "api@example.com": [],
@@ -65,13 +73,24 @@ def test_internal_items_scheduled_updates_notes_and_silent_updates_send_nothing(
     make_incident(name="Secret", visibility=Visibility.INTERNAL)
     incident = make_incident(name="Public", now=utcnow())
     timeline.add_note(incident, body="Note", actor=ACTOR)
-    incidents.post_update(incident, status=IncidentStatus.INVESTIGATING, body="Staff only",
-                          visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
-    incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Quiet",
-                          deliver_notifications=False, actor=ACTOR)  # fmt: skip
+    incidents.post_update(
+        incident,
+        status=IncidentStatus.INVESTIGATING,
+        body="Staff only",
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+    )
+    incidents.post_update(
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="Quiet",
+        deliver_notifications=False,
+        actor=ACTOR,
+    )
     later = utcnow() + timedelta(hours=1)
-    incidents.post_update(incident, status=IncidentStatus.MONITORING, body="Later",
-                          publish_at=later, actor=ACTOR)  # fmt: skip
+    incidents.post_update(
+        incident, status=IncidentStatus.MONITORING, body="Later", publish_at=later, actor=ACTOR
+    )
     send_all()
     assert [m["Subject"] for m in notices(smtp_server.sink, "all@example.com")] == [
         "[Status] Public — Investigating"
@@ -100,8 +119,10 @@ def test_updates_of_one_incident_thread_together(
     ids = {m["Message-ID"] for m in (first, second, third)}
     assert len(ids) == 3
     assert [m["Subject"] for m in (first, second, third)] == [
-        "[Status] Threaded — Investigating", "[Status] Threaded — Identified", "[Status] Threaded — Resolved",
-    ]  # fmt: skip
+        "[Status] Threaded — Investigating",
+        "[Status] Threaded — Identified",
+        "[Status] Threaded — Resolved",
+    ]
 
 
 def test_message_ids_are_stable_per_event_and_subscriber(app, make_subscriber, make_incident):
@@ -127,22 +148,38 @@ def test_maintenance_is_announced_reminded_started_completed_and_cancelled(
     make_subscriber("ops@example.com", components=(api,))
     now = utcnow()
     window = maintenance.schedule_maintenance(
-        name="Upgrade", body="Upgrading.", components=[api], scheduled_for=now + timedelta(hours=2),
-        scheduled_until=now + timedelta(hours=3), remind_minutes=60, actor=ACTOR, now=now,
-    )  # fmt: skip
+        name="Upgrade",
+        body="Upgrading.",
+        components=[api],
+        scheduled_for=now + timedelta(hours=2),
+        scheduled_until=now + timedelta(hours=3),
+        remind_minutes=60,
+        actor=ACTOR,
+        now=now,
+    )
     run_due_work(now=now + timedelta(minutes=61))  # reminder due
     run_due_work(now=now + timedelta(hours=3, minutes=1))  # start and end
     other = maintenance.schedule_maintenance(
-        name="Second", body="More.", components=[api], scheduled_for=now + timedelta(days=2),
-        scheduled_until=now + timedelta(days=2, hours=1), remind_minutes=None, actor=ACTOR, now=now,
-    )  # fmt: skip
+        name="Second",
+        body="More.",
+        components=[api],
+        scheduled_for=now + timedelta(days=2),
+        scheduled_until=now + timedelta(days=2, hours=1),
+        remind_minutes=None,
+        actor=ACTOR,
+        now=now,
+    )
     maintenance.cancel_maintenance(other, body="Not needed.", actor=ACTOR, now=now)
     send_all()
     subjects = [m["Subject"] for m in notices(smtp_server.sink, "ops@example.com")]
     assert subjects == [
-        "[Status] Upgrade — Scheduled", "[Status] Upgrade — Reminder", "[Status] Upgrade — In progress",
-        "[Status] Upgrade — Completed", "[Status] Second — Scheduled", "[Status] Second — Cancelled",
-    ]  # fmt: skip
+        "[Status] Upgrade — Scheduled",
+        "[Status] Upgrade — Reminder",
+        "[Status] Upgrade — In progress",
+        "[Status] Upgrade — Completed",
+        "[Status] Second — Scheduled",
+        "[Status] Second — Cancelled",
+    ]
     reminder = next(
         m for m in notices(smtp_server.sink, "ops@example.com") if "Reminder" in m["Subject"]
     )
@@ -171,8 +208,9 @@ def test_smtp_down_then_up_delivers_exactly_once(
     assert outbox_delivery.deliver_pending(smtp_mailer, now=later).sent == 2
     assert outbox_delivery.deliver_pending(smtp_mailer, now=later + timedelta(hours=1)).sent == 0
     assert sorted(m["Subject"] for m in smtp_server.sink.to("r@example.com")) == [
-        "[Status] Confirm your subscription", "[Status] Retry me — Investigating",
-    ]  # fmt: skip
+        "[Status] Confirm your subscription",
+        "[Status] Retry me — Investigating",
+    ]
 
 
 def test_temporary_refusals_retry_and_permanent_ones_fail_then_bounce(
@@ -199,8 +237,11 @@ def test_temporary_refusals_retry_and_permanent_ones_fail_then_bounce(
     assert gone.state is SubscriberState.BOUNCING and gone.failures == 3
     make_incident(name="After bouncing", now=now)
     events.fan_out_events()
-    assert not db.session.scalars(sa.select(Delivery).where(Delivery.to_address == "gone@example.com",
-                                                            Delivery.state == DeliveryState.PENDING)).all()  # fmt: skip
+    assert not db.session.scalars(
+        sa.select(Delivery).where(
+            Delivery.to_address == "gone@example.com", Delivery.state == DeliveryState.PENDING
+        )
+    ).all()
 
 
 @pytest.mark.config(MAIL_RETRY_HOURS=3)
@@ -219,10 +260,15 @@ def test_a_transient_failure_gives_up_after_the_retry_window(
 
 def mail_env(url, port):
     return {
-        **os.environ, "STATUSPAGE_CONFIG": "config.ProductionConfig", "STATUSPAGE_SECRET_KEY": "x" * 32,
-        "STATUSPAGE_SQLALCHEMY_DATABASE_URI": url, "STATUSPAGE_MAIL_SERVER": "127.0.0.1",
-        "STATUSPAGE_MAIL_PORT": str(port), "STATUSPAGE_MAIL_BATCH_SIZE": "25", "FLASK_APP": "wsgi",
-    }  # fmt: skip
+        **os.environ,
+        "STATUSPAGE_CONFIG": "config.ProductionConfig",
+        "STATUSPAGE_SECRET_KEY": "x" * 32,
+        "STATUSPAGE_SQLALCHEMY_DATABASE_URI": url,
+        "STATUSPAGE_MAIL_SERVER": "127.0.0.1",
+        "STATUSPAGE_MAIL_PORT": str(port),
+        "STATUSPAGE_MAIL_BATCH_SIZE": "25",
+        "FLASK_APP": "wsgi",
+    }
 
 
 @pytest.fixture
@@ -259,8 +305,11 @@ def _flask(*args):
 
 def _state_counts():
     db.session.rollback()
-    return dict(db.session.execute(sa.select(Delivery.state, sa.func.count())
-                                   .group_by(Delivery.state)).all())  # fmt: skip
+    return dict(
+        db.session.execute(
+            sa.select(Delivery.state, sa.func.count()).group_by(Delivery.state)
+        ).all()
+    )
 
 
 @pytest.mark.slow
@@ -280,26 +329,46 @@ def test_killing_the_sender_mid_batch_leaves_only_the_message_in_flight_in_doubt
         return None
 
     smtp_server.sink.on_data = slow_then_kill_at_the_20th
-    sender = subprocess.Popen(_flask("mail", "deliver"), cwd=ROOT,
-                              env=mail_env(shared_app, smtp_server.port), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    sender = subprocess.Popen(
+        _flask("mail", "deliver"),
+        cwd=ROOT,
+        env=mail_env(shared_app, smtp_server.port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output, _ = sender.communicate(timeout=60)
     assert sender.returncode == -signal.SIGKILL, output
     assert len(smtp_server.sink.messages) == 19
     smtp_server.sink.on_data = None
     # Restarted at once, well within the lease: everything but the message in flight goes out.
-    again = subprocess.run(_flask("mail", "deliver"), cwd=ROOT, env=mail_env(shared_app, smtp_server.port),
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    again = subprocess.run(
+        _flask("mail", "deliver"),
+        cwd=ROOT,
+        env=mail_env(shared_app, smtp_server.port),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     recipients = [m["To"] for m in smtp_server.sink.messages]
     assert len(recipients) == len(set(recipients)) == 59
     assert _state_counts().get(DeliveryState.SENDING) == 1
     # ...and that one once its lease has run out (at-least-once: it may arrive twice).
-    db.session.execute(sa.update(Delivery).where(Delivery.state == DeliveryState.SENDING)
-                       .values(claimed_at=utcnow() - outbox_delivery.claim_lease() - timedelta(seconds=1)))  # fmt: skip
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING)
+        .values(claimed_at=utcnow() - outbox_delivery.claim_lease() - timedelta(seconds=1))
+    )
     db.session.commit()
-    last = subprocess.run(_flask("mail", "deliver"), cwd=ROOT, env=mail_env(shared_app, smtp_server.port),
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    last = subprocess.run(
+        _flask("mail", "deliver"),
+        cwd=ROOT,
+        env=mail_env(shared_app, smtp_server.port),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert last.returncode == 0, last.stdout + last.stderr
     recipients = sorted(m["To"] for m in smtp_server.sink.messages)
     assert sorted(set(recipients)) == sorted(f"m{i:03d}@example.com" for i in range(60))
@@ -319,10 +388,16 @@ def test_two_workers_behind_a_slow_relay_never_outlive_their_claims(shared_app, 
     smtp_server.sink.on_data = slow
     env = {**mail_env(shared_app, smtp_server.port), "STATUSPAGE_MAIL_CLAIM_LEASE_SECONDS": "2"}
     workers = [
-        subprocess.Popen(_flask("mail", "deliver", "--worker", f"w{i}"), cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            _flask("mail", "deliver", "--worker", f"w{i}"),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for i in range(2)
-    ]  # fmt: skip
+    ]
     outputs = [w.communicate(timeout=180)[0] for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs
     recipients = sorted(m["To"] for m in smtp_server.sink.messages)
@@ -334,21 +409,30 @@ def test_two_workers_behind_a_slow_relay_never_outlive_their_claims(shared_app, 
 def test_two_delivery_workers_at_once_send_each_message_once(shared_app, smtp_server):
     _many_subscribers(150)
     env = mail_env(shared_app, smtp_server.port)
-    subprocess.run(_flask("scheduler", "tick"), cwd=ROOT, env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(_flask("scheduler", "tick"), cwd=ROOT, env=env, check=True, capture_output=True)
     workers = [
-        subprocess.Popen(_flask("mail", "deliver", "--worker", f"w{i}"), cwd=ROOT,
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            _flask("mail", "deliver", "--worker", f"w{i}"),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for i in range(2)
-    ]  # fmt: skip
+    ]
     outputs = [w.communicate(timeout=180)[0] for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs
     recipients = sorted(m["To"] for m in smtp_server.sink.messages)
     assert recipients == sorted(f"m{i:03d}@example.com" for i in range(150)), outputs
     db.session.rollback()
-    by_worker = dict(db.session.execute(sa.select(Delivery.claimed_by, sa.func.count())
-                                        .where(Delivery.state == DeliveryState.SENT)
-                                        .group_by(Delivery.claimed_by)).all())  # fmt: skip
+    by_worker = dict(
+        db.session.execute(
+            sa.select(Delivery.claimed_by, sa.func.count())
+            .where(Delivery.state == DeliveryState.SENT)
+            .group_by(Delivery.claimed_by)
+        ).all()
+    )
     assert sum(by_worker.values()) == 150
 
 
@@ -372,8 +456,16 @@ def test_the_merged_fast_path_reads_exactly_like_the_built_message(
             fast_outgoing.eight_bit
             and "Content-Transfer-Encoding: 8bit" in fast_outgoing.data.decode()
         )
-        for header in ("Subject", "To", "From", "Message-ID", "In-Reply-To", "References",
-                       "List-Unsubscribe", "List-Unsubscribe-Post"):  # fmt: skip
+        for header in (
+            "Subject",
+            "To",
+            "From",
+            "Message-ID",
+            "In-Reply-To",
+            "References",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+        ):
             assert slow[header] == fast[header], header
         for kind in ("plain", "html"):  # the same text, whatever the transfer encoding's line ends
             texts = [m.get_body((kind,)).get_content().replace("\r\n", "\n") for m in (slow, fast)]
@@ -385,8 +477,11 @@ def test_a_claim_takes_exactly_as_many_rows_as_asked(app, make_subscriber, make_
         make_subscriber(f"c{i}@example.com")
     assert len(outbox_delivery.claim_batch(now=utcnow(), worker="w", size=1)) == 1
     assert len(outbox_delivery.claim_batch(now=utcnow(), worker="w", size=2)) == 2
-    sending = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)
-                                .where(Delivery.state == DeliveryState.SENDING))  # fmt: skip
+    sending = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING)
+    )
     assert sending == 3
 
 
@@ -400,8 +495,9 @@ def test_a_new_subscriber_hears_nothing_of_what_happened_before_they_confirmed(
     make_incident(name="Fresh", now=utcnow())
     send_all()
     assert [m["Subject"] for m in notices(smtp_server.sink, "old@example.com")] == [
-        "[Status] Long over — Investigating", "[Status] Fresh — Investigating",
-    ]  # fmt: skip
+        "[Status] Long over — Investigating",
+        "[Status] Fresh — Investigating",
+    ]
     assert [m["Subject"] for m in notices(smtp_server.sink, "new@example.com")] == [
         "[Status] Fresh — Investigating"
     ]
@@ -426,7 +522,8 @@ def test_events_older_than_the_cut_off_are_logged_not_mailed(
 
 
 @pytest.mark.parametrize(
-    "page_name,list_name", [("Status", "Status"), ("Acme", "Acme Status"), ("Acme status", "Acme status")]
+    "page_name,list_name",
+    [("Status", "Status"), ("Acme", "Acme Status"), ("Acme status", "Acme status")],
 )
 def test_the_list_id_names_the_page_without_saying_status_twice(
     app, make_subscriber, make_incident, page_name, list_name

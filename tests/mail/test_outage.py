@@ -15,8 +15,11 @@ from statuspage.services.outbox import delivery, events
 
 def states():
     db.session.expire_all()
-    return dict(db.session.execute(sa.select(Delivery.state, sa.func.count())
-                                   .group_by(Delivery.state)).all())  # fmt: skip
+    return dict(
+        db.session.execute(
+            sa.select(Delivery.state, sa.func.count()).group_by(Delivery.state)
+        ).all()
+    )
 
 
 def notices_to(sink, address):
@@ -68,8 +71,11 @@ def test_a_refusing_relay_keeps_mail_pending_through_the_window_then_fails_it(
     smtp_server.start()
     smtp_server.sink.refuse["a@example.com"] = "451 4.3.0 Mailbox temporarily unavailable"
     at = walk(smtp_mailer, outage, hours=23, step=timedelta(minutes=15))
-    a = db.session.scalars(sa.select(Delivery).where(Delivery.to_address == "a@example.com",
-                                                     Delivery.kind == "notification")).one()  # fmt: skip
+    a = db.session.scalars(
+        sa.select(Delivery).where(
+            Delivery.to_address == "a@example.com", Delivery.kind == "notification"
+        )
+    ).one()
     assert a.state is DeliveryState.PENDING and "451" in a.last_error
     delivery.deliver_pending(smtp_mailer, now=outage + timedelta(hours=24, minutes=1))
     assert states()[DeliveryState.FAILED] == 1  # past MAIL_RETRY_HOURS (24) it is given up

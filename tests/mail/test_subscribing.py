@@ -212,14 +212,21 @@ def test_a_mangled_unsubscribe_link_says_so_and_unsubscribes_no_one(
     [message] = [m for m in smtp_server.sink.to("keep@example.com") if "Something" in m["Subject"]]
     path = message["List-Unsubscribe"].strip("<>").split("5000", 1)[1]
     token = path.rsplit("/", 1)[1]
-    mangled = [f"/unsubscribe/{token[:-3]}xyz", "/unsubscribe/garbage", f"/unsubscribe/{token[:20]}"]
+    mangled = [
+        f"/unsubscribe/{token[:-3]}xyz",
+        "/unsubscribe/garbage",
+        f"/unsubscribe/{token[:20]}",
+    ]
     fresh = client.application.test_client()
     for url in mangled:
         for response in (
-            fresh.post(url, data="List-Unsubscribe=One-Click",
-                       content_type="application/x-www-form-urlencoded"),
+            fresh.post(
+                url,
+                data="List-Unsubscribe=One-Click",
+                content_type="application/x-www-form-urlencoded",
+            ),
             fresh.get(url),
-        ):  # fmt: skip
+        ):
             assert response.status_code == 400, url
             assert "Link not valid" in response.text and "unsubscribed no one" in response.text
             assert 'href="/subscribe"' in response.text  # where to get a working manage link
@@ -262,12 +269,11 @@ def test_removing_a_subscriber_erases_the_address_from_the_audit_log(app):
     assert all("erase.me" not in str(e.changes) + e.object_label for e in entries)
 
 
-def test_choosing_components_but_ticking_none_is_refused_with_the_form_kept(
-    client, make_component
-):
+def test_choosing_components_but_ticking_none_is_refused_with_the_form_kept(client, make_component):
     make_component(name="API")
-    answer = client.form("/subscribe", {"email": "picky@example.com", "cadence": "daily",
-                                        "scope": "chosen"})  # fmt: skip
+    answer = client.form(
+        "/subscribe", {"email": "picky@example.com", "cadence": "daily", "scope": "chosen"}
+    )
     assert answer.status_code == 422
     assert "Tick at least one component or group" in answer.text
     assert 'value="picky@example.com"' in answer.text  # nothing typed is lost
@@ -285,11 +291,17 @@ def test_the_manage_page_refuses_an_empty_choice_too(client, make_component):
     assert answer.status_code == 422 and "Tick at least one component or group" in answer.text
     kept = only_subscriber()
     assert not kept.everything and [c.id for c in kept.components] == [api.id]
-    assert client.form(url, {"cadence": "immediate", "scope": "chosen",
-                             "components": [api.id]}).status_code == 302  # fmt: skip
+    assert (
+        client.form(
+            url, {"cadence": "immediate", "scope": "chosen", "components": [api.id]}
+        ).status_code
+        == 302
+    )
 
 
-def test_mails_and_links_carry_no_subscriber_row_id(client, smtp_server, smtp_mailer, make_incident):
+def test_mails_and_links_carry_no_subscriber_row_id(
+    client, smtp_server, smtp_mailer, make_incident
+):
     import base64
     import json
 
@@ -306,7 +318,9 @@ def test_mails_and_links_carry_no_subscriber_row_id(client, smtp_server, smtp_ma
         assert local.rsplit(".", 1)[1] == subscriber.public_id  # not ".1", ".3"
         assert not re.search(r"\.\d+$", local)
         text = message.get_body(("plain",)).get_content()
-        for token in re.findall(r"/(?:unsubscribe|subscribe/manage|subscribe/confirm)/([^\s>]+)", text):
+        for token in re.findall(
+            r"/(?:unsubscribe|subscribe/manage|subscribe/confirm)/([^\s>]+)", text
+        ):
             payload = token.split(".", 1)[0]
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             assert data["s"] == subscriber.public_id and data["s"] != subscriber.id
@@ -315,6 +329,12 @@ def test_mails_and_links_carry_no_subscriber_row_id(client, smtp_server, smtp_ma
     path = notice["List-Unsubscribe"].strip("<>").split("5000", 1)[1]
     manage = link(notice, "/subscribe/manage/")
     assert client.get(manage).status_code == 200
-    assert client.post(path, data="List-Unsubscribe=One-Click",
-                       content_type="application/x-www-form-urlencoded").status_code == 200  # fmt: skip
+    assert (
+        client.post(
+            path,
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+        == 200
+    )
     assert rows["p1@example.com"].state is SubscriberState.UNSUBSCRIBED

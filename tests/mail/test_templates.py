@@ -62,16 +62,26 @@ def test_every_template_matches_its_snapshot(app, make_component):
     )
     subscribers.confirm_subscription(weekly, actor=ACTOR, now=NOW - timedelta(days=2))
     subscribers.subscribe(email="reader@example.com", actor=ACTOR, now=NOW)  # "already subscribed"
-    incident = incidents.open_incident(name="Elevated API errors", body="We are **investigating** errors.",
-                                       components={api: S.PARTIAL_OUTAGE}, actor=ACTOR, now=NOW - timedelta(hours=20))  # fmt: skip
+    incident = incidents.open_incident(
+        name="Elevated API errors",
+        body="We are **investigating** errors.",
+        components={api: S.PARTIAL_OUTAGE},
+        actor=ACTOR,
+        now=NOW - timedelta(hours=20),
+    )
     incidents.resolve_incident(
         incident, body="Fixed by a rollback.", actor=ACTOR, now=NOW - timedelta(hours=19)
     )
     window = maintenance.schedule_maintenance(
-        name="Database upgrade", body="Upgrading the database.", components=[api],
-        scheduled_for=NOW + timedelta(hours=1), scheduled_until=NOW + timedelta(hours=3),
-        remind_minutes=60, actor=ACTOR, now=NOW - timedelta(hours=2),
-    )  # fmt: skip
+        name="Database upgrade",
+        body="Upgrading the database.",
+        components=[api],
+        scheduled_for=NOW + timedelta(hours=1),
+        scheduled_until=NOW + timedelta(hours=3),
+        remind_minutes=60,
+        actor=ACTOR,
+        now=NOW - timedelta(hours=2),
+    )
     run_due_work(now=NOW)  # the reminder
     outbox_delivery.queue_test_mail(
         "admin@example.com", requested_by="admin@example.com", actor=ACTOR, now=NOW
@@ -84,11 +94,31 @@ def test_every_template_matches_its_snapshot(app, make_component):
         "manage": next(d for d in deliveries if d.kind is DeliveryKind.MANAGE),
         "test": next(d for d in deliveries if d.kind is DeliveryKind.TEST),
         "digest": next(d for d in deliveries if d.kind is DeliveryKind.DIGEST),
-        "incident_opened": next(d for d in deliveries if d.kind is DeliveryKind.NOTIFICATION and d.event.update_id == incident.updates[-1].id),
-        "incident_resolved": next(d for d in deliveries if d.kind is DeliveryKind.NOTIFICATION and d.event.update_id == incident.updates[0].id),
-        "maintenance_scheduled": next(d for d in deliveries if d.kind is DeliveryKind.NOTIFICATION and d.event.notice_id == window.id and d.event.update_id),
-        "maintenance_reminder": next(d for d in deliveries if d.kind is DeliveryKind.NOTIFICATION and d.event.notice_id == window.id and not d.event.update_id),
-    }  # fmt: skip
+        "incident_opened": next(
+            d
+            for d in deliveries
+            if d.kind is DeliveryKind.NOTIFICATION and d.event.update_id == incident.updates[-1].id
+        ),
+        "incident_resolved": next(
+            d
+            for d in deliveries
+            if d.kind is DeliveryKind.NOTIFICATION and d.event.update_id == incident.updates[0].id
+        ),
+        "maintenance_scheduled": next(
+            d
+            for d in deliveries
+            if d.kind is DeliveryKind.NOTIFICATION
+            and d.event.notice_id == window.id
+            and d.event.update_id
+        ),
+        "maintenance_reminder": next(
+            d
+            for d in deliveries
+            if d.kind is DeliveryKind.NOTIFICATION
+            and d.event.notice_id == window.id
+            and not d.event.update_id
+        ),
+    }
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)
     mismatches = []
     for name, delivery in wanted.items():

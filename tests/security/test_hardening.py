@@ -22,7 +22,9 @@ ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 
 
 def attempt_from(client, source, email, password="wrong-password-123"):
-    return client.form("/login", {"email": email, "password": password}, environ_base={"REMOTE_ADDR": source})
+    return client.form(
+        "/login", {"email": email, "password": password}, environ_base={"REMOTE_ADDR": source}
+    )
 
 
 @pytest.mark.config(LOGIN_MAX_FAILURES=5, LOGIN_LOCKOUT_SECONDS=900, LOGIN_COOLDOWN_SECONDS=0)
@@ -80,7 +82,10 @@ def test_cool_down_arithmetic_and_the_owner_after_it(app, make_user, now):
     # a source that failed 3 times itself stays locked for the window
     for _ in range(3):
         lockout.record_failed_login(email, source=ATTACKER, now=last + timedelta(seconds=31))
-    assert lockout.lockout_remaining(email, source=ATTACKER, now=last + timedelta(minutes=14)) is not None
+    assert (
+        lockout.lockout_remaining(email, source=ATTACKER, now=last + timedelta(minutes=14))
+        is not None
+    )
     lockout.clear_failed_logins(email, source=OWNER)
     assert lockout.lockout_remaining(email, source=OWNER, now=last + timedelta(minutes=1)) is None
 
@@ -91,14 +96,19 @@ def test_the_count_is_shared_by_every_worker(app, tmp_path, make_user):
     from tests.conftest import database_url, is_postgres, make_app
 
     url = database_url() if is_postgres() else f"sqlite:///{tmp_path / 'shared.db'}"
-    workers = [make_app(SQLALCHEMY_DATABASE_URI=url, LOGIN_MAX_FAILURES=4, LOGIN_COOLDOWN_SECONDS=60) for _ in range(2)]
+    workers = [
+        make_app(SQLALCHEMY_DATABASE_URI=url, LOGIN_MAX_FAILURES=4, LOGIN_COOLDOWN_SECONDS=60)
+        for _ in range(2)
+    ]
     if not is_postgres():
         with workers[0].app_context():
             db.create_all()
     clients = [w.test_client() for w in workers]
     for c in clients:
         c.csrf_token()
-    codes = [attempt_from(clients[i % 2], ATTACKER, "victim@example.com").status_code for i in range(5)]
+    codes = [
+        attempt_from(clients[i % 2], ATTACKER, "victim@example.com").status_code for i in range(5)
+    ]
     assert codes == [401, 401, 401, 429, 429]
     for w in workers:
         with w.app_context():
@@ -145,10 +155,21 @@ def headers_ok(response):
 def test_security_headers_on_every_blueprint(client, login_as, make_incident):
     incident = make_incident(name="Header check")
     anonymous = [
-        "/", "/history", f"/incidents/{incident.id}", "/history.atom", "/maintenance.ics",
-        "/api/v2/summary.json", "/api/v2/nope.json", "/api", "/subscribe", "/login", "/healthz",
-        "/static/css/statuspage.css", "/no-such-page", "/admin/",
-    ]  # fmt: skip
+        "/",
+        "/history",
+        f"/incidents/{incident.id}",
+        "/history.atom",
+        "/maintenance.ics",
+        "/api/v2/summary.json",
+        "/api/v2/nope.json",
+        "/api",
+        "/subscribe",
+        "/login",
+        "/healthz",
+        "/static/css/statuspage.css",
+        "/no-such-page",
+        "/admin/",
+    ]
     for url in anonymous:
         response = client.get(url)
         assert headers_ok(response), url

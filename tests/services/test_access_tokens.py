@@ -57,8 +57,9 @@ def test_making_and_revoking_are_audited_without_the_hash(admin):
         sa.select(AuditEntry).where(AuditEntry.object_type == "ApiToken").order_by(AuditEntry.id)
     ).all()
     assert [(e.action, e.actor_id) for e in entries] == [
-        ("create_token", admin.id), ("revoke_token", admin.id),
-    ]  # fmt: skip
+        ("create_token", admin.id),
+        ("revoke_token", admin.id),
+    ]
     assert (
         "secret_hash" not in entries[0].changes and entries[0].changes["name"][1] == "Alertmanager"
     )

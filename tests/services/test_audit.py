@@ -24,8 +24,11 @@ def test_each_write_is_audited_with_actor_channel_ip_and_changed_fields(make_use
     components.set_component_status(component, ComponentStatus.MAJOR_OUTAGE, actor=actor, now=now)
     [created] = entries(action="create_component")
     assert (created.actor_id, created.actor_label, created.via, created.ip) == (
-        user.id, user.email, Via.UI, "203.0.113.9",
-    )  # fmt: skip
+        user.id,
+        user.email,
+        Via.UI,
+        "203.0.113.9",
+    )
     assert created.operation == "created" and created.object_id == component.id
     assert created.changes["name"] == [None, "API"] and created.at == now
     [changed] = entries(action="set_component_status", object_type="Component")
@@ -99,7 +102,9 @@ def test_times_are_stamped_from_the_unit_of_work(make_component, make_incident, 
     )
     assert api.updated_at == later
     make_incident(
-        {api: ComponentStatus.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL, now=later + timedelta(hours=1)
+        {api: ComponentStatus.MAJOR_OUTAGE},
+        visibility=Visibility.INTERNAL,
+        now=later + timedelta(hours=1),
     )
     assert api.internal_status is ComponentStatus.MAJOR_OUTAGE and api.updated_at == later
 

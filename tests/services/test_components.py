@@ -49,9 +49,16 @@ def test_update_component_moves_it_to_the_end_of_another_group(make_group, make_
     two = make_component(group=a)
     moved = make_component(group=b)
     service.update_component(
-        one, name="Renamed", group=b, description=" about ", visibility=Visibility.INTERNAL,
-        showcase=False, only_show_if_degraded=True, start_date=None, actor=ACTOR,
-    )  # fmt: skip
+        one,
+        name="Renamed",
+        group=b,
+        description=" about ",
+        visibility=Visibility.INTERNAL,
+        showcase=False,
+        only_show_if_degraded=True,
+        start_date=None,
+        actor=ACTOR,
+    )
     assert one.group is b and one.position == 2 and moved.position == 1
     assert two.position == 1  # the old group closed the gap
     assert one.description == "about" and one.visibility is Visibility.INTERNAL
@@ -140,9 +147,15 @@ def test_reorder_refuses_items_from_different_parents(make_group, make_component
 def test_update_group_edits_its_fields(make_group):
     group = make_group(name="Core")
     service.update_group(
-        group, name=" Core services ", description="", visibility=Visibility.INTERNAL,
-        showcase=False, only_show_if_degraded=True, start_date=None, actor=ACTOR,
-    )  # fmt: skip
+        group,
+        name=" Core services ",
+        description="",
+        visibility=Visibility.INTERNAL,
+        showcase=False,
+        only_show_if_degraded=True,
+        start_date=None,
+        actor=ACTOR,
+    )
     assert (group.name, group.description, group.visibility) == (
         "Core services",
         None,

@@ -26,9 +26,13 @@ S = ComponentStatus
 def test_open_incident_sets_components_and_records_the_first_update(make_component, now):
     api = make_component(name="API")
     incident = service.open_incident(
-        name="API errors", body="Looking into it.", impact=Impact.MAJOR,
-        components={api: S.PARTIAL_OUTAGE}, actor=ACTOR, now=now,
-    )  # fmt: skip
+        name="API errors",
+        body="Looking into it.",
+        impact=Impact.MAJOR,
+        components={api: S.PARTIAL_OUTAGE},
+        actor=ACTOR,
+        now=now,
+    )
     assert incident.status is IncidentStatus.INVESTIGATING
     assert incident.started_at == incident.created_at == now
     assert api.status is S.PARTIAL_OUTAGE and api.status_since == now
@@ -62,9 +66,14 @@ def test_post_update_moves_status_times_and_components(make_incident, make_compo
     incident = make_incident({api: S.MAJOR_OUTAGE}, now=now)
     later = now + timedelta(minutes=30)
     update = service.post_update(
-        incident, status=IncidentStatus.MONITORING, body="Fix deployed.",
-        components={api: S.DEGRADED_PERFORMANCE}, impact=Impact.CRITICAL, actor=ACTOR, now=later,
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.MONITORING,
+        body="Fix deployed.",
+        components={api: S.DEGRADED_PERFORMANCE},
+        impact=Impact.CRITICAL,
+        actor=ACTOR,
+        now=later,
+    )
     assert incident.status is IncidentStatus.MONITORING and incident.monitoring_at == later
     assert incident.impact is Impact.CRITICAL and incident.updated_at == later
     assert api.status is S.DEGRADED_PERFORMANCE
@@ -78,9 +87,13 @@ def test_every_update_repeats_every_affected_component(make_incident, make_compo
     api, web = make_component(), make_component()
     incident = make_incident({api: S.MAJOR_OUTAGE, web: S.DEGRADED_PERFORMANCE}, now=now)
     update = service.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body="Found it.",
-        components={api: S.PARTIAL_OUTAGE}, actor=ACTOR, now=now + timedelta(minutes=5),
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="Found it.",
+        components={api: S.PARTIAL_OUTAGE},
+        actor=ACTOR,
+        now=now + timedelta(minutes=5),
+    )
     changes = {c.component_id: (c.old_status, c.new_status) for c in update.changes}
     assert changes == {
         api.id: (S.MAJOR_OUTAGE, S.PARTIAL_OUTAGE),
@@ -116,14 +129,22 @@ def test_a_lighter_update_does_not_hide_a_worse_claim(make_incident, make_compon
     first = make_incident({api: S.MAJOR_OUTAGE}, now=now)
     second = make_incident({api: S.DEGRADED_PERFORMANCE}, now=now)
     service.post_update(
-        second, status=IncidentStatus.MONITORING, body="Better.",
-        components={api: S.OPERATIONAL}, actor=ACTOR, now=now + timedelta(minutes=3),
-    )  # fmt: skip
+        second,
+        status=IncidentStatus.MONITORING,
+        body="Better.",
+        components={api: S.OPERATIONAL},
+        actor=ACTOR,
+        now=now + timedelta(minutes=3),
+    )
     assert api.status is S.MAJOR_OUTAGE
     service.post_update(
-        first, status=IncidentStatus.IDENTIFIED, body="Partly back.",
-        components={api: S.PARTIAL_OUTAGE}, actor=ACTOR, now=now + timedelta(minutes=4),
-    )  # fmt: skip
+        first,
+        status=IncidentStatus.IDENTIFIED,
+        body="Partly back.",
+        components={api: S.PARTIAL_OUTAGE},
+        actor=ACTOR,
+        now=now + timedelta(minutes=4),
+    )
     assert api.status is S.PARTIAL_OUTAGE
 
 
@@ -132,9 +153,12 @@ def test_resolving_with_a_non_operational_component_is_refused(make_incident, ma
     incident = make_incident({api: S.MAJOR_OUTAGE})
     with pytest.raises(InvalidInput):
         service.post_update(
-            incident, status=IncidentStatus.RESOLVED, body="x",
-            components={api: S.MAJOR_OUTAGE}, actor=ACTOR,
-        )  # fmt: skip
+            incident,
+            status=IncidentStatus.RESOLVED,
+            body="x",
+            components={api: S.MAJOR_OUTAGE},
+            actor=ACTOR,
+        )
     assert not incident.is_resolved and api.status is S.MAJOR_OUTAGE
 
 
@@ -148,9 +172,13 @@ def test_posting_to_a_resolved_incident_needs_a_reopen(make_incident, make_compo
         service.reopen_incident(make_incident(), body="x", actor=ACTOR)
     reopened_at = now + timedelta(minutes=30)
     service.reopen_incident(
-        incident, body="It is back.", status=IncidentStatus.IDENTIFIED,
-        components={api: S.MAJOR_OUTAGE}, actor=ACTOR, now=reopened_at,
-    )  # fmt: skip
+        incident,
+        body="It is back.",
+        status=IncidentStatus.IDENTIFIED,
+        components={api: S.MAJOR_OUTAGE},
+        actor=ACTOR,
+        now=reopened_at,
+    )
     assert incident.status is IncidentStatus.IDENTIFIED and incident.resolved_at is None
     assert api.status is S.MAJOR_OUTAGE and len(incident.updates) == 3
 
@@ -162,9 +190,13 @@ def test_a_manual_change_survives_updates_that_do_not_mention_the_component(
     incident = make_incident({api: S.MAJOR_OUTAGE, web: S.MAJOR_OUTAGE}, now=now)
     component_service.set_component_status(api, S.PARTIAL_OUTAGE, actor=ACTOR, now=now)
     service.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body="x",
-        components={web: S.DEGRADED_PERFORMANCE}, actor=ACTOR, now=now,
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="x",
+        components={web: S.DEGRADED_PERFORMANCE},
+        actor=ACTOR,
+        now=now,
+    )
     assert api.status is S.PARTIAL_OUTAGE and web.status is S.DEGRADED_PERFORMANCE
 
 
@@ -197,8 +229,10 @@ def test_update_incident_edits_name_impact_and_visibility(make_incident):
         actor=ACTOR,
     )
     assert (incident.name, incident.impact, incident.visibility) == (
-        "Renamed", Impact.CRITICAL, Visibility.INTERNAL,
-    )  # fmt: skip
+        "Renamed",
+        Impact.CRITICAL,
+        Visibility.INTERNAL,
+    )
 
 
 def test_delete_open_incident_releases_its_components_and_keeps_history(

@@ -177,9 +177,11 @@ def test_cancelling_an_active_window_releases_its_components(make_component, mak
     maintenance = make_maintenance([api])
     run_due_work(now=maintenance.scheduled_for)
     service.cancel_maintenance(
-        fresh(maintenance), body="Aborted; rolled back.", actor=ACTOR,
+        fresh(maintenance),
+        body="Aborted; rolled back.",
+        actor=ACTOR,
         now=maintenance.scheduled_for + timedelta(minutes=5),
-    )  # fmt: skip
+    )
     assert api.status is S.OPERATIONAL
 
 
@@ -189,9 +191,13 @@ def test_reschedule_moves_the_window_with_a_message(make_maintenance, now):
     assert fresh(maintenance).reminded_at is not None
     later = now + timedelta(days=1)
     service.reschedule_maintenance(
-        maintenance, scheduled_for=later, scheduled_until=later + timedelta(hours=1),
-        body="Moved to tomorrow.", actor=ACTOR, now=now + timedelta(minutes=1),
-    )  # fmt: skip
+        maintenance,
+        scheduled_for=later,
+        scheduled_until=later + timedelta(hours=1),
+        body="Moved to tomorrow.",
+        actor=ACTOR,
+        now=now + timedelta(minutes=1),
+    )
     maintenance = fresh(maintenance)
     assert maintenance.scheduled_for == later and maintenance.started_at == later
     assert maintenance.reminded_at is None and maintenance.sequence >= 1
@@ -205,14 +211,21 @@ def test_an_active_window_can_only_move_its_end(make_maintenance, now):
     maintenance = fresh(maintenance)
     with pytest.raises(InvalidInput):
         service.reschedule_maintenance(
-            maintenance, scheduled_for=now, scheduled_until=now + timedelta(hours=9), body="x",
-            actor=ACTOR, now=maintenance.scheduled_for,
-        )  # fmt: skip
+            maintenance,
+            scheduled_for=now,
+            scheduled_until=now + timedelta(hours=9),
+            body="x",
+            actor=ACTOR,
+            now=maintenance.scheduled_for,
+        )
     service.reschedule_maintenance(
-        maintenance, scheduled_for=maintenance.scheduled_for,
-        scheduled_until=maintenance.scheduled_until + timedelta(hours=1), body="Extended by an hour.",
-        actor=ACTOR, now=maintenance.scheduled_for,
-    )  # fmt: skip
+        maintenance,
+        scheduled_for=maintenance.scheduled_for,
+        scheduled_until=maintenance.scheduled_until + timedelta(hours=1),
+        body="Extended by an hour.",
+        actor=ACTOR,
+        now=maintenance.scheduled_for,
+    )
     assert run_due_work(now=maintenance.scheduled_until - timedelta(minutes=1)).completed == 0
 
 
@@ -223,10 +236,18 @@ def test_update_maintenance_changes_components_of_an_active_window(
     maintenance = make_maintenance([api])
     run_due_work(now=maintenance.scheduled_for)
     service.update_maintenance(
-        fresh(maintenance), name="Renamed", components=[web], visibility=maintenance.visibility,
-        auto_start=True, auto_complete=True, remind_minutes=None, start_message="", complete_message="",
-        actor=ACTOR, now=maintenance.scheduled_for + timedelta(minutes=1),
-    )  # fmt: skip
+        fresh(maintenance),
+        name="Renamed",
+        components=[web],
+        visibility=maintenance.visibility,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=None,
+        start_message="",
+        complete_message="",
+        actor=ACTOR,
+        now=maintenance.scheduled_for + timedelta(minutes=1),
+    )
     db.session.refresh(api)
     db.session.refresh(web)
     assert api.status is S.OPERATIONAL and web.status is S.UNDER_MAINTENANCE
@@ -290,9 +311,14 @@ def test_scheduled_update_applies_its_changes_at_its_own_time(make_component, ma
     incident = make_incident({api: S.MAJOR_OUTAGE}, now=now)
     publish_at = now + timedelta(minutes=30)
     update = incidents.post_update(
-        incident, status=IncidentStatus.MONITORING, body="Fix rolling out.",
-        components={api: S.DEGRADED_PERFORMANCE}, publish_at=publish_at, actor=ACTOR, now=now,
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.MONITORING,
+        body="Fix rolling out.",
+        components={api: S.DEGRADED_PERFORMANCE},
+        publish_at=publish_at,
+        actor=ACTOR,
+        now=now,
+    )
     assert update.published_at is None and api.status is S.MAJOR_OUTAGE
     assert incident.status is IncidentStatus.INVESTIGATING
     assert run_due_work(now=publish_at - timedelta(seconds=1)).published == 0
@@ -306,9 +332,13 @@ def test_scheduled_update_applies_its_changes_at_its_own_time(make_component, ma
 def test_resolving_cancels_nothing_silently_a_late_update_stays_resolved(make_incident, now):
     incident = make_incident(now=now)
     incidents.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body="Later words.",
-        publish_at=now + timedelta(hours=1), actor=ACTOR, now=now,
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="Later words.",
+        publish_at=now + timedelta(hours=1),
+        actor=ACTOR,
+        now=now,
+    )
     incidents.resolve_incident(
         incident, body="Fixed.", actor=ACTOR, now=now + timedelta(minutes=10)
     )
@@ -321,8 +351,12 @@ def test_resolving_cancels_nothing_silently_a_late_update_stays_resolved(make_in
 def test_closing_a_window_drops_its_pending_updates(make_maintenance, now):
     maintenance = make_maintenance()
     service.post_maintenance_update(
-        maintenance, status=M.SCHEDULED, body="Reminder text", publish_at=now + timedelta(hours=1),
-        actor=ACTOR, now=now,
-    )  # fmt: skip
+        maintenance,
+        status=M.SCHEDULED,
+        body="Reminder text",
+        publish_at=now + timedelta(hours=1),
+        actor=ACTOR,
+        now=now,
+    )
     service.cancel_maintenance(maintenance, body="Cancelled.", actor=ACTOR, now=now)
     assert all(u.published_at is not None for u in fresh(maintenance).updates)

@@ -19,12 +19,20 @@ NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 def rule_fields(**overrides):
     fields = dict(
-        name="Weekly database patching", body="Routine patching of database hosts.",
-        rule="FREQ=WEEKLY;BYDAY=SU", first_start=datetime(2026, 10, 4, 2, 0),
-        timezone="Europe/Berlin", duration_minutes=90, components=[],
-        visibility=Visibility.PUBLIC, auto_start=True, auto_complete=True, remind_minutes=60,
-        start_message="", complete_message="",
-    )  # fmt: skip
+        name="Weekly database patching",
+        body="Routine patching of database hosts.",
+        rule="FREQ=WEEKLY;BYDAY=SU",
+        first_start=datetime(2026, 10, 4, 2, 0),
+        timezone="Europe/Berlin",
+        duration_minutes=90,
+        components=[],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=60,
+        start_message="",
+        complete_message="",
+    )
     fields.update(overrides)
     return fields
 
@@ -62,9 +70,13 @@ def test_editing_one_occurrence_leaves_the_rule_and_the_others_alone(app):
     first, second, *_ = occurrences_of(recurrence)
     moved_to = second.scheduled_for + timedelta(hours=3)
     maintenance_service.reschedule_maintenance(
-        second, scheduled_for=moved_to, scheduled_until=moved_to + timedelta(hours=1),
-        body="Moved three hours later this week.", actor=ACTOR, now=NOW,
-    )  # fmt: skip
+        second,
+        scheduled_for=moved_to,
+        scheduled_until=moved_to + timedelta(hours=1),
+        body="Moved three hours later this week.",
+        actor=ACTOR,
+        now=NOW,
+    )
     service.update_recurrence(recurrence, actor=ACTOR, now=NOW, **rule_fields(duration_minutes=30))
     windows = occurrences_of(recurrence)
     edited = next(w for w in windows if w.id == second.id)
@@ -101,7 +113,7 @@ def test_a_monthly_rule(app):
         now=NOW,
         **rule_fields(
             rule="FREQ=MONTHLY;BYDAY=1TU", timezone="UTC", first_start=datetime(2026, 10, 6, 22, 0)
-        ),  # fmt: skip
+        ),
     )
     assert [w.scheduled_for.date().isoformat() for w in occurrences_of(recurrence)] == [
         "2026-10-06",

@@ -15,9 +15,14 @@ def test_create_group_and_component_through_the_forms(client, editor):
     group = db.session.scalars(sa.select(ComponentGroup)).one()
     response = client.form(
         "/admin/components/new",
-        {"name": "API", "group": group.id, "description": "The API", "visibility": "internal",
-         "start_date": "2026-01-15"},
-    )  # fmt: skip
+        {
+            "name": "API",
+            "group": group.id,
+            "description": "The API",
+            "visibility": "internal",
+            "start_date": "2026-01-15",
+        },
+    )
     assert response.status_code == 302
     component = db.session.scalars(sa.select(Component)).one()
     assert component.group_id == group.id and component.visibility is Visibility.INTERNAL

@@ -29,13 +29,17 @@ def test_open_an_incident_from_the_form(client, editor, make_component):
     response = client.form(
         "/admin/incidents/new",
         {
-            "name": "Elevated errors", "status": "identified", "impact": "major",
-            "body": "We found a **bad** deploy.", "visibility": "public",
+            "name": "Elevated errors",
+            "status": "identified",
+            "impact": "major",
+            "body": "We found a **bad** deploy.",
+            "visibility": "public",
             "deliver_notifications": "y",
-            f"affects_{api.id}": "y", f"status_{api.id}": "partial_outage",
+            f"affects_{api.id}": "y",
+            f"status_{api.id}": "partial_outage",
             f"status_{web.id}": "major_outage",  # not ticked: not affected
         },
-    )  # fmt: skip
+    )
     incident = only_incident()
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/incidents/{incident.id}"
@@ -70,18 +74,31 @@ def test_an_invalid_component_status_is_a_field_error(client, editor, make_compo
     api = make_component()
     response = client.form(
         "/admin/incidents/new",
-        {"name": "x", "body": "y", "status": "investigating", "impact": "minor",
-         "visibility": "public", f"affects_{api.id}": "y", f"status_{api.id}": "on_fire"},
-    )  # fmt: skip
+        {
+            "name": "x",
+            "body": "y",
+            "status": "investigating",
+            "impact": "minor",
+            "visibility": "public",
+            f"affects_{api.id}": "y",
+            f"status_{api.id}": "on_fire",
+        },
+    )
     assert response.status_code == 422 and "Not a valid choice." in response.text
 
 
 def test_preview_renders_markdown_without_saving(client, editor):
     response = client.form(
         "/admin/incidents/new",
-        {"name": "x", "body": "Hello _there_ <script>alert(1)</script>", "status": "investigating",
-         "impact": "minor", "visibility": "public", "preview": "1"},
-    )  # fmt: skip
+        {
+            "name": "x",
+            "body": "Hello _there_ <script>alert(1)</script>",
+            "status": "investigating",
+            "impact": "minor",
+            "visibility": "public",
+            "preview": "1",
+        },
+    )
     assert response.status_code == 200
     assert "<em>there</em>" in response.text and "&lt;script&gt;" in response.text
     assert "<script>alert(1)" not in response.text
@@ -98,9 +115,15 @@ def test_post_update_resolve_and_reopen_through_the_incident_page(
     assert '<option selected value="major_outage">' in page  # claim prefilled
     response = client.form(
         f"{url}/updates",
-        {"status": "monitoring", "impact": "", "body": "Fix is out.", "visibility": "public",
-         f"affects_{api.id}": "y", f"status_{api.id}": "degraded_performance"},
-    )  # fmt: skip
+        {
+            "status": "monitoring",
+            "impact": "",
+            "body": "Fix is out.",
+            "visibility": "public",
+            f"affects_{api.id}": "y",
+            f"status_{api.id}": "degraded_performance",
+        },
+    )
     assert response.status_code == 302
     incident = only_incident()
     assert incident.status is IncidentStatus.MONITORING

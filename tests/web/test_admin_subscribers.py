@@ -73,9 +73,12 @@ def test_list_searches_filters_and_counts(client, login_as, count_queries):
     page = client.get("/admin/subscribers")
     assert page.status_code == 200
     assert set(listed(page.text)) == {
-        "ada@example.com", "grace@example.com", "per%cent@example.com",
-        "under_score@example.com", "gone@example.org",
-    }  # fmt: skip
+        "ada@example.com",
+        "grace@example.com",
+        "per%cent@example.com",
+        "under_score@example.com",
+        "gone@example.org",
+    }
     assert "5 subscribers in all." in page.text
     assert cell(page.text, "state-active") == 2
     assert cell(page.text, "state-pending") == 2
@@ -91,12 +94,15 @@ def test_list_searches_filters_and_counts(client, login_as, count_queries):
     assert listed(client.get("/admin/subscribers?q=_").text) == ["under_score@example.com"]
     assert listed(client.get("/admin/subscribers?q=GRACE").text) == ["grace@example.com"]
     assert set(listed(client.get("/admin/subscribers?q=example.com").text)) == {
-        "ada@example.com", "grace@example.com", "per%cent@example.com",
+        "ada@example.com",
+        "grace@example.com",
+        "per%cent@example.com",
         "under_score@example.com",
-    }  # fmt: skip
+    }
     assert set(listed(client.get("/admin/subscribers?state=pending").text)) == {
-        "per%cent@example.com", "under_score@example.com",
-    }  # fmt: skip
+        "per%cent@example.com",
+        "under_score@example.com",
+    }
     assert listed(client.get("/admin/subscribers?state=pending&cadence=weekly").text) == [
         "under_score@example.com"
     ]
@@ -268,8 +274,14 @@ def test_export_is_a_formula_safe_csv_of_everyone(
     assert response.headers["Content-Disposition"].startswith('attachment; filename="subscribers-')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["email", "state", "cadence", "scope", "created_at", "confirmed_at"]
-    assert rows[1] == ["ada@example.com", "active", "immediate", "everything",
-                       "2026-11-12T12:00:00+00:00", "2026-11-12T12:00:00+00:00"]  # fmt: skip
+    assert rows[1] == [
+        "ada@example.com",
+        "active",
+        "immediate",
+        "everything",
+        "2026-11-12T12:00:00+00:00",
+        "2026-11-12T12:00:00+00:00",
+    ]
     assert rows[2] == [
         "'-minus@example.com",
         "pending",
@@ -414,9 +426,14 @@ def test_a_byte_order_mark_and_windows_line_ends_are_fine(client, login_as):
 
 
 @pytest.mark.config(
-    MAIL_BACKEND="smtp", MAIL_SERVER="smtp.example.net", MAIL_PORT=587, MAIL_USE_TLS=True,
-    MAIL_USERNAME="mailer", MAIL_PASSWORD="very-secret-password", MAIL_DEFAULT_SENDER="status@example.net",
-)  # fmt: skip
+    MAIL_BACKEND="smtp",
+    MAIL_SERVER="smtp.example.net",
+    MAIL_PORT=587,
+    MAIL_USE_TLS=True,
+    MAIL_USERNAME="mailer",
+    MAIL_PASSWORD="very-secret-password",
+    MAIL_DEFAULT_SENDER="status@example.net",
+)
 def test_the_dashboard_counts_the_outbox(client, login_as, smtp_server, smtp_mailer, make_incident):
     add("ok@example.com")
     add("refused@example.com")

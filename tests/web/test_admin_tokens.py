@@ -93,9 +93,11 @@ def test_the_form_explains_what_is_wrong(client, login_as):
         ({"scope": "root"}, "Not a valid choice."),
         ({"lifetime": "date"}, "Choose the day the token expires."),
         ({"lifetime": "date", "expires_on": "2000-01-01"}, "Choose an expiry in the future."),
-        ({"lifetime": "date", "expires_on": (date.today() + timedelta(days=500)).isoformat()},
-         "A token lasts at most a year."),
-    ]  # fmt: skip
+        (
+            {"lifetime": "date", "expires_on": (date.today() + timedelta(days=500)).isoformat()},
+            "A token lasts at most a year.",
+        ),
+    ]
     for data, message in cases:
         response = make_token(client, **data)
         assert response.status_code == 422 and message in response.text, message

@@ -73,12 +73,29 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     actor = Actor.of(admin, via=Via.UI, ip="198.51.100.7")
     now = utcnow()
     group = components.create_group(name="G", actor=actor)
-    components.update_group(group, name="G2", description=None, visibility=Visibility.PUBLIC, showcase=True,
-                            only_show_if_degraded=False, start_date=None, actor=actor)  # fmt: skip
+    components.update_group(
+        group,
+        name="G2",
+        description=None,
+        visibility=Visibility.PUBLIC,
+        showcase=True,
+        only_show_if_degraded=False,
+        start_date=None,
+        actor=actor,
+    )
     api = components.create_component(name="API", group=group, actor=actor)
     web = components.create_component(name="Web", actor=actor)
-    components.update_component(web, name="Web2", group=None, description=None, visibility=Visibility.PUBLIC,
-                                showcase=True, only_show_if_degraded=False, start_date=None, actor=actor)  # fmt: skip
+    components.update_component(
+        web,
+        name="Web2",
+        group=None,
+        description=None,
+        visibility=Visibility.PUBLIC,
+        showcase=True,
+        only_show_if_degraded=False,
+        start_date=None,
+        actor=actor,
+    )
     components.move_item(web, offset=-1, actor=actor)
     components.reorder_items([group, web], actor=actor)
     components.set_component_status(api, ComponentStatus.DEGRADED_PERFORMANCE, actor=actor)
@@ -100,44 +117,103 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
         incident, name="I2", impact=incident.impact, visibility=Visibility.PUBLIC, actor=actor
     )
     timeline.add_note(incident, body="n", actor=actor)
-    pending = incidents.post_update(incident, status=IncidentStatus.MONITORING, body="p",
-                                    publish_at=now + timedelta(hours=1), actor=actor)  # fmt: skip
+    pending = incidents.post_update(
+        incident,
+        status=IncidentStatus.MONITORING,
+        body="p",
+        publish_at=now + timedelta(hours=1),
+        actor=actor,
+    )
     timeline.edit_scheduled_update(
         pending, body="p2", publish_at=now + timedelta(hours=2), actor=actor
     )
     timeline.cancel_scheduled_update(pending, actor=actor)
-    incidents.post_update(incident, status=IncidentStatus.MONITORING, body="due",
-                          publish_at=now + timedelta(minutes=1), actor=actor, now=now)  # fmt: skip
+    incidents.post_update(
+        incident,
+        status=IncidentStatus.MONITORING,
+        body="due",
+        publish_at=now + timedelta(minutes=1),
+        actor=actor,
+        now=now,
+    )
     due_work.run_due_work(now=now + timedelta(minutes=2))
     incidents.resolve_incident(incident, body="r", actor=actor)
     incidents.reopen_incident(incident, body="again", actor=actor)
     incidents.delete_incident(incident, actor=actor)
-    window = maintenance.schedule_maintenance(name="M", body="m", scheduled_for=now + timedelta(hours=1),
-                                              scheduled_until=now + timedelta(hours=2), components=[api], actor=actor)  # fmt: skip
-    maintenance.update_maintenance(window, name="M2", components=[api], visibility=Visibility.PUBLIC, auto_start=True,
-                                   auto_complete=True, remind_minutes=30, start_message="", complete_message="",
-                                   actor=actor)  # fmt: skip
-    maintenance.reschedule_maintenance(window, scheduled_for=now + timedelta(hours=3),
-                                       scheduled_until=now + timedelta(hours=4), body="moved", actor=actor)  # fmt: skip
+    window = maintenance.schedule_maintenance(
+        name="M",
+        body="m",
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
+        components=[api],
+        actor=actor,
+    )
+    maintenance.update_maintenance(
+        window,
+        name="M2",
+        components=[api],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=30,
+        start_message="",
+        complete_message="",
+        actor=actor,
+    )
+    maintenance.reschedule_maintenance(
+        window,
+        scheduled_for=now + timedelta(hours=3),
+        scheduled_until=now + timedelta(hours=4),
+        body="moved",
+        actor=actor,
+    )
     maintenance.mark_reminded(window, stale=False, actor=actor)
     maintenance.start_maintenance(window, actor=actor)
     maintenance.post_maintenance_update(
         window, status=MaintenanceStatus.VERIFYING, body="v", actor=actor
     )
     maintenance.complete_maintenance(window, actor=actor)
-    other = maintenance.schedule_maintenance(name="X", body="x", scheduled_for=now + timedelta(hours=1),
-                                             scheduled_until=now + timedelta(hours=2), actor=actor)  # fmt: skip
+    other = maintenance.schedule_maintenance(
+        name="X",
+        body="x",
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
+        actor=actor,
+    )
     maintenance.cancel_maintenance(other, body="no", actor=actor)
     rule = recurrence.create_recurrence(
-        name="R", body="r", rule="FREQ=WEEKLY", first_start=(now + timedelta(days=1)).replace(tzinfo=None),
-        timezone="UTC", duration_minutes=30, components=[], visibility=Visibility.PUBLIC, auto_start=True,
-        auto_complete=True, remind_minutes=None, start_message="", complete_message="", actor=actor,
-    )  # fmt: skip
+        name="R",
+        body="r",
+        rule="FREQ=WEEKLY",
+        first_start=(now + timedelta(days=1)).replace(tzinfo=None),
+        timezone="UTC",
+        duration_minutes=30,
+        components=[],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=None,
+        start_message="",
+        complete_message="",
+        actor=actor,
+    )
     recurrence.update_recurrence(
-        rule, name="R2", body="r", rule="FREQ=WEEKLY", first_start=rule.first_start, timezone="UTC",
-        duration_minutes=45, components=[], visibility=Visibility.PUBLIC, auto_start=True, auto_complete=True,
-        remind_minutes=None, start_message="", complete_message="", actor=actor,
-    )  # fmt: skip
+        rule,
+        name="R2",
+        body="r",
+        rule="FREQ=WEEKLY",
+        first_start=rule.first_start,
+        timezone="UTC",
+        duration_minutes=45,
+        components=[],
+        visibility=Visibility.PUBLIC,
+        auto_start=True,
+        auto_complete=True,
+        remind_minutes=None,
+        start_message="",
+        complete_message="",
+        actor=actor,
+    )
     recurrence.end_recurrence(rule, body="stop", actor=actor)
     user = users.create_user(
         email="u@example.com", password=PASSWORD, role=Role.VIEWER, actor=actor
@@ -155,15 +231,24 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     subscriber = subscribers.subscribe(email="s@example.com", actor=actor)
     subscribers.resend_confirmation(subscriber, actor=actor, now=now + timedelta(hours=1))
     subscribers.confirm_subscription(subscriber, actor=actor)
-    subscribers.update_subscription(subscriber, cadence=Cadence.DAILY, component_ids=[], group_ids=[], paused=False,
-                                    actor=actor)  # fmt: skip
+    subscribers.update_subscription(
+        subscriber, cadence=Cadence.DAILY, component_ids=[], group_ids=[], paused=False, actor=actor
+    )
     subscribers.unsubscribe(subscriber, actor=actor)
     subscribers.remove_subscriber(subscriber, actor=actor)
     subscribers.subscribe(email="old@example.com", actor=actor, now=now - timedelta(days=9))
     subscribers.purge_unconfirmed(actor=actor, now=now)
     subscriber_admin.import_subscribers(b"email\nimported@example.com\n", actor=actor, now=now)
-    settings.update_settings(page_name="P", base_url="https://status.example.com", timezone="UTC", brand_colour=None,
-                             support_url=None, footer_text="", default_notify=True, actor=actor)  # fmt: skip
+    settings.update_settings(
+        page_name="P",
+        base_url="https://status.example.com",
+        timezone="UTC",
+        brand_colour=None,
+        support_url=None,
+        footer_text="",
+        default_notify=True,
+        actor=actor,
+    )
     settings.set_logo(b"GIF89a" + b"\x00" * 20, actor=actor)
     settings.remove_logo(actor=actor)
     notifications.queue_test_mail("t@example.com", requested_by="me", actor=actor)

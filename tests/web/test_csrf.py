@@ -35,6 +35,9 @@ def test_post_without_csrf_token_is_a_400(app, client, login_as, route_objects, 
 
 
 def test_one_click_unsubscribe_is_the_only_form_exemption(app, client, route_objects):
-    response = client.post(f"/unsubscribe/{route_objects['token']}", data="List-Unsubscribe=One-Click",
-                           content_type="application/x-www-form-urlencoded")  # fmt: skip
+    response = client.post(
+        f"/unsubscribe/{route_objects['token']}",
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200

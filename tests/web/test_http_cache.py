@@ -154,16 +154,22 @@ def test_made_up_query_strings_cannot_grow_the_caches(app, client, seeded):
     for number in range(10_000):
         path = paths[number % len(paths)]
         sep = "&" if "?" in path else "?"
-        response = client.get(f"{path}{sep}x={number}&page={number}" if path == "/" else
-                              f"{path}{sep}x={number}")  # fmt: skip
+        response = client.get(
+            f"{path}{sep}x={number}&page={number}" if path == "/" else f"{path}{sep}x={number}"
+        )
         assert response.status_code == 200
         if number < len(paths):
             assert response.data == first[path]
     # One entry per URL and page version (HTML pages also per minute): none for an `x`.
     assert {(key[0], key[1]) for key in hot.entries} == {
-        ("/", ""), ("/api/v2/status.json", ""), ("/history.atom", ""), ("/history", "page=1")
+        ("/", ""),
+        ("/api/v2/status.json", ""),
+        ("/history.atom", ""),
+        ("/history", "page=1"),
     }
-    urls = {key.removeprefix("response:public:").rsplit(":", 1)[0] for key in cache.cache.store.entries}
+    urls = {
+        key.removeprefix("response:public:").rsplit(":", 1)[0] for key in cache.cache.store.entries
+    }
     assert urls == {"/?", "/api/v2/status.json?", "/history.atom?", "/history?page=1"}
     for page in range(1, 101):  # real, distinct answers: the bound holds
         assert client.get(f"/api/v2/incidents.json?page={page}&x={page}").status_code == 200

@@ -20,8 +20,12 @@ PUBLIC = ["/history.atom", "/history.rss", "/api/v2/summary.json"]
 #: What staff see and the public never does.
 STAFF_ONLY = ["SECRET internal incident", "SECRET internal update", "SECRET internal maintenance"]
 #: What neither sees in a feed or JSON: notes stay on the staff pages; scheduled text is not out.
-NEVER = ["SECRET note", "SECRET maintenance note", "SECRET scheduled update",
-         "SECRET scheduled maintenance update"]  # fmt: skip
+NEVER = [
+    "SECRET note",
+    "SECRET maintenance note",
+    "SECRET scheduled update",
+    "SECRET scheduled maintenance update",
+]
 
 
 @pytest.fixture

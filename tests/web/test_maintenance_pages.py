@@ -29,11 +29,21 @@ def test_schedule_from_the_form_in_the_page_time_zone(client, editor, make_compo
     start = (utcnow() + timedelta(days=3)).replace(hour=22, minute=0, second=0, microsecond=0)
     response = client.form(
         "/admin/maintenance/new",
-        {"name": "Database upgrade", "body": "Upgrading **PostgreSQL**.", "visibility": "public",
-         "scheduled_for": local(start), "scheduled_until": local(start + timedelta(hours=2)),
-         "components": [api.id], "remind": "60", "auto_start": "y", "auto_complete": "y",
-         "start_message": "Go.", "complete_message": "Done.", "deliver_notifications": "y"},
-    )  # fmt: skip
+        {
+            "name": "Database upgrade",
+            "body": "Upgrading **PostgreSQL**.",
+            "visibility": "public",
+            "scheduled_for": local(start),
+            "scheduled_until": local(start + timedelta(hours=2)),
+            "components": [api.id],
+            "remind": "60",
+            "auto_start": "y",
+            "auto_complete": "y",
+            "start_message": "Go.",
+            "complete_message": "Done.",
+            "deliver_notifications": "y",
+        },
+    )
     assert response.status_code == 302
     maintenance = only_maintenance()
     berlin_offset = (
@@ -52,9 +62,15 @@ def test_schedule_from_the_form_in_the_page_time_zone(client, editor, make_compo
 def test_a_time_the_clocks_skip_is_a_field_error(client, editor):
     response = client.form(
         "/admin/maintenance/new",
-        {"name": "x", "body": "y", "visibility": "public", "remind": "",
-         "scheduled_for": "2027-03-28T02:30", "scheduled_until": "2027-03-28T04:00"},
-    )  # fmt: skip
+        {
+            "name": "x",
+            "body": "y",
+            "visibility": "public",
+            "remind": "",
+            "scheduled_for": "2027-03-28T02:30",
+            "scheduled_until": "2027-03-28T04:00",
+        },
+    )
     assert response.status_code == 422 and "does not exist in Europe/Berlin" in response.text
 
 
@@ -69,8 +85,15 @@ def test_a_time_the_clocks_skip_is_a_field_error(client, editor):
 )
 def test_invalid_maintenance_forms(client, editor, data, message):
     start = utcnow() + timedelta(days=1)
-    form = {"name": "x", "body": "y", "visibility": "public", "remind": "",
-            "scheduled_for": local(start), "scheduled_until": local(start + timedelta(hours=1)), **data}  # fmt: skip
+    form = {
+        "name": "x",
+        "body": "y",
+        "visibility": "public",
+        "remind": "",
+        "scheduled_for": local(start),
+        "scheduled_until": local(start + timedelta(hours=1)),
+        **data,
+    }
     response = client.form("/admin/maintenance/new", form)
     assert response.status_code == 422 and message in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Maintenance)) == 0
@@ -78,8 +101,12 @@ def test_invalid_maintenance_forms(client, editor, data, message):
 
 def test_start_verify_complete_by_hand(client, editor, make_component, make_maintenance):
     api = make_component()
-    maintenance = make_maintenance([api], scheduled_for=utcnow() + timedelta(hours=1),
-                                   scheduled_until=utcnow() + timedelta(hours=2), now=utcnow())  # fmt: skip
+    maintenance = make_maintenance(
+        [api],
+        scheduled_for=utcnow() + timedelta(hours=1),
+        scheduled_until=utcnow() + timedelta(hours=2),
+        now=utcnow(),
+    )
     url = f"/admin/maintenance/{maintenance.id}"
     assert client.form(f"{url}/start").status_code == 302
     assert only_maintenance().status_value == "in_progress"
@@ -97,15 +124,21 @@ def test_start_verify_complete_by_hand(client, editor, make_component, make_main
 
 
 def test_cancel_and_reschedule_from_the_page(client, editor, make_maintenance):
-    maintenance = make_maintenance(scheduled_for=utcnow() + timedelta(hours=1),
-                                   scheduled_until=utcnow() + timedelta(hours=2), now=utcnow())  # fmt: skip
+    maintenance = make_maintenance(
+        scheduled_for=utcnow() + timedelta(hours=1),
+        scheduled_until=utcnow() + timedelta(hours=2),
+        now=utcnow(),
+    )
     url = f"/admin/maintenance/{maintenance.id}"
     later = utcnow() + timedelta(days=2)
     response = client.form(
         f"{url}/reschedule",
-        {"scheduled_for": local(later), "scheduled_until": local(later + timedelta(hours=3)),
-         "body": "Moved by two days."},
-    )  # fmt: skip
+        {
+            "scheduled_for": local(later),
+            "scheduled_until": local(later + timedelta(hours=3)),
+            "body": "Moved by two days.",
+        },
+    )
     assert response.status_code == 302
     assert only_maintenance().scheduled_until - only_maintenance().scheduled_for == timedelta(
         hours=3
@@ -138,9 +171,15 @@ def test_scheduled_update_is_invisible_until_published(
     publish_at = utcnow() + timedelta(hours=1)
     response = client.form(
         f"/admin/incidents/{incident.id}/updates",
-        {"status": "monitoring", "body": "Secret future words.", "visibility": "public",
-         "publish_at": local(publish_at), f"affects_{api.id}": "y", f"status_{api.id}": "operational"},
-    )  # fmt: skip
+        {
+            "status": "monitoring",
+            "body": "Secret future words.",
+            "visibility": "public",
+            "publish_at": local(publish_at),
+            f"affects_{api.id}": "y",
+            f"status_{api.id}": "operational",
+        },
+    )
     assert response.status_code == 302
     update = db.session.scalars(
         sa.select(IncidentUpdate).where(IncidentUpdate.published_at.is_(None))
@@ -159,9 +198,12 @@ def test_scheduled_update_is_invisible_until_published(
 def test_edit_and_withdraw_a_scheduled_update(client, editor, make_incident):
     incident = make_incident(now=utcnow())
     update = incidents.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body="Draft", publish_at=utcnow() + timedelta(hours=2),
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="Draft",
+        publish_at=utcnow() + timedelta(hours=2),
         actor=ACTOR,
-    )  # fmt: skip
+    )
     update_id = update.id
     page = client.get(f"/admin/incidents/{incident.id}").text
     assert f"/admin/updates/{update_id}/scheduled" in page
@@ -190,12 +232,25 @@ def test_public_page_lists_active_first_then_the_next_fortnight(
 ):
     api = make_component(name="API")
     now = utcnow()
-    make_maintenance(name="Far away", scheduled_for=now + timedelta(days=20),
-                     scheduled_until=now + timedelta(days=20, hours=1), now=now)  # fmt: skip
-    make_maintenance(name="Next week", scheduled_for=now + timedelta(days=7),
-                     scheduled_until=now + timedelta(days=7, hours=1, minutes=30), now=now)  # fmt: skip
-    active = make_maintenance([api], name="Right now", scheduled_for=now + timedelta(seconds=1),
-                              scheduled_until=now + timedelta(hours=2), now=now)  # fmt: skip
+    make_maintenance(
+        name="Far away",
+        scheduled_for=now + timedelta(days=20),
+        scheduled_until=now + timedelta(days=20, hours=1),
+        now=now,
+    )
+    make_maintenance(
+        name="Next week",
+        scheduled_for=now + timedelta(days=7),
+        scheduled_until=now + timedelta(days=7, hours=1, minutes=30),
+        now=now,
+    )
+    active = make_maintenance(
+        [api],
+        name="Right now",
+        scheduled_for=now + timedelta(seconds=1),
+        scheduled_until=now + timedelta(hours=2),
+        now=now,
+    )
     run_due_work(now=now + timedelta(seconds=2))
     page = client.get("/").text
     section = page[page.index('id="maintenance-title"') : page.index('id="components-title"')]
@@ -208,9 +263,12 @@ def test_public_page_lists_active_first_then_the_next_fortnight(
 
 def test_completed_maintenance_appears_in_history(client, make_maintenance):
     start = datetime(2026, 10, 5, 22, 0, tzinfo=UTC)
-    maintenance = make_maintenance(name="October patching", scheduled_for=start,
-                                   scheduled_until=start + timedelta(hours=1),
-                                   now=start - timedelta(days=1))  # fmt: skip
+    maintenance = make_maintenance(
+        name="October patching",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        now=start - timedelta(days=1),
+    )
     run_due_work(now=start + timedelta(hours=2))
     page = client.get("/history?month=2026-10").text
     assert "October patching" in page and "Completed" in page
@@ -230,27 +288,51 @@ def test_recurring_window_from_the_admin(client, editor, make_component):
     first = utcnow() + timedelta(days=1)
     response = client.form(
         "/admin/maintenance/recurring/new",
-        {"name": "Weekly patching", "body": "Routine.", "first_start": local(first), "duration_minutes": "45",
-         "repeat": "monthly_weekday", "visibility": "public", "remind": "", "components": [api.id]},
-    )  # fmt: skip
+        {
+            "name": "Weekly patching",
+            "body": "Routine.",
+            "first_start": local(first),
+            "duration_minutes": "45",
+            "repeat": "monthly_weekday",
+            "visibility": "public",
+            "remind": "",
+            "components": [api.id],
+        },
+    )
     assert response.status_code == 302
     rule = db.session.scalars(sa.select(MaintenanceRecurrence)).one()
     assert re.fullmatch(r"FREQ=MONTHLY;BYDAY=\d(MO|TU|WE|TH|FR|SA|SU)", rule.rrule)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Maintenance)) >= 2
     bad = client.form(
         "/admin/maintenance/recurring/new",
-        {"name": "x", "body": "y", "first_start": local(first), "duration_minutes": "45",
-         "repeat": "custom", "rrule": "FREQ=SECONDLY", "visibility": "public", "remind": ""},
-    )  # fmt: skip
+        {
+            "name": "x",
+            "body": "y",
+            "first_start": local(first),
+            "duration_minutes": "45",
+            "repeat": "custom",
+            "rrule": "FREQ=SECONDLY",
+            "visibility": "public",
+            "remind": "",
+        },
+    )
     assert bad.status_code == 422 and "daily, weekly, monthly" in bad.text
     edit_page = client.get(f"/admin/maintenance/recurring/{rule.id}")
     assert edit_page.status_code == 200 and "Weekly patching" in edit_page.text
     edited = client.form(
         f"/admin/maintenance/recurring/{rule.id}",
-        {"name": "Monthly patching", "body": "Routine.", "first_start": local(first),
-         "duration_minutes": "45", "repeat": "custom", "rrule": "", "visibility": "public",
-         "remind": "", "components": [api.id]},
-    )  # fmt: skip
+        {
+            "name": "Monthly patching",
+            "body": "Routine.",
+            "first_start": local(first),
+            "duration_minutes": "45",
+            "repeat": "custom",
+            "rrule": "",
+            "visibility": "public",
+            "remind": "",
+            "components": [api.id],
+        },
+    )
     assert edited.status_code == 422 and "Write the rule, or choose a preset." in edited.text
     response = client.form(f"/admin/maintenance/recurring/{rule.id}/end", {"body": "Stopping."})
     assert response.status_code == 302

@@ -26,9 +26,12 @@ def test_banner_components_and_open_incident_with_its_latest_update(
         {api: S.PARTIAL_OUTAGE}, name="API errors", impact=Impact.MINOR, now=now
     )
     incidents.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body="Found a *bad* deploy.",
-        actor=ACTOR, now=now + timedelta(minutes=10),
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="Found a *bad* deploy.",
+        actor=ACTOR,
+        now=now + timedelta(minutes=10),
+    )
     page = client.get("/").text
     assert "Minor Service Outage" in page  # one of three components in partial outage
     assert "API errors" in page and "<em>bad</em>" in page
@@ -65,8 +68,11 @@ def test_internal_items_never_appear_on_the_public_page(
     hidden_child = make_component(name="Child of secret group", group=secret_group)
     secret = make_component(name="Secret component", visibility=Visibility.INTERNAL)
     make_component(name="Public component")
-    make_incident({secret: S.MAJOR_OUTAGE, hidden_child: S.MAJOR_OUTAGE},
-                  name="Secret incident", visibility=Visibility.INTERNAL)  # fmt: skip
+    make_incident(
+        {secret: S.MAJOR_OUTAGE, hidden_child: S.MAJOR_OUTAGE},
+        name="Secret incident",
+        visibility=Visibility.INTERNAL,
+    )
     page = client.get("/").text
     for text in ("Secret group", "Child of secret group", "Secret component", "Secret incident"):
         assert text not in page

@@ -19,9 +19,12 @@ def utc(text):
 def incident_between(make_incident, components, start, end, name, **kw):
     incident = make_incident(components, name=name, now=start, **kw)
     incidents.post_update(
-        incident, status=IncidentStatus.IDENTIFIED, body=f"{name}: cause found.", actor=ACTOR,
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body=f"{name}: cause found.",
+        actor=ACTOR,
         now=start + (end - start) / 2,
-    )  # fmt: skip
+    )
     incidents.resolve_incident(incident, body=f"{name}: fixed.", actor=ACTOR, now=end)
     return incident
 
@@ -29,10 +32,20 @@ def incident_between(make_incident, components, start, end, name, **kw):
 def test_past_incidents_list_each_of_the_last_seven_days(client, make_component, make_incident):
     api = make_component(name="API")
     now = datetime.now(UTC)
-    incident_between(make_incident, {api: S.MAJOR_OUTAGE}, now - timedelta(days=2, hours=1),
-                     now - timedelta(days=2), "Two days ago")  # fmt: skip
-    incident_between(make_incident, {api: S.MAJOR_OUTAGE}, now - timedelta(days=9, hours=1),
-                     now - timedelta(days=9), "Too old for the page")  # fmt: skip
+    incident_between(
+        make_incident,
+        {api: S.MAJOR_OUTAGE},
+        now - timedelta(days=2, hours=1),
+        now - timedelta(days=2),
+        "Two days ago",
+    )
+    incident_between(
+        make_incident,
+        {api: S.MAJOR_OUTAGE},
+        now - timedelta(days=9, hours=1),
+        now - timedelta(days=9),
+        "Too old for the page",
+    )
     page = client.get("/").text
     past = page[page.index('id="past-title"') :]
     assert len(re.findall(r'<section class="day"', past)) == 7
@@ -82,8 +95,9 @@ def test_groups_are_collapsible_and_open_when_degraded(
 def test_incident_page_shows_the_whole_story(client, make_component, make_incident):
     api = make_component(name="API")
     start, end = utc("2026-11-10T09:00"), utc("2026-11-10T11:15")
-    incident = incident_between(make_incident, {api: S.MAJOR_OUTAGE}, start, end, "Outage",
-                                impact=Impact.CRITICAL)  # fmt: skip
+    incident = incident_between(
+        make_incident, {api: S.MAJOR_OUTAGE}, start, end, "Outage", impact=Impact.CRITICAL
+    )
     page = client.get(f"/incidents/{incident.id}").text
     assert '<h1 id="incident-title">Outage</h1>' in page
     statuses = re.findall(r'<strong class="update-status">(\w+)</strong>', page)
@@ -99,9 +113,12 @@ def test_internal_updates_and_notes_stay_off_the_public_incident_page(client, ma
     incident = make_incident(name="Mixed")
     timeline.add_note(incident, body="Secret note", actor=ACTOR)
     incidents.post_update(
-        incident, status=IncidentStatus.INVESTIGATING, body="Staff only update",
-        visibility=Visibility.INTERNAL, actor=ACTOR,
-    )  # fmt: skip
+        incident,
+        status=IncidentStatus.INVESTIGATING,
+        body="Staff only update",
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+    )
     page = client.get(f"/incidents/{incident.id}").text
     assert "Secret note" not in page and "Staff only update" not in page
 
@@ -113,8 +130,13 @@ def test_history_by_month_with_navigation_pagination_and_component_filter(
     for day in range(1, 26):
         start = utc(f"2026-10-{day:02d}T08:00")
         target = api if day % 2 else web
-        incident_between(make_incident, {target: S.DEGRADED_PERFORMANCE}, start,
-                         start + timedelta(hours=1), f"October {day}")  # fmt: skip
+        incident_between(
+            make_incident,
+            {target: S.DEGRADED_PERFORMANCE},
+            start,
+            start + timedelta(hours=1),
+            f"October {day}",
+        )
     page = client.get("/history?month=2026-10").text
     assert "October 2026" in page and "25 entries in October 2026" in page
     assert "Page 1 of 2" in page and "October 25" in page and "October 1<" not in page

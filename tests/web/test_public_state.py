@@ -74,12 +74,17 @@ def test_an_internal_incident_on_a_public_component_shows_to_staff_only(
     api = make_component(name="API")
     before = client.get("/api/v2/summary.json").get_json()
     secret = make_incident(
-        {api: S.MAJOR_OUTAGE}, name="Internal hunt", impact=Impact.CRITICAL, visibility=Visibility.INTERNAL
-    )  # fmt: skip
+        {api: S.MAJOR_OUTAGE},
+        name="Internal hunt",
+        impact=Impact.CRITICAL,
+        visibility=Visibility.INTERNAL,
+    )
     public = client.get("/api/v2/summary.json").get_json()
     assert status_in(public, api.id) == "operational"
     assert public["status"] == {"indicator": "none", "description": "All Systems Operational"}
-    assert public["incidents"] == [] and public["page"]["updated_at"] == before["page"]["updated_at"]
+    assert (
+        public["incidents"] == [] and public["page"]["updated_at"] == before["page"]["updated_at"]
+    )
     page = client.get("/").text
     assert "All Systems Operational" in page and "Major outage" not in page
     assert client.get("/api/v2/status.json").get_json()["status"]["indicator"] == "none"
@@ -118,33 +123,68 @@ def test_an_internal_maintenance_window_shows_to_staff_only(make_component, make
     assert (api.status, api.internal_status) == (S.OPERATIONAL, S.OPERATIONAL)
 
 
-def test_turning_an_incident_public_or_internal_moves_the_public_status(make_component, make_incident):
+def test_turning_an_incident_public_or_internal_moves_the_public_status(
+    make_component, make_incident
+):
     api = make_component()
     incident = make_incident({api: S.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL)
     assert api.status is S.OPERATIONAL
-    incidents.update_incident(incident, name=incident.name, impact=incident.impact, visibility=Visibility.PUBLIC, actor=ACTOR)  # fmt: skip
+    incidents.update_incident(
+        incident,
+        name=incident.name,
+        impact=incident.impact,
+        visibility=Visibility.PUBLIC,
+        actor=ACTOR,
+    )
     assert api.status is S.MAJOR_OUTAGE
-    incidents.update_incident(incident, name=incident.name, impact=incident.impact, visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    incidents.update_incident(
+        incident,
+        name=incident.name,
+        impact=incident.impact,
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+    )
     assert (api.status, api.internal_status) == (S.OPERATIONAL, S.MAJOR_OUTAGE)
 
 
-def test_an_internal_update_of_a_public_incident_changes_nothing_public(client, login_as, make_component, make_incident):  # fmt: skip
+def test_an_internal_update_of_a_public_incident_changes_nothing_public(
+    client, login_as, make_component, make_incident
+):
     """Internal words on a public incident are for staff; one that would move the status, the
     impact or a component is refused with a message, through the admin and the API alike."""
     api = make_component()
     incident = make_incident({api: S.PARTIAL_OUTAGE})
     with pytest.raises(InvalidInput, match="internal update cannot change"):
-        incidents.post_update(incident, status=IncidentStatus.RESOLVED, body="Fixed, quietly.",
-                              visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+        incidents.post_update(
+            incident,
+            status=IncidentStatus.RESOLVED,
+            body="Fixed, quietly.",
+            visibility=Visibility.INTERNAL,
+            actor=ACTOR,
+        )
     with pytest.raises(InvalidInput):
-        incidents.post_update(incident, status=IncidentStatus.INVESTIGATING, body="Worse.",
-                              components={api: S.MAJOR_OUTAGE}, visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+        incidents.post_update(
+            incident,
+            status=IncidentStatus.INVESTIGATING,
+            body="Worse.",
+            components={api: S.MAJOR_OUTAGE},
+            visibility=Visibility.INTERNAL,
+            actor=ACTOR,
+        )
     login_as(Role.EDITOR)
-    form = {"status": "monitoring", "body": "Quiet fix", "visibility": "internal", "impact": "",
-            f"affects_{api.id}": "y", f"status_{api.id}": "partial_outage"}  # fmt: skip
+    form = {
+        "status": "monitoring",
+        "body": "Quiet fix",
+        "visibility": "internal",
+        "impact": "",
+        f"affects_{api.id}": "y",
+        f"status_{api.id}": "partial_outage",
+    }
     refused = client.form(f"/admin/incidents/{incident.id}/updates", form)
     assert refused.status_code == 422 and "internal update cannot change" in refused.text
-    words = client.form(f"/admin/incidents/{incident.id}/updates", {**form, "status": "investigating"})
+    words = client.form(
+        f"/admin/incidents/{incident.id}/updates", {**form, "status": "investigating"}
+    )
     assert words.status_code == 302
     assert incident.status is IncidentStatus.INVESTIGATING and api.status is S.PARTIAL_OUTAGE
     assert incident.updates[0].body == "Quiet fix" and incident.updates[0].changes == []
@@ -154,12 +194,24 @@ def test_publish_at_in_the_past_is_refused(make_incident, now):
     """A forgotten "publish at" an hour ago would publish silently now: refused instead."""
     incident = make_incident()
     with pytest.raises(InvalidInput, match="publish time has passed") as refused:
-        incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Found it.",
-                              publish_at=now - timedelta(hours=1), actor=ACTOR, now=now)  # fmt: skip
+        incidents.post_update(
+            incident,
+            status=IncidentStatus.IDENTIFIED,
+            body="Found it.",
+            publish_at=now - timedelta(hours=1),
+            actor=ACTOR,
+            now=now,
+        )
     assert refused.value.field == "publish_at" and len(incident.updates) == 1
     # a time a few seconds behind (the form was filled just now) publishes now
-    update = incidents.post_update(incident, status=IncidentStatus.IDENTIFIED, body="Found it.",
-                                   publish_at=now - timedelta(seconds=20), actor=ACTOR, now=now)  # fmt: skip
+    update = incidents.post_update(
+        incident,
+        status=IncidentStatus.IDENTIFIED,
+        body="Found it.",
+        publish_at=now - timedelta(seconds=20),
+        actor=ACTOR,
+        now=now,
+    )
     assert update.published_at == now
 
 
@@ -167,14 +219,23 @@ def test_publish_at_in_the_past_is_refused_in_the_admin(client, login_as, make_i
     login_as(Role.EDITOR)
     incident = make_incident(now=utcnow())
     past = (utcnow() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.form(f"/admin/incidents/{incident.id}/updates",
-                           {"status": "identified", "body": "Later", "publish_at": past,
-                            "visibility": "public", "impact": ""})  # fmt: skip
+    response = client.form(
+        f"/admin/incidents/{incident.id}/updates",
+        {
+            "status": "identified",
+            "body": "Later",
+            "publish_at": past,
+            "visibility": "public",
+            "impact": "",
+        },
+    )
     assert response.status_code == 422 and "publish time has passed" in response.text
     assert len(incident.updates) == 1
 
 
-def test_internal_writes_move_no_public_url(app, client, route_objects, make_component, make_incident, make_maintenance, now):  # fmt: skip
+def test_internal_writes_move_no_public_url(
+    app, client, route_objects, make_component, make_incident, make_maintenance, now
+):
     """Staff busy on internal things (a note, an internal incident and its updates, an internal
     window, words on a public incident) leave every public answer byte for byte as it was,
     validators included, so outsiders cannot tell when staff are busy."""
@@ -186,14 +247,30 @@ def test_internal_writes_move_no_public_url(app, client, route_objects, make_com
     component = db.session.get(Component, route_objects["component_id"])
     later = utcnow()
     timeline.add_note(public_incident, body="Paging the database team.", actor=ACTOR)
-    incidents.post_update(public_incident, status=public_incident.status, body="Still digging.",
-                          visibility=Visibility.INTERNAL, actor=ACTOR)  # fmt: skip
+    incidents.post_update(
+        public_incident,
+        status=public_incident.status,
+        body="Still digging.",
+        visibility=Visibility.INTERNAL,
+        actor=ACTOR,
+    )
     hidden = make_incident({component: S.PARTIAL_OUTAGE}, visibility=Visibility.INTERNAL, now=later)
-    incidents.post_update(hidden, status=IncidentStatus.IDENTIFIED, body="Found it.",
-                          components={component: S.DEGRADED_PERFORMANCE}, actor=ACTOR, now=later)  # fmt: skip
+    incidents.post_update(
+        hidden,
+        status=IncidentStatus.IDENTIFIED,
+        body="Found it.",
+        components={component: S.DEGRADED_PERFORMANCE},
+        actor=ACTOR,
+        now=later,
+    )
     incidents.resolve_incident(hidden, body="Done.", actor=ACTOR, now=later)
-    window = make_maintenance([component], visibility=Visibility.INTERNAL, now=later,
-                              scheduled_for=later + timedelta(hours=1), scheduled_until=later + timedelta(hours=2))  # fmt: skip
+    window = make_maintenance(
+        [component],
+        visibility=Visibility.INTERNAL,
+        now=later,
+        scheduled_for=later + timedelta(hours=1),
+        scheduled_until=later + timedelta(hours=2),
+    )
     maintenance.start_maintenance(window, actor=ACTOR, now=later)
     after = snapshot(client, urls)
     for url in urls:
@@ -220,15 +297,21 @@ def test_uptime_bars_follow_each_audiences_status(make_component, make_incident,
     from statuspage.services.page import builders as status_service
 
     api = make_component(name="API")
-    hidden = make_incident({api: S.MAJOR_OUTAGE}, name="Quiet hunt", visibility=Visibility.INTERNAL,
-                           now=now - timedelta(hours=2))  # fmt: skip
+    hidden = make_incident(
+        {api: S.MAJOR_OUTAGE},
+        name="Quiet hunt",
+        visibility=Visibility.INTERNAL,
+        now=now - timedelta(hours=2),
+    )
     incidents.resolve_incident(hidden, body="Done.", actor=ACTOR, now=now - timedelta(hours=1))
     public = uptime.build_uptime([api], audience=Audience.PUBLIC, now=now, days=90)[api.id]
     internal = uptime.build_uptime([api], audience=Audience.INTERNAL, now=now, days=90)[api.id]
     assert public.bars[-1].minutes == {} and internal.bars[-1].minutes == {S.MAJOR_OUTAGE: 60}
     assert internal.percent < public.percent
     uptime.rebuild_uptime()  # the day rows rebuilt from each audience's history agree
-    assert uptime.build_uptime([api], audience=Audience.INTERNAL, now=now, days=90)[api.id].bars[-1].minutes == {S.MAJOR_OUTAGE: 60}  # fmt: skip
+    assert uptime.build_uptime([api], audience=Audience.INTERNAL, now=now, days=90)[api.id].bars[
+        -1
+    ].minutes == {S.MAJOR_OUTAGE: 60}
     page = status_service.build_status_page(Audience.PUBLIC, now=now)
     [view] = page.items
     assert "Quiet hunt" not in view.uptime.bars[-1].label
@@ -238,15 +321,21 @@ def test_uptime_bars_follow_each_audiences_status(make_component, make_incident,
 
 def test_correcting_a_note_leaves_the_public_updated_at(client, make_incident, now):
     incident = make_incident(now=now)
-    note = timeline.add_note(incident, body="Typo hre.", actor=ACTOR, now=now + timedelta(minutes=1))
+    note = timeline.add_note(
+        incident, body="Typo hre.", actor=ACTOR, now=now + timedelta(minutes=1)
+    )
     timeline.edit_update(note, body="Typo here.", actor=ACTOR, now=now + timedelta(minutes=2))
     assert incident.updated_at == now
     public = incident.updates[-1]
-    timeline.edit_update(public, body="We are looking.", actor=ACTOR, now=now + timedelta(minutes=3))
+    timeline.edit_update(
+        public, body="We are looking.", actor=ACTOR, now=now + timedelta(minutes=3)
+    )
     assert incident.updated_at == now + timedelta(minutes=3)
 
 
-def test_positions_in_the_json_count_only_what_the_reader_sees(client, make_component, make_group, make_user):
+def test_positions_in_the_json_count_only_what_the_reader_sees(
+    client, make_component, make_group, make_user
+):
     """Stored positions count internal siblings; the public JSON numbers its own list, so a gap
     never hints at a hidden component or group."""
     make_component(name="First")
@@ -258,9 +347,17 @@ def test_positions_in_the_json_count_only_what_the_reader_sees(client, make_comp
     make_component(name="Last")
     public = client.get("/api/v2/components.json").get_json()["components"]
     assert [(c["name"], c["position"]) for c in public] == [
-        ("First", 1), ("Platform", 2), ("Inside", 1), ("Last", 3)
+        ("First", 1),
+        ("Platform", 2),
+        ("Inside", 1),
+        ("Last", 3),
     ]
     staff = staff_summary(client, make_user)["components"]
     assert [(c["name"], c["position"]) for c in staff] == [
-        ("First", 1), ("Secret", 2), ("Platform", 3), ("Inside secret", 1), ("Inside", 2), ("Last", 4)
+        ("First", 1),
+        ("Secret", 2),
+        ("Platform", 3),
+        ("Inside secret", 1),
+        ("Inside", 2),
+        ("Last", 4),
     ]

@@ -132,9 +132,14 @@ def test_public_query_numbers_answer_400(client, url, status):
 
 
 @pytest.mark.parametrize(
-    "url", ["/internal/history?month=9999-12", "/internal/history?page=%C2%B2",
-            "/admin/maintenance?page=%C2%B2", "/admin/incidents?page=%C2%B2"],
-)  # fmt: skip
+    "url",
+    [
+        "/internal/history?month=9999-12",
+        "/internal/history?page=%C2%B2",
+        "/admin/maintenance?page=%C2%B2",
+        "/admin/incidents?page=%C2%B2",
+    ],
+)
 def test_staff_query_numbers_answer_400(client, login_as, url):
     login_as(Role.ADMIN)
     assert client.get(url).status_code == 400

@@ -11,9 +11,13 @@ from statuspage.services.components import tree as components
 from tests.conftest import ACTOR
 
 BASE = {
-    "page_name": "Example Cloud", "base_url": "https://status.example.com", "timezone": "UTC",
-    "brand_colour": "", "support_url": "", "footer_text": "",
-}  # fmt: skip
+    "page_name": "Example Cloud",
+    "base_url": "https://status.example.com",
+    "timezone": "UTC",
+    "brand_colour": "",
+    "support_url": "",
+    "footer_text": "",
+}
 
 
 def png() -> bytes:
@@ -40,8 +44,15 @@ def admin(login_as):
 
 def test_settings_apply_on_the_next_request_everywhere(client, admin):
     assert "Example Cloud" not in client.get("/").text
-    response = client.form("/admin/settings", {**BASE, "footer_text": "Line one\n<b>Line</b> two",
-                                               "support_url": "mailto:help@example.com", "default_notify": ""})  # fmt: skip
+    response = client.form(
+        "/admin/settings",
+        {
+            **BASE,
+            "footer_text": "Line one\n<b>Line</b> two",
+            "support_url": "mailto:help@example.com",
+            "default_notify": "",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/").text
     assert "Example Cloud" in page and "&lt;b&gt;Line&lt;/b&gt; two" in page
@@ -95,16 +106,22 @@ def test_brand_colour_becomes_a_stylesheet(client, admin):
 
 
 def test_logo_upload_and_removal(client, admin):
-    response = client.form("/admin/settings", {**BASE, "logo": (__import__("io").BytesIO(png()), "logo.png")},
-                           content_type="multipart/form-data")  # fmt: skip
+    response = client.form(
+        "/admin/settings",
+        {**BASE, "logo": (__import__("io").BytesIO(png()), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = client.get("/").text
     assert '<img src="/logo?v=' in page
     logo = client.get("/logo")
     assert logo.headers["Content-Type"] == "image/png" and logo.data == png()
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
-    bad = client.form("/admin/settings", {**BASE, "logo": (__import__("io").BytesIO(svg), "logo.png")},
-                      content_type="multipart/form-data")  # fmt: skip
+    bad = client.form(
+        "/admin/settings",
+        {**BASE, "logo": (__import__("io").BytesIO(svg), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and "Upload a PNG, JPEG or GIF" in bad.text
     client.form("/admin/settings", {**BASE, "remove_logo": "y"})
     assert client.get("/logo").status_code == 404 and "/logo?v=" not in client.get("/").text

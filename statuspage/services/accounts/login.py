@@ -35,9 +35,7 @@ def attempt_login(
         return LoginOutcome(wait_seconds=remaining)
     user = users.authenticate(email, password)
     if user is None:
-        return LoginOutcome(
-            wait_seconds=lockout.record_failed_login(email, source=source, now=now)
-        )
+        return LoginOutcome(wait_seconds=lockout.record_failed_login(email, source=source, now=now))
     lockout.clear_failed_logins(email, source=source)
     sessions.sign_in(
         user,

@@ -58,7 +58,6 @@ def queue_mail(
     return delivery
 
 
-
 logger = logging.getLogger(__name__)
 
 #: Permanent failures in a row that mark a subscriber bouncing.
@@ -365,18 +364,20 @@ def queue_test_mail(
 def requeue_failed_deliveries(*, actor: Any, now: datetime | None = None) -> int:
     """Give every failed delivery a fresh retry window (the relay is back); returns how many."""
     with unit_of_work("requeue_failed_deliveries", actor=actor, now=now) as now:
-        count = count_rows(db.session.execute(
-            sa.update(Delivery)
-            .where(Delivery.state == DeliveryState.FAILED)
-            .values(
-                state=DeliveryState.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                claimed_by=None,
-                claimed_at=None,
+        count = count_rows(
+            db.session.execute(
+                sa.update(Delivery)
+                .where(Delivery.state == DeliveryState.FAILED)
+                .values(
+                    state=DeliveryState.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    claimed_by=None,
+                    claimed_at=None,
+                )
             )
-        ))
+        )
         db.session.add(
             AuditEntry(
                 at=now,

@@ -121,8 +121,11 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
             event.expired_at = now
             logger.warning(
                 "notification event %s (%s) from %s is older than %s: not mailed",
-                event.id, event.key, event.created_at.isoformat(), max_age,
-            )  # fmt: skip
+                event.id,
+                event.key,
+                event.created_at.isoformat(),
+                max_age,
+            )
             db.session.commit()
             continue
         count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)

@@ -35,7 +35,7 @@ class SiteSettings:
 
     @property
     def status_title(self) -> str:
-        """"Acme Status" for the page "Acme", but "Status" (never "Status Status") for a page
+        """ "Acme Status" for the page "Acme", but "Status" (never "Status Status") for a page
         already named so: the start of every feed, calendar and subscription title."""
         words = self.page_name.split()
         if words and words[-1].casefold() == "status":
@@ -111,6 +111,5 @@ def _load_settings() -> SiteSettings:
 
 
 def host_of_base_url() -> str:
-
 
     return urlsplit(get_site_settings().base_url).hostname or "localhost"

@@ -107,20 +107,26 @@ def export_subscribers_csv() -> str:
     """Every subscriber as CSV text (formula-safe), in three queries whatever the count."""
     scopes: dict[int, list[str]] = defaultdict(list)
     # (An association table's columns are untyped, so each query says what its rows hold.)
-    groups = cast("sa.Result[int, str]", db.session.execute(
-        sa.select(subscriber_group.c.subscriber_id, ComponentGroup.name)
-        .join(ComponentGroup, ComponentGroup.id == subscriber_group.c.group_id)
-        .order_by(ComponentGroup.name)
-    ))  # fmt: skip
+    groups = cast(
+        "sa.Result[int, str]",
+        db.session.execute(
+            sa.select(subscriber_group.c.subscriber_id, ComponentGroup.name)
+            .join(ComponentGroup, ComponentGroup.id == subscriber_group.c.group_id)
+            .order_by(ComponentGroup.name)
+        ),
+    )
     for subscriber_id, name in groups:
         scopes[subscriber_id].append(f"{name} (group)")
     parent = aliased(ComponentGroup)
-    components = cast("sa.Result[int, str | None, str]", db.session.execute(
-        sa.select(subscriber_component.c.subscriber_id, parent.name, Component.name)
-        .join(Component, Component.id == subscriber_component.c.component_id)
-        .outerjoin(parent, parent.id == Component.group_id)
-        .order_by(parent.name, Component.name)
-    ))  # fmt: skip
+    components = cast(
+        "sa.Result[int, str | None, str]",
+        db.session.execute(
+            sa.select(subscriber_component.c.subscriber_id, parent.name, Component.name)
+            .join(Component, Component.id == subscriber_component.c.component_id)
+            .outerjoin(parent, parent.id == Component.group_id)
+            .order_by(parent.name, Component.name)
+        ),
+    )
     for subscriber_id, group_name, name in components:
         scopes[subscriber_id].append(f"{group_name} - {name}" if group_name else name)
     out = io.StringIO()
