@@ -44,10 +44,13 @@ def parse_month(text: str) -> Month | None:
     return value if FIRST_MONTH <= value <= LAST_MONTH else None
 
 
-def int_arg(name: str, default: int, minimum: int = 1, maximum: int = 100_000) -> int:
-    """?name=N as a whole number in range, *default* when absent or empty; 400 otherwise."""
-    raw = request.args.get(name, "")
-    if raw == "":
+def int_arg(
+    name: str, default: int, minimum: int = 1, maximum: int = 100_000, *, blank_ok: bool = True
+) -> int:
+    """?name=N as a whole number in range, *default* when absent (or empty, when *blank_ok*:
+    an HTML form's empty field); 400 otherwise."""
+    raw = request.args.get(name)
+    if raw is None or (raw == "" and blank_ok):
         return default
     value = parse_int(raw, minimum, maximum)
     if value is None:

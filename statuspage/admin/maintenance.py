@@ -190,10 +190,12 @@ def add_maintenance_update(maintenance_id: str) -> Response | tuple[str, int]:
     except ServiceError as error:
         apply_service_error(form, error)
         return _detail(maintenance, error.status_code, update_form=form)
-    flash(
-        "Update scheduled." if publish_at and publish_at > utcnow() else "Update posted.", "success"
-    )
+    flash(_posted_message(publish_at), "success")
     return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+
+
+def _posted_message(publish_at: datetime | None) -> str:
+    return "Update scheduled." if publish_at and publish_at > utcnow() else "Update posted."
 
 
 def _confirmed(maintenance: Maintenance, action: str) -> Response | tuple[str, int]:

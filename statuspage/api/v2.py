@@ -60,8 +60,12 @@ PAGING_ARGS = ("page", "per_page")
 
 
 def _paging() -> tuple[int, int]:
-    """?page=N (1-based) and a tolerated ?per_page (1-100, default 50)."""
-    return int_arg("page", 1, 1, 100_000), int_arg("per_page", 50, 1, 100)
+    """?page=N (1-based) and a tolerated ?per_page (1-100, default 50); an empty one is a 400,
+    as the OpenAPI description says they are integers."""
+    return (
+        int_arg("page", 1, 1, 100_000, blank_ok=False),
+        int_arg("per_page", 50, 1, 100, blank_ok=False),
+    )
 
 
 def _incidents(statuses: tuple[str, ...] | None) -> list[dict[str, Any]]:

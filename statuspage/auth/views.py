@@ -63,7 +63,11 @@ def login() -> Response | tuple[str, int] | str:
     if outcome.wait_seconds is None:
         form.password.errors = ["Wrong email or password."]
         return render_template("auth/login.html", form=form), 401
-    wait = outcome.wait_seconds
+    return _locked_out(form, outcome.wait_seconds)
+
+
+def _locked_out(form: LoginForm, wait: int) -> Response:
+    """429 with how long to wait, in words and in Retry-After."""
     response = make_response(
         render_template("auth/locked.html", wait=_wait_text(wait), email=form.email.data), 429
     )
