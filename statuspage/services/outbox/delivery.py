@@ -126,17 +126,61 @@ def claim_batch(*, now: datetime, worker: str, size: int) -> list[int]:
     return sorted(ids)
 
 
-def _load(delivery_id: int) -> Delivery:
-    """The claimed row with what composing needs: the address and token version, not the scope."""
-    return db.session.scalars(
+def _due_ids(now: datetime, size: int) -> list[int]:
+    """The next rows due, longest waiting first: candidates only, each still claimed alone."""
+    return list(
+        db.session.scalars(
+            sa.select(Delivery.id)
+            .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(size)
+        )
+    )
+
+
+def _load_many(ids: list[int]) -> dict[int, Delivery]:
+    """The candidates with what composing needs (the address and token version, not the scope),
+    in one query."""
+    rows = db.session.scalars(
         sa.select(Delivery)
-        .where(Delivery.id == delivery_id)
+        .where(Delivery.id.in_(ids))
         .options(
             sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.components),
             sa.orm.joinedload(Delivery.subscriber).lazyload(Subscriber.groups),
             # Its event is one of a few, already in the session after the first row: no query.
         )
-    ).one()
+    ).unique()
+    return {row.id: row for row in rows}
+
+
+_CLAIM_ONE = (
+    sa.update(Delivery)
+    .where(
+        Delivery.id == sa.bindparam("delivery_id"),
+        Delivery.state == DeliveryState.PENDING,
+        Delivery.next_attempt_at <= sa.bindparam("now"),
+    )
+    .values(
+        state=DeliveryState.SENDING,
+        claimed_by=sa.bindparam("worker"),
+        claimed_at=sa.bindparam("now"),
+    )
+    .returning(Delivery.attempts)
+)
+
+
+def _claim_one(delivery: Delivery, *, now: datetime, worker: str) -> bool:
+    """Claim one candidate by its key just before sending it (committing the previous row's
+    "sent" mark with it); False when another worker took it first."""
+    connection = _MARKS[id(db.session)]
+    attempts = connection.execute(
+        _CLAIM_ONE, {"delivery_id": delivery.id, "now": now, "worker": worker}
+    ).scalar()
+    connection.commit()
+    if attempts is None:
+        return False
+    sa.orm.attributes.set_committed_value(delivery, "attempts", attempts)
+    return True
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -148,6 +192,8 @@ def _backoff(attempts: int) -> timedelta:
 
 
 _MARKS: dict[int, Any] = {}
+#: Rows read ahead per query; each is still claimed on its own just before it is sent.
+CANDIDATES = 200
 
 
 @contextmanager
@@ -279,13 +325,18 @@ def deliver_pending(
     try:
         with _marking(), mailer.connect() as connection:
             composer = MessageComposer(now=clock(), eight_bit=connection.eight_bit)
-            for _ in range(size):
-                claimed = claim_batch(now=clock(), worker=worker, size=1)
-                if not claimed:
+            while report.attempted < size:
+                candidates = _due_ids(clock(), min(size - report.attempted, CANDIDATES))
+                if not candidates:
                     break
-                in_flight = _load(claimed[0])
-                _send_one(connection, composer, in_flight, clock(), report)
-                in_flight = None
+                loaded = _load_many(candidates)
+                for delivery_id in candidates:
+                    delivery = loaded.get(delivery_id)
+                    if delivery is None or not _claim_one(delivery, now=clock(), worker=worker):
+                        continue  # gone, or another worker's now
+                    in_flight = delivery
+                    _send_one(connection, composer, delivery, clock(), report)
+                    in_flight = None
     except (smtplib.SMTPException, OSError) as error:
         # The connection is gone (refused, timed out, dropped): what was due waits, backed off.
         db.session.rollback()
