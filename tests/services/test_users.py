@@ -83,3 +83,17 @@ def test_sessions_expire_on_the_server(make_user, now):
 
 def test_authenticate_unknown_email(app):
     assert service.authenticate("nobody@example.com", PASSWORD) is None
+
+
+def test_an_over_long_name_is_refused_not_cut(app):
+    from statuspage.limits import MAX_NAME
+
+    with pytest.raises(InvalidInput) as refused:
+        service.create_user(
+            email="long@example.com", password=PASSWORD, name="n" * (MAX_NAME + 1), actor=ACTOR
+        )
+    assert refused.value.field == "name"
+    user = service.create_user(
+        email="long@example.com", password=PASSWORD, name="n" * MAX_NAME, actor=ACTOR
+    )
+    assert user.name == "n" * MAX_NAME

@@ -16,7 +16,7 @@ from statuspage.models import User
 from statuspage.services.accounts.passwords import is_common_password
 from statuspage.services.accounts.sessions import end_sessions
 from statuspage.services.errors import DuplicateEmail, InvalidInput, LastAdmin
-from statuspage.services.inputs import strip_controls
+from statuspage.services.inputs import clean_text, strip_controls
 from statuspage.services.unit import Actor, unit_of_work
 
 MIN_PASSWORD_LENGTH = 12
@@ -88,7 +88,9 @@ def create_user(
             raise DuplicateEmail("A user with this email already exists.", field="email")
         user = User(
             email=email,
-            name=strip_controls(name or "").strip()[:MAX_NAME],
+            name=clean_text(
+                name, field="name", max_length=MAX_NAME, required=False, label="A name"
+            ),
             password_hash=hash_password(password),
             role=Role(role),
             active=True,
