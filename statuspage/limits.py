@@ -15,3 +15,11 @@ MAX_URL = 500
 MAX_EMAIL = 254
 #: API token names.
 MAX_TOKEN_NAME = 100
+#: The page's own name (it heads every page, feed and mail subject).
+MAX_PAGE_NAME = 100
+#: The page footer's text.
+MAX_FOOTER = 500
+#: A recurring window's RFC 5545 rule.
+MAX_RULE = 500
+#: A relay's error kept beside a delivery for staff: a server's words, cut to fit, never input.
+MAX_ERROR_TEXT = 500

@@ -37,7 +37,10 @@ from statuspage.limits import (
     MAX_BODY,
     MAX_DESCRIPTION,
     MAX_EMAIL,
+    MAX_FOOTER,
     MAX_NAME,
+    MAX_PAGE_NAME,
+    MAX_RULE,
     MAX_TOKEN_NAME,
     MAX_URL,
 )
@@ -396,7 +399,7 @@ class RecurrenceForm(Form, MaintenanceDetailsFields):
     repeat = SelectField("Repeats", choices=REPEAT_CHOICES, default="weekly")
     rrule = StringField(
         "RRULE (custom only)",
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=MAX_RULE)],
         description="RFC 5545, e.g. FREQ=WEEKLY;BYDAY=SU or FREQ=MONTHLY;BYDAY=1TU.",
     )
 
@@ -420,7 +423,7 @@ def timezone_choices() -> list[SelectChoice]:
 
 
 class SettingsForm(Form):
-    page_name = StringField("Page name", validators=[DataRequired(), Length(max=100)])
+    page_name = StringField("Page name", validators=[DataRequired(), Length(max=MAX_PAGE_NAME)])
     base_url = StringField(
         "Public address",
         validators=[DataRequired(), Length(max=MAX_URL)],
@@ -440,7 +443,7 @@ class SettingsForm(Form):
         validators=[Optional(), Length(max=MAX_URL)],
         description="Shown in the footer: https://… or mailto:…",
     )
-    footer_text = TextAreaField("Footer text", validators=[Optional(), Length(max=500)])
+    footer_text = TextAreaField("Footer text", validators=[Optional(), Length(max=MAX_FOOTER)])
     default_notify = BooleanField(
         "Tick “Notify subscribers” by default on new incidents and updates"
     )

@@ -26,6 +26,7 @@ from statuspage.enums import (
     Visibility,
 )
 from statuspage.extensions import Model
+from statuspage.limits import MAX_RULE
 from statuspage.models.component import Component
 from statuspage.visibility import link_open_to, notice_visible, update_open_to
 
@@ -379,7 +380,7 @@ class MaintenanceRecurrence(Model):
     name: Mapped[str]
     body: Mapped[str] = mapped_column(sa.Text, default="")
     #: e.g. "FREQ=WEEKLY;BYDAY=SU" (DTSTART comes from `first_start` and `timezone`).
-    rrule: Mapped[str] = mapped_column(sa.String(500))
+    rrule: Mapped[str] = mapped_column(sa.String(MAX_RULE))
     #: Local wall-clock start of the first occurrence, and the zone the rule repeats in.
     first_start: Mapped[datetime] = mapped_column(sa.DateTime)
     timezone: Mapped[str] = mapped_column(sa.String(64))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Cadence, DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import Model, db
-from statuspage.limits import MAX_EMAIL
+from statuspage.limits import MAX_EMAIL, MAX_ERROR_TEXT
 
 if TYPE_CHECKING:  # annotations only: the relationships name their classes as strings
     from statuspage.models.component import Component, ComponentGroup
@@ -62,7 +62,7 @@ class Subscriber(Model):
     last_digest_at: Mapped[datetime | None]
     #: Permanent delivery failures in a row; at BOUNCE_LIMIT the subscriber is bouncing.
     failures: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    last_error: Mapped[str | None] = mapped_column(sa.String(MAX_ERROR_TEXT))
 
     components: Mapped[list[Component]] = relationship(
         "Component", secondary=subscriber_component, lazy="selectin"
@@ -133,7 +133,7 @@ class Delivery(Model):
     claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
     sent_at: Mapped[datetime | None]
     message_id: Mapped[str | None] = mapped_column(sa.String(255))
-    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    last_error: Mapped[str | None] = mapped_column(sa.String(MAX_ERROR_TEXT))
     #: Composed content, for mails composed when queued (digests).
     subject: Mapped[str | None] = mapped_column(sa.String(300))
     text_body: Mapped[str | None] = mapped_column(sa.Text)

@@ -6,9 +6,19 @@ import sqlalchemy as sa
 
 from statuspage.enums import Role, TokenScope
 from statuspage.extensions import db
-from statuspage.limits import MAX_BODY, MAX_DESCRIPTION, MAX_NAME, MAX_TOKEN_NAME, MAX_URL
+from statuspage.limits import (
+    MAX_BODY,
+    MAX_DESCRIPTION,
+    MAX_FOOTER,
+    MAX_NAME,
+    MAX_PAGE_NAME,
+    MAX_TOKEN_NAME,
+    MAX_URL,
+)
 from statuspage.models import ApiToken, Component, Incident
+from statuspage.services.site.settings import get_site_settings
 from tests.helpers import Api, fields_of
+from tests.web.test_settings import BASE
 
 
 def names(model):
@@ -89,3 +99,13 @@ def test_the_management_api_takes_the_limit_and_refuses_one_more(api, path, body
     if field == "body":
         data = data["incident_updates"][0]
     assert data[field] == "x" * limit
+
+
+@pytest.mark.parametrize("field,limit", [("page_name", MAX_PAGE_NAME), ("footer_text", MAX_FOOTER)])
+def test_the_settings_form_takes_the_limit_and_refuses_one_more(client, login_as, field, limit):
+    login_as(Role.ADMIN)
+    refused = client.form("/admin/settings", {**BASE, field: "s" * (limit + 1)})
+    assert refused.status_code == 422
+    assert f"Field cannot be longer than {limit} characters." in refused.text
+    assert client.form("/admin/settings", {**BASE, field: "s" * limit}).status_code == 302
+    assert getattr(get_site_settings(), field) == "s" * limit

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from statuspage.enums import MaintenanceStatus, Visibility
 from statuspage.extensions import db
+from statuspage.limits import MAX_RULE
 from statuspage.models import Component, Maintenance, MaintenanceRecurrence
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import clean_name, clean_text
@@ -29,7 +30,7 @@ ALLOWED_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 
 def parse_rule(text: str, first_start: datetime, timezone: str) -> rrule | rruleset:
     """The rule as dateutil sees it, anchored at the local *first_start*; InvalidInput if bad."""
-    text = clean_text(text, field="rrule", max_length=500, required=True, label="A rule")
+    text = clean_text(text, field="rrule", max_length=MAX_RULE, required=True, label="A rule")
     if "DTSTART" in text.upper():
         raise InvalidInput("Set the first start in its own field, not in the rule.", field="rrule")
     if text.upper().startswith("RRULE:"):

@@ -24,6 +24,7 @@ from flask import current_app
 from statuspage.database import count_rows, utcnow
 from statuspage.enums import DeliveryKind, DeliveryState, SubscriberState
 from statuspage.extensions import db
+from statuspage.limits import MAX_ERROR_TEXT
 from statuspage.mail import MailConnection, Mailer
 from statuspage.models import AuditEntry, Delivery, Subscriber
 from statuspage.services.accounts.users import normalize_email
@@ -257,14 +258,19 @@ def _retry_or_fail(delivery: Delivery, error: str, now: datetime, report: Delive
     attempts = delivery.attempts + 1
     window = timedelta(hours=float(current_app.config["MAIL_RETRY_HOURS"]))
     if now - delivery.created_at >= window:
-        _mark(delivery.id, state=DeliveryState.FAILED, attempts=attempts, last_error=error[:500])
+        _mark(
+            delivery.id,
+            state=DeliveryState.FAILED,
+            attempts=attempts,
+            last_error=error[:MAX_ERROR_TEXT],
+        )
         report.failed += 1
     else:
         _mark(
             delivery.id,
             state=DeliveryState.PENDING,
             attempts=attempts,
-            last_error=error[:500],
+            last_error=error[:MAX_ERROR_TEXT],
             next_attempt_at=now + _backoff(attempts),
             claimed_by=None,
         )
@@ -276,13 +282,13 @@ def _fail_permanently(delivery: Delivery, error: str, report: DeliveryReport) ->
         delivery.id,
         state=DeliveryState.FAILED,
         attempts=delivery.attempts + 1,
-        last_error=error[:500],
+        last_error=error[:MAX_ERROR_TEXT],
     )
     report.failed += 1
     if delivery.subscriber_id is not None and delivery.kind is not DeliveryKind.TEST:
         subscriber = db.session.get_one(Subscriber, delivery.subscriber_id)
         failures = subscriber.failures + 1
-        values: dict[str, Any] = {"failures": failures, "last_error": error[:500]}
+        values: dict[str, Any] = {"failures": failures, "last_error": error[:MAX_ERROR_TEXT]}
         if failures >= BOUNCE_LIMIT and subscriber.state is SubscriberState.ACTIVE:
             values["state"] = SubscriberState.BOUNCING
         db.session.execute(

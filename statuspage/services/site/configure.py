@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from statuspage.extensions import db
-from statuspage.limits import MAX_URL
+from statuspage.limits import MAX_FOOTER, MAX_PAGE_NAME, MAX_URL
 from statuspage.models import Setting, SiteAsset
 from statuspage.services.components.uptime import rebuild_uptime
 from statuspage.services.errors import InvalidInput
@@ -105,7 +105,11 @@ def _clean_settings(
     """Every setting checked, or InvalidInput on the first bad field, before anything is written."""
     return {
         "page_name": clean_text(
-            page_name, field="page_name", max_length=100, required=True, label="A page name"
+            page_name,
+            field="page_name",
+            max_length=MAX_PAGE_NAME,
+            required=True,
+            label="A page name",
         ),
         "base_url": clean_url(
             base_url, field="base_url", schemes=("https", "http"), required=True
@@ -115,7 +119,9 @@ def _clean_settings(
         "support_url": clean_url(
             support_url, field="support_url", schemes=("https", "http", "mailto"), required=False
         ),
-        "footer_text": clean_text(footer_text, field="footer_text", max_length=500, required=False),
+        "footer_text": clean_text(
+            footer_text, field="footer_text", max_length=MAX_FOOTER, required=False
+        ),
         "default_notify": bool(default_notify),
     }
 
