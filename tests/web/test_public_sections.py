@@ -114,8 +114,9 @@ def test_incident_page_shows_the_whole_story(client, make_component, make_incide
     assert "10 Nov 2026, 09:00 UTC" in page and "10 Nov 2026, 11:15 UTC" in page
     assert "2 h 15 min" in page and " ago)" in page
     assert f"http://127.0.0.1:5000/incidents/{incident.id}" in page  # permalink
-    affected = page[page.index("Affected components") : page.index("Updates</h2>")]
-    assert "API" in affected and "Major outage" in affected and "Operational" in affected
+    (affected,) = html.fromstring(page).xpath('//ul[@class="affected-components"]/li')
+    assert affected.xpath('./span[@class="name"]')[0].text_content() == "API"
+    assert "Major outage" in affected.text_content() and "Operational" in affected.text_content()
 
 
 def test_internal_updates_and_notes_stay_off_the_public_incident_page(client, make_incident):
