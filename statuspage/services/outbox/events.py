@@ -99,6 +99,7 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
     now = now or utcnow()
     max_age = timedelta(hours=float(current_app.config["MAIL_EVENT_MAX_AGE_HOURS"]))
     made = 0
+    expired: list[str] = []
     pending = db.session.scalars(
         sa.select(NotificationEvent.id)
         .where(NotificationEvent.fanned_out_at.is_(None))
@@ -119,19 +120,22 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
             # News nobody fanned out in time (no scheduler ran): mailing it now would only
             # flood inboxes with what is long over. Logged, and marked on the event.
             event.expired_at = now
-            logger.warning(
-                "notification event %s (%s) from %s is older than %s: not mailed",
-                event.id,
-                event.key,
-                event.created_at.isoformat(),
-                max_age,
-            )
+            expired.append(event.key)
             db.session.commit()
             continue
         count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)
         event.recipients = count
         db.session.commit()
         made += count
+    if expired:  # one line a pass: a backlog (a first start after seeding) is no flood of logs
+        more = f" and {len(expired) - 5} more" if len(expired) > 5 else ""
+        logger.warning(
+            "%d notification event(s) older than %s not mailed: %s%s",
+            len(expired),
+            max_age,
+            ", ".join(expired[:5]),
+            more,
+        )
     return made
 
 
