@@ -44,6 +44,8 @@ class Config:
     UPCOMING_MAINTENANCE_DAYS = 14
     HISTORY_PAGE_SIZE = 20
     FEED_ITEMS = 50
+    # `flask publish --to s3://...`: an S3-compatible store's endpoint (None: AWS itself).
+    PUBLISH_S3_ENDPOINT_URL: str | None = None
     CACHE_SECONDS = 15
     REDIS_URL: str | None = None
     # Each worker's rendered bodies (without Redis) and its replayed answers: bounded in entries
@@ -56,6 +58,14 @@ class Config:
     # Scheduler.
     SCHEDULER_TICK_SECONDS = 10
     SCHEDULER_STALE_SECONDS = 120
+
+    # Built-in checks (run by the scheduler only).
+    #: How often the scheduler looks for due checks; each check still runs at its own interval.
+    CHECKS_TICK_SECONDS = 5
+    #: Probes running at once, at most.
+    CHECKS_WORKERS = 16
+    #: A CA bundle (PEM file) HTTPS checks trust instead of the system's (a private CA).
+    CHECKS_CA_BUNDLE: str | None = None
 
     # Mail.
     MAIL_BACKEND = "smtp"  # smtp | console | memory
@@ -80,17 +90,37 @@ class Config:
     MAIL_EVENT_MAX_AGE_HOURS = 24
     DIGEST_HOUR = 8
 
+    # Outbound webhooks (subscribers) and chat channels, POSTed by the scheduler's hooks job.
+    #: Seconds one POST may take (Statuspage allows its receivers 30).
+    WEBHOOK_TIMEOUT = 10
+    #: Permanent failures in a row (a 4xx, or retries exhausted) that disable a webhook
+    #: subscriber, with one notice mail to its address.
+    WEBHOOK_FAILURE_LIMIT = 3
+    #: Deliveries one pass of the hooks job POSTs at most.
+    HOOKS_BATCH_SIZE = 100
+    #: Endpoints on private, loopback or link-local addresses are refused (SSRF guard) unless
+    #: this is true (a status page inside a private network).
+    WEBHOOKS_ALLOW_PRIVATE = False
+
     # Abuse limits.
     SUBSCRIBE_RATE_LIMIT = "10 per hour"
     SUBSCRIBE_ADDRESS_RATE_LIMIT = "3 per hour"
     SUBSCRIBE_MAX_COMPONENTS = 50
     LOGIN_RATE_LIMIT = "20 per minute"
+    #: The public "Report a problem" form, per network.
+    REPORT_RATE_LIMIT = "5 per hour"
+    #: Monitoring webhooks (/api/integrations/*), per sending address.
+    INTEGRATION_RATE_LIMIT = "300 per minute"
     #: Failed sign-ins per address and source before that source waits LOGIN_LOCKOUT_SECONDS;
     #: past the same count from any source, each try waits a cool-down (doubling, capped).
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     LOGIN_COOLDOWN_SECONDS = 5
     LOGIN_COOLDOWN_MAX_SECONDS = 60
+
+    # Monitoring: /metrics answers these addresses and networks without a token (comma-separated,
+    # e.g. "127.0.0.1,10.0.0.0/8"); anyone else needs an API token of scope metrics or admin.
+    METRICS_ALLOW: str | list[str] = ""
 
     # A development key file in instance/ is created only when this is true.
     GENERATE_SECRET_KEY = False
@@ -116,6 +146,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     #: Fast hashing keeps hundreds of test sign-ins quick; production keeps scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    #: The tests' webhook and chat sinks listen on 127.0.0.1.
+    WEBHOOKS_ALLOW_PRIVATE = True
 
 
 class ProductionConfig(Config):

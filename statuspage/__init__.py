@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.routing import BaseConverter
 
 from statuspage.config_check import check_config
+from statuspage.database import ID_REGEX
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,13 +131,15 @@ def _register_extensions(app: Flask) -> None:
 class PublicIdConverter(BaseConverter):
     """`<id:...>`: the 12-character [a-z0-9] ids; anything else is a 404 before any query."""
 
-    regex = "[a-z0-9]{12}"
+    regex = ID_REGEX
 
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = PublicIdConverter
     from statuspage.admin import bp as admin_bp
+    from statuspage.api.integrations import bp as integrations_bp
     from statuspage.api.manage import bp as manage_bp
+    from statuspage.api.metrics import bp as metrics_bp
     from statuspage.api.v2 import bp as api_bp
     from statuspage.auth.views import bp as auth_bp
     from statuspage.extensions import csrf
@@ -149,3 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     # Authorised by API tokens in a header, never by cookies: no cross-site request can use it.
     csrf.exempt(manage_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(metrics_bp)
+    # Authorised by an integration's secret (a header or a body signature), never by cookies.
+    csrf.exempt(integrations_bp)
+    app.register_blueprint(integrations_bp)

@@ -1,12 +1,13 @@
-"""Command line: `flask users ...`, `flask tokens ...`, `flask demo seed`, `flask scheduler run`."""
+"""Command line: `flask users ...`, `flask tokens ...`, `flask integrations ...`,
+`flask checks ...`, `flask demo seed`, `flask scheduler run`, `flask publish`."""
 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import cast
 
 import click
@@ -15,15 +16,22 @@ from flask.cli import AppGroup
 from werkzeug.local import LocalProxy
 
 from statuspage import demo, models
-from statuspage.database import utcnow
-from statuspage.enums import Role, TokenScope, Via
+from statuspage.database import is_id, utcnow
+from statuspage.enums import IncidentPolicy, IntegrationKind, Role, TokenScope, Via
 from statuspage.extensions import db
+from statuspage.limits import MAX_DAMPING_MINUTES
 from statuspage.models import ApiToken
 from statuspage.services.accounts import api_tokens
 from statuspage.services.accounts import users as user_service
+from statuspage.services.automation import integrations as integration_service
+from statuspage.services.checks import runner as check_runner
+from statuspage.services.checks.probes import ProbeOptions
 from statuspage.services.errors import ServiceError
 from statuspage.services.notices import due_work
 from statuspage.services.outbox import delivery, events
+from statuspage.services.publish.nginx import build_nginx_config
+from statuspage.services.publish.publisher import publish_site
+from statuspage.services.response import escalation
 from statuspage.services.subscribers import digests
 from statuspage.services.unit import CLI, Actor
 
@@ -31,8 +39,11 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 mail_cli = AppGroup("mail", help="The outbox: deliver queued mail, send a test message.")
+checks_cli = AppGroup("checks", help="Built-in checks: run the due ones once, by hand.")
 tokens_cli = AppGroup("tokens", help="API tokens for the management API: make, list, revoke.")
-TOKEN_ID = re.compile(r"\A[a-z0-9]{12}\Z")
+integrations_cli = AppGroup(
+    "integrations", help="Monitoring integrations (Alertmanager, Grafana, webhooks): make, list."
+)
 
 
 @users_cli.command("create")
@@ -99,7 +110,7 @@ def _check_text(value: str, option: str) -> None:
     "--scope",
     type=click.Choice([s.value for s in TokenScope]),
     required=True,
-    help="read, write or admin; never more than the user's role allows.",
+    help="read, write, admin or metrics (/metrics only); never more than the user's role allows.",
 )
 @click.option(
     "--expires-days",
@@ -146,7 +157,7 @@ def list_tokens() -> None:
         maker = token.created_by.email if token.created_by else "(removed user)"
         scope = token.scope.value
         if token.effective_scope is None:
-            scope += " (refused: its user is deactivated or removed)"
+            scope += " (refused: its user is deactivated or removed, or their role is too low)"
         elif token.effective_scope is not token.scope:
             scope += f" (capped to {token.effective_scope.value} by its user's role)"
         last = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
@@ -156,11 +167,72 @@ def list_tokens() -> None:
         )
 
 
+@integrations_cli.command("create")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in IntegrationKind]),
+    required=True,
+    help="Which system posts: alertmanager, grafana or generic (a script).",
+)
+@click.option("--name", required=True, help="Its name, shown to staff and in the audit log.")
+@click.option(
+    "--damping-minutes",
+    type=click.IntRange(0, MAX_DAMPING_MINUTES),
+    default=2,
+    show_default=True,
+    help="Minutes a status must hold before the public sees it.",
+)
+@click.option(
+    "--incidents",
+    type=click.Choice([p.value for p in IncidentPolicy]),
+    default=IncidentPolicy.NONE.value,
+    show_default=True,
+    help="none, draft (an internal incident for editors) or publish (a public incident).",
+)
+def create_integration(kind: str, name: str, damping_minutes: int, incidents: str) -> None:
+    """Make an integration; its secret is the last line printed (only now)."""
+    _check_text(name, "--name")
+    try:
+        made = integration_service.create_integration(
+            name=name,
+            kind=IntegrationKind(kind),
+            damping_minutes=damping_minutes,
+            incident_policy=IncidentPolicy(incidents),
+            actor=CLI,
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    integration = made.integration
+    click.echo(
+        f'Created integration {integration.id} "{integration.name}" ({integration.kind.value}): '
+        f"damping {integration.damping_minutes} min, incidents {integration.incident_policy.value}."
+        f"\nIts endpoint is {integration.kind.endpoint}. Store the secret now: it is shown only "
+        "this once. Send it as 'Authorization: Bearer <secret>'."
+    )
+    click.echo(made.secret)
+
+
+@integrations_cli.command("list")
+def list_integrations() -> None:
+    """Every integration: id, kind, state, prefix, damping, policy, last event, name."""
+    found = integration_service.list_integrations()
+    if not found:
+        click.echo("No integrations.")
+    for item in found:
+        state = "enabled" if item.enabled else "disabled"
+        last = f"{item.last_event_at:%Y-%m-%d %H:%M} UTC" if item.last_event_at else "never"
+        click.echo(
+            f"{item.id}  {item.kind.value:<12}  {state:<8}  {item.prefix}…  "
+            f"damping {item.damping_minutes} min  incidents {item.incident_policy.value}  "
+            f"last event {last}  {item.name}"
+        )
+
+
 @tokens_cli.command("revoke")
 @click.argument("token_id")
 def revoke_token(token_id: str) -> None:
     """Stop a token working at once (the row stays for the audit log)."""
-    if not TOKEN_ID.match(token_id):
+    if not is_id(token_id):
         raise click.BadParameter(
             "An id is 12 lower-case letters and digits (see flask tokens list).",
             param_hint="TOKEN_ID",
@@ -209,10 +281,12 @@ def tick() -> None:
     """Apply everything due now, once (what the scheduler does every few seconds)."""
 
     report = due_work.run_due_work()
+    escalated = escalation.escalate_due()
     click.echo(
         f"published {report.published}, started {report.started}, completed {report.completed}, "
         f"reminded {report.reminded} (skipped {report.reminders_skipped}), "
-        f"materialised {report.materialised}, lost races {report.lost_races}"
+        f"materialised {report.materialised}, lost races {report.lost_races}, "
+        f"escalated {escalated}"
     )
 
 
@@ -253,10 +327,55 @@ def send_test(to_address: str) -> None:
     click.echo(f"Test message to {to_address} queued.")
 
 
+@checks_cli.command("run-once")
+@click.option("--all", "everything", is_flag=True, help="Run every enabled check, due or not.")
+def run_checks_once(everything: bool) -> None:
+    """Run the checks that are due (the scheduler's `checks` job, once) and say what happened."""
+    config = current_app.config
+    report = check_runner.run_due_checks(
+        everything=everything,
+        options=ProbeOptions(ca_bundle=config["CHECKS_CA_BUNDLE"]),
+        workers=config["CHECKS_WORKERS"],
+    )
+    click.echo(
+        f"ran {report.total}, failed {len(report.failed)}, fired {len(report.fired)}, "
+        f"resolved {len(report.resolved)}"
+    )
+
+
+@click.group("publish", cls=AppGroup, invoke_without_command=True)
+@click.option(
+    "--to", "destination", help="A folder (a symlink to its newest build) or s3://bucket/prefix."
+)
+@click.pass_context
+def publish_cli(ctx: click.Context, destination: str | None) -> None:
+    """Write the public site as static files (docs/deployment.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not destination:
+        raise click.UsageError("Say where: --to DIR or --to s3://bucket/prefix.")
+    try:
+        app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+        click.echo(publish_site(app, destination, now=utcnow()))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+
+
+@publish_cli.command("nginx-config")
+@click.option("--root", required=True, type=click.Path(path_type=Path), help="The --to folder.")
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT")
+def nginx_config(root: Path, listen: str) -> None:
+    """Print the nginx server block (include it inside http { }) serving the published folder."""
+    click.echo(build_nginx_config(root, listen), nl=False)
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(checks_cli)
+    app.cli.add_command(publish_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(integrations_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
 

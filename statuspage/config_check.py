@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from statuspage.services.metrics.access import parse_networks
+
 MAIL_BACKENDS = ("smtp", "console", "memory")
 #: Whole-number settings and their smallest and largest sensible values.
 WHOLE_NUMBERS: dict[str, tuple[int, int]] = {
@@ -82,6 +84,13 @@ def _problems(config: Mapping[str, Any]) -> list[str]:
             valid = False
         if not valid:
             problems.append(f"{_name(key)}={config.get(key)!r} must be a rate like '10 per hour'.")
+    try:
+        parse_networks(config.get("METRICS_ALLOW"))
+    except (ValueError, TypeError) as error:
+        problems.append(
+            f"{_name('METRICS_ALLOW')}: {error}; give addresses or networks separated by commas, "
+            "e.g. 127.0.0.1,10.0.0.0/8."
+        )
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from datetime import UTC, date, datetime
@@ -25,6 +26,14 @@ NAMING_CONVENTION = {
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 ID_LENGTH = 12
+#: The id shape as a regular expression, for URL converters and query-string checks.
+ID_REGEX = "[a-z0-9]{12}"
+_ID = re.compile(ID_REGEX)
+
+
+def is_id(text: str) -> bool:
+    """Whether *text* has the id shape: anything else names nothing, so no query needs it."""
+    return _ID.fullmatch(text) is not None
 
 
 def new_id() -> str:

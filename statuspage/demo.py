@@ -13,14 +13,24 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
+from statuspage.enums import (
+    Audience,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    Urgency,
+    Visibility,
+)
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Notice
 from statuspage.services.components import tree as component_service
 from statuspage.services.notices import due_work, maintenance, recurrence, timeline
 from statuspage.services.notices import incidents as incident_service
+from statuspage.services.response import templates as template_service
+from statuspage.services.review import postmortems
 from statuspage.services.site.settings import get_site_settings
 from statuspage.services.unit import CLI, Actor
+from statuspage.visibility import notice_visible_clause
 
 S = ComponentStatus
 
@@ -226,6 +236,8 @@ def seed_demo(
     rng = rng or random.Random(20261122)
     created = now - timedelta(days=400)
     by_name = _create_components(actor, created)
+    # A database built without the migrations (the demo's, the tests') lacks their seed rows.
+    template_service.ensure_default_templates(actor=actor, now=created)
     steps: list[Step] = []
     counter = iter(range(1_000_000))
     day_offsets = sorted(rng.sample(range(2, 120), 30), reverse=True)
@@ -242,6 +254,7 @@ def seed_demo(
         step.run()
     _open_incident(now, by_name, actor)
     _upcoming_maintenance(now, by_name, actor)
+    _review_oldest_incident(now, actor)
     return {
         "components": len(by_name),
         "incidents": db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) or 0,
@@ -469,12 +482,36 @@ def create_weekly_patching(component: Component, *, actor: Actor, now: datetime)
     )
 
 
+def _review_oldest_incident(now: datetime, actor: Actor) -> None:
+    """The oldest public incident has had its review: a postmortem from the default template,
+    its staff-side timeline entries removed, published without mailing anyone."""
+    oldest = db.session.scalars(
+        sa.select(Incident)
+        .where(notice_visible_clause(Audience.PUBLIC, Incident), Incident.resolved_at.is_not(None))
+        .order_by(Incident.started_at)
+    ).first()
+    if oldest is None:
+        return
+    reviewed = (oldest.resolved_at or now) + timedelta(days=2)
+    # The editor removed the staff-side entries of the template's timeline before publishing.
+    template = postmortems.default_postmortem_body(oldest).splitlines()
+    body = "\n".join(line for line in template if "*(staff only)*" not in line)
+    postmortems.save_postmortem(oldest, body=body, actor=actor, now=reviewed)
+    postmortems.publish_postmortem(oldest, notify=False, actor=actor, now=reviewed)
+
+
 def _open_incident(now: datetime, by_name: dict[str, Component], actor: Actor) -> None:
     name, component_names, status, impact, opening, identified = OPEN_SCENARIO
     components = {by_name[c]: status for c in component_names}
     started = now - timedelta(minutes=42)
     incident = incident_service.open_incident(
-        name=name, body=opening, impact=impact, components=components, actor=actor, now=started
+        name=name,
+        body=opening,
+        impact=impact,
+        urgency=Urgency.HIGH,
+        components=components,
+        actor=actor,
+        now=started,
     )
     incident_service.post_update(
         incident,

@@ -18,7 +18,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 
 from statuspage.enums import Audience
 from statuspage.markdown import render_plain
-from statuspage.models import Component, IncidentUpdate, Notice
+from statuspage.models import Component, IncidentUpdate, Notice, Postmortem
 from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site.settings import SiteSettings
 from statuspage.templating import local, notice_url, zone_label
@@ -31,6 +31,8 @@ CONTENT_TYPES: dict[str, str] = {
 #: Statuspage labels an update that did not change the status this way.
 REPEAT_LABEL = "Update"
 NOTE_LABEL = "Internal note"
+#: The label of a published postmortem, on top of the incident's entry (Statuspage's word).
+POSTMORTEM_LABEL = "Postmortem"
 GENERATOR = "Status page"
 #: English month names whatever the server's locale.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -79,7 +81,7 @@ def _inner_html(element: lxml.html.HtmlElement) -> str:
     return html.escape(element.text or "", quote=False) + children
 
 
-def render_inline_body(update: IncidentUpdate) -> str:
+def render_inline_body(update: IncidentUpdate | Postmortem) -> str:
     """The body as inline HTML so each update stays one <p> that consumers can split on:
     paragraphs become line breaks; richer bodies (lists, tables, code) fall back to text."""
     source = (update.body_html or "").strip()
@@ -116,6 +118,11 @@ def render_entry_html(view: NoticeView) -> str:
     consumers parse."""
     window = view.notice.window
     parts = [render_window_html(*window)] if window else []
+    if view.postmortem is not None:  # the incident's entry carries it, newest on top
+        postmortem = view.postmortem
+        stamp = render_time_html(postmortem.published_at or postmortem.updated_at)
+        body = render_inline_body(postmortem)
+        parts.append(f"<p>{stamp}<br><strong>{POSTMORTEM_LABEL}</strong> - {body}</p>")
     for update_view, label in label_updates(view):
         update = update_view.update
         body = render_inline_body(update)
@@ -131,9 +138,13 @@ def _whole_second(moment: datetime) -> datetime:
 
 
 def entry_updated(view: NoticeView) -> datetime:
-    """When the entry last changed for its readers: its latest visible update."""
+    """When the entry last changed for its readers: its latest visible update, or its
+    postmortem's publication or last edit."""
     latest = view.latest
-    return _whole_second(latest.update.display_at if latest else view.notice.announced_at)
+    moment = latest.update.display_at if latest else view.notice.announced_at
+    if view.postmortem is not None:  # published, or edited since
+        moment = max(moment, view.postmortem.updated_at)
+    return _whole_second(moment)
 
 
 def _add_entry(

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from werkzeug.http import http_date, parse_accept_header, quote_etag
 
 from statuspage.database import utcnow
@@ -153,6 +154,7 @@ def cached_response(
     time_sensitive: bool = True,
     query_args: tuple[str, ...] = (),
     ignore_args: tuple[str, ...] = (),
+    personal: bool = False,
 ) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
     """Serve the view through the page-version cache, answering 304 when nothing changed.
 
@@ -163,6 +165,8 @@ def cached_response(
     this decorator runs, as the cached body is shared by every reader of that audience.
     Readers that accept gzip get the body compressed once when it was rendered, under the
     validator with `-gz` appended (a strong ETag names one representation).
+    A *personal* answer (the staff console's "assigned to me") is cached and validated per
+    signed-in user: the user's id is part of the validator.
     """
 
     def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
@@ -171,6 +175,8 @@ def cached_response(
             validator, last_modified = _validator(
                 audience, time_sensitive=time_sensitive, now=utcnow()
             )
+            if personal:
+                validator = f"{validator}-u{current_user.id}"
             current = _not_modified(validator, last_modified)
             if current is not None:
                 return _finish(Response(status=304), current, last_modified, audience)

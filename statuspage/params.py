@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 
 from flask import abort, request
+from werkzeug.routing import BaseConverter, ValidationError
 
+from statuspage.database import is_id
 from statuspage.services.page.history import Month
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-_ID = re.compile(r"[a-z0-9]{12}")
 
 #: The history's months: its "next month" link must still be a month a date can hold.
 FIRST_MONTH = Month(1970, 1)
@@ -74,6 +75,22 @@ def id_arg(name: str) -> str | None:
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not _ID.fullmatch(raw):
+    if not is_id(raw):
         abort(404)
     return raw
+
+
+class MonthConverter(BaseConverter):
+    """`<month:...>`: a YYYY-MM month in a path (the published site's history), parsed as the
+    query string's month is; anything else is a 404 before any query."""
+
+    regex = r"[0-9]{4}-[0-9]{2}"
+
+    def to_python(self, value: str) -> Month:
+        month = parse_month(value)
+        if month is None:
+            raise ValidationError()
+        return month
+
+    def to_url(self, value: object) -> str:
+        return str(value)

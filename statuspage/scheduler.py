@@ -20,8 +20,16 @@ from flask import Flask
 from statuspage.database import utcnow
 from statuspage.extensions import db
 from statuspage.mail import Mailer
+from statuspage.services.automation import incidents as automation_incidents
+from statuspage.services.automation import signals
+from statuspage.services.checks import results as check_results
+from statuspage.services.checks import runner as checks
+from statuspage.services.checks.probes import ProbeOptions
+from statuspage.services.hooks import sender as hooks
 from statuspage.services.notices import due_work
 from statuspage.services.outbox import delivery, events
+from statuspage.services.problems import reports as problem_reports
+from statuspage.services.response import escalation
 from statuspage.services.site import heartbeat as site
 from statuspage.services.subscribers import digests
 from statuspage.services.subscribers import signup as subscribers
@@ -29,6 +37,12 @@ from statuspage.services.unit import SCHEDULER
 
 logger = logging.getLogger(__name__)
 MAIL_JOB_SECONDS = 20
+#: SLA targets are counted in minutes: a look each minute escalates on the warning's minute.
+ESCALATION_SECONDS = 60
+#: Damping is counted in minutes: a look every 15 s shows a held alert within its minute.
+AUTOMATION_SECONDS = 15
+#: Check results older than 90 days are pruned once a day.
+PRUNE_CHECKS_SECONDS = 24 * 60 * 60
 
 
 def in_app_context(app: Flask, job: Callable[..., Any], *args: Any) -> Callable[[], None]:
@@ -54,31 +68,39 @@ def build_scheduler(app: Flask, *, name: str = "scheduler") -> BlockingScheduler
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     tick = app.config["SCHEDULER_TICK_SECONDS"]
-    scheduler.add_job(
-        in_app_context(app, site.record_heartbeat, name),
-        "interval",
-        seconds=tick,
-        id="heartbeat",
-        name="heartbeat",
-        next_run_time=_now(),
-    )
-    scheduler.add_job(
-        in_app_context(app, run_tick),
-        "interval",
-        seconds=tick,
-        id="tick",
-        name="tick",
-        next_run_time=_now(),
-    )
-    scheduler.add_job(
-        in_app_context(app, run_mail, app.extensions["mailer"]),
-        "interval",
-        seconds=max(2, tick // 2),
-        id="mail",
-        name="mail",
-        next_run_time=_now(),
-    )
+    #: Every job: its id, what it runs, and how many seconds apart.
+    jobs: list[tuple[str, Callable[[], None], int]] = [
+        ("heartbeat", in_app_context(app, site.record_heartbeat, name), tick),
+        ("tick", in_app_context(app, run_tick), tick),
+        ("escalation", in_app_context(app, run_escalation), min(tick, ESCALATION_SECONDS)),
+        ("automation", in_app_context(app, run_automation), min(tick, AUTOMATION_SECONDS)),
+        ("checks", in_app_context(app, run_checks, app), app.config["CHECKS_TICK_SECONDS"]),
+        ("prune_checks", in_app_context(app, run_prune_checks), PRUNE_CHECKS_SECONDS),
+        ("mail", in_app_context(app, run_mail, app.extensions["mailer"]), max(2, tick // 2)),
+        ("hooks", in_app_context(app, run_hooks), max(2, tick // 2)),
+    ]
+    for job_id, job, seconds in jobs:
+        scheduler.add_job(
+            job, "interval", seconds=seconds, id=job_id, name=job_id, next_run_time=_now()
+        )
     return scheduler
+
+
+def run_hooks() -> None:
+    """Expand events, then POST what is due to webhook subscribers and chat channels (a job of
+    its own: a slow endpoint never holds up mail)."""
+    now = _now()
+    made = events.fan_out_events(now=now)
+    report = hooks.deliver_hooks(now=now)
+    if made or report.sent or report.failed or report.retried:
+        logger.info(
+            "hooks: %s deliveries made, sent %s, retried %s, failed %s, skipped %s",
+            made,
+            report.sent,
+            report.retried,
+            report.failed,
+            report.skipped,
+        )
 
 
 def run_mail(mailer: Mailer) -> None:
@@ -87,6 +109,7 @@ def run_mail(mailer: Mailer) -> None:
     now = _now()
     made = events.fan_out_events(now=now)
     queued = digests.queue_due_digests(now=now)
+    queued += problem_reports.notify_resolved_reporters(now=now)
     report = delivery.deliver_pending(mailer, now=now)
     deadline = time.monotonic() + MAIL_JOB_SECONDS
     # Keep draining while batches go out cleanly, but end in time for a prompt SIGTERM.
@@ -114,6 +137,47 @@ def run_tick() -> None:
     report = due_work.run_due_work()
     if report.total or report.lost_races or report.reminders_skipped:
         logger.info("tick: %s", report)
+
+
+def run_automation() -> None:
+    """Show the public the alerts that have held for their damping minutes, and stop showing
+    the resolved ones whose resolution has; then open and resolve the incidents integrations'
+    policies call for (a published one waits for its alerts' damping)."""
+    now = _now()
+    report = signals.apply_held_signals(now=now)
+    if report.total:
+        logger.info("automation: %s shown, %s hidden", len(report.shown), len(report.hidden))
+    automation_incidents.apply_incident_policies(now=now)
+
+
+def run_checks(app: Flask) -> None:
+    """Probe the checks that are due, concurrently; each result is recorded as it comes in."""
+    report = checks.run_due_checks(
+        options=ProbeOptions(ca_bundle=app.config["CHECKS_CA_BUNDLE"]),
+        workers=app.config["CHECKS_WORKERS"],
+    )
+    if report.fired or report.resolved:
+        logger.info(
+            "checks: %s run, %s failed, %s fired, %s resolved",
+            report.total,
+            len(report.failed),
+            len(report.fired),
+            len(report.resolved),
+        )
+
+
+def run_prune_checks() -> None:
+    """Delete check results older than 90 days (the latency histograms keep their counts)."""
+    pruned = check_results.prune_check_results(now=_now())
+    if pruned:
+        logger.info("prune_checks: %s results deleted", pruned)
+
+
+def run_escalation() -> None:
+    """Mail the people running each open incident whose SLA target is due soon or breached."""
+    sent = escalation.escalate_due(_now())
+    if sent:
+        logger.info("escalation: %s sent", sent)
 
 
 def _now() -> datetime:

@@ -11,7 +11,7 @@ from flask import Flask, Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from statuspage.enums import Role, Via
+from statuspage.enums import Role, TokenScope, Via
 from statuspage.error_pages import json_error
 from statuspage.services.accounts import api_tokens
 from statuspage.services.unit import Actor
@@ -88,8 +88,11 @@ def token_reader_required(*, as_json: bool) -> Callable[[View[P]], View[P]]:
             try:
                 if "token" in request.args:
                     api_tokens.authenticate_feed_token(request.args["token"])
-                else:
-                    api_tokens.authenticate_token(secret)
+                elif not api_tokens.authenticate_token(secret).allows(TokenScope.READ):
+                    return _forbidden(
+                        "This API token may only read /metrics: use a read token.",
+                        as_json=as_json,
+                    )
             except api_tokens.TokenRefused as refused:
                 return _unauthorized(refused.message, as_json=as_json, invalid=True)
             return view(*args, **kwargs)
@@ -97,6 +100,16 @@ def token_reader_required(*, as_json: bool) -> Callable[[View[P]], View[P]]:
         return wrapped
 
     return decorator
+
+
+def _forbidden(message: str, *, as_json: bool) -> Response:
+    """A 403 for a live token whose scope does not reach this page; no cache keeps it."""
+    if as_json:
+        response = json_error(403, message)
+    else:
+        response = Response(message + "\n", status=403, content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _unauthorized(message: str, *, as_json: bool, invalid: bool = False) -> Response:

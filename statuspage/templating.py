@@ -81,6 +81,11 @@ def format_duration(value: timedelta) -> str:
     return f"{minutes} min"
 
 
+def format_minutes(minutes: int) -> str:
+    """A target's length: "30 min", "4 h", "3 d"."""
+    return format_duration(timedelta(minutes=minutes))
+
+
 def relative_time(value: datetime, now: datetime) -> str:
     """ "5 min ago", "in 2 h", "just now"."""
     delta = now - value
@@ -146,6 +151,7 @@ def register_template_helpers(app: Flask) -> None:
         iso=iso,
         time_tag=time_tag,
         duration=format_duration,
+        minutes=format_minutes,
         impact_label=impact_label,
     )
     app.jinja_env.globals.update(

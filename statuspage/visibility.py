@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         MaintenanceRecurrence,
         Notice,
         NoticeComponent,
+        Postmortem,
     )
 
 
@@ -133,3 +134,25 @@ def update_visible_clause(
     if audience is Audience.PUBLIC or not with_notes:
         clause = sa.and_(clause, update.kind == UpdateKind.UPDATE)
     return clause
+
+
+# -- post-incident review -------------------------------------------------------------------
+
+
+def postmortem_visible(postmortem: Postmortem | None, audience: Audience) -> bool:
+    """Published and its incident visible to *audience*: a draft is for its editors (the admin
+    pages), and an internal incident's postmortem never reaches the public, published or not."""
+    return (
+        postmortem is not None
+        and postmortem.published_at is not None
+        and notice_visible(postmortem.notice, audience)
+    )
+
+
+# -- news (notification events) -------------------------------------------------------------
+
+
+def news_reaches(news: Audience, audience: Audience) -> bool:
+    """Whether news recorded for *news* (everyone, or staff only: `NotificationEvent.audience`)
+    may reach a reader of *audience* (a chat channel's)."""
+    return sees(audience, news.visibilities[-1])

@@ -7,13 +7,16 @@ every table is emptied after each test).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +27,15 @@ from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
 
 from statuspage import create_app
-from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Role, Via, Visibility
+from statuspage.enums import (
+    CheckKind,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    Role,
+    Via,
+    Visibility,
+)
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentGroup, Incident, User
 from statuspage.services.accounts import users
@@ -120,6 +131,9 @@ def _schema() -> None:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
         flask_migrate.upgrade()
+        # The migrations' seed rows (the default response templates): every test starts from
+        # empty tables on both databases, and asks for `default_templates` when it needs them.
+        _empty_tables()
         db.engine.dispose()
 
 
@@ -238,6 +252,16 @@ def make_incident(app: Flask, now: datetime) -> Callable[..., Incident]:
         return incidents.open_incident(components=components or {}, **overrides)
 
     return make
+
+
+@pytest.fixture
+def default_templates(app: Flask, now: datetime) -> list[Any]:
+    """The six default response templates, as a fresh install has them (the migration writes
+    them there; tests build their schema without it or empty its tables)."""
+    from statuspage.services.response import templates
+
+    templates.ensure_default_templates(actor=ACTOR, now=now - SETUP_AGE)
+    return templates.list_templates()
 
 
 @pytest.fixture
@@ -436,8 +460,49 @@ def route_objects(
         actor=Actor.of(make_user(Role.ADMIN)),
         now=now,
     ).token
+    from statuspage.enums import TemplateKind
+    from statuspage.services.response import templates
+
+    template = templates.create_template(
+        name="Routes",
+        kind=TemplateKind.UPDATE,
+        status=IncidentStatus.IDENTIFIED,
+        impact=None,
+        title="",
+        body="Found it.",
+        components=[component],
+        actor=ACTOR,
+        now=now,
+    )
+    from statuspage.services.automation import integrations
+
+    integration = integrations.create_integration(
+        name="Routes", kind="generic", actor=ACTOR, now=now
+    ).integration
+    from statuspage.enums import Audience, ChatKind
+    from statuspage.services.hooks import chat
+
+    channel = chat.create_chat_channel(
+        name="Routes",
+        kind=ChatKind.SLACK,
+        audience=Audience.INTERNAL,
+        webhook_url="https://chat.example.com/hooks/routes-SECRET-CHAT-URL",
+        actor=ACTOR,
+        now=now,
+    )
+    from statuspage.services.review import action_items
+
+    action_item = action_items.create_action_item(
+        incident,
+        action_items.ActionItemInput(title="Route", owner_id=make_user().id, due_on=None),
+        actor=ACTOR,
+        now=now,
+    )
     return {
+        "action_item_id": action_item.id,
+        "channel_id": channel.id,
         "component_id": component.id,
+        "template_id": template.id,
         "group_id": group.id,
         "incident_id": incident.id,
         "update_id": incident.updates[0].id,
@@ -447,8 +512,37 @@ def route_objects(
         "subscriber_id": subscriber.id,
         "token": make_token(subscriber, "manage"),
         "token_id": api_token.id,
+        "integration_id": integration.id,
         "fmt": "atom",
+        "month": f"{now:%Y-%m}",
+        "page": 1,
+        **_problem_objects(component, now),
+        **_check_objects(component, now),
     }
+
+
+def _problem_objects(component: Any, now: datetime) -> dict[str, str]:
+    """A problem and a customer report, for the routes that name them."""
+    from statuspage.services.problems import records, reports
+
+    problem = records.create_problem(title="Routes problem", actor=ACTOR, now=now)
+    report = reports.submit_report(
+        component_id=component.id, description="Routes report", email=None, actor=ACTOR, now=now
+    )
+    return {"problem_id": problem.id, "report_id": report.id}
+
+
+def _check_objects(component: Any, now: datetime) -> dict[str, str]:
+    """A built-in check, for the routes that name one."""
+    from statuspage.services.checks import configure
+
+    check = configure.create_check(
+        component,
+        configure.CheckInput(kind=CheckKind.HTTP, name="Routes check", url="http://127.0.0.1:9/"),
+        actor=ACTOR,
+        now=now,
+    )
+    return {"check_id": check.id}
 
 
 class SmtpSink:
@@ -525,3 +619,59 @@ def smtp_mailer(smtp_server: Any) -> Any:
     from statuspage.mail import SmtpMailer
 
     return SmtpMailer(host="127.0.0.1", port=smtp_server.port, timeout=5)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class HttpSink:
+    """Records every POST; answers the next status of `answers` (200 when none is left)."""
+
+    port: int
+    requests: list[Received] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def to(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+
+@pytest.fixture
+def http_sink() -> Iterator[HttpSink]:
+    """A live HTTP server on a free port recording every POST (webhook and chat deliveries)."""
+    sink = HttpSink(port=free_port())
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            with lock:
+                sink.requests.append(Received(self.path, dict(self.headers.items()), body))
+                status = sink.answers.pop(0) if sink.answers else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", sink.port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield sink
+    server.shutdown()
+    server.server_close()
+    thread.join()

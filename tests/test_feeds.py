@@ -440,7 +440,8 @@ def test_an_upcoming_window_is_published_when_announced_not_at_its_start(
 ):
     api = make_component(name="API")
     announced_at = now - timedelta(hours=2)
-    start = now + timedelta(days=7)
+    # Ten in the morning: a window that crosses midnight is written with both dates.
+    start = (now + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
     window = maintenance.schedule_maintenance(
         name="Kernel upgrade",
         body="Rebooting.",

@@ -1,4 +1,4 @@
-"""The public pages and the stylesheet pass the Nu HTML Checker (vnu) with zero errors.
+"""The public pages, the staff pages incidents are run from, and the stylesheet pass the Nu HTML Checker (vnu) with zero errors.
 
 vnu refuses loopback URLs, so the pages are rendered through the test client and written to
 files; every file is checked in one java call, since each call starts a JVM.
@@ -13,8 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from tests.conftest import Client, DemoPage
+from statuspage.enums import Role
+from statuspage.extensions import db
+from statuspage.models import Component
+from statuspage.services.automation import ingest, integrations
+from tests.conftest import ACTOR, Client, DemoPage
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -52,9 +57,50 @@ def describe(message: dict[str, Any]) -> str:
     return f"{where}:{line}: {kind}: {message.get('message')}  [{extract}]"
 
 
+def _check_pages(client: Client, tmp_path: Path) -> list[Path]:
+    """A component with a checked day of response times: its admin page and the public chart."""
+    from datetime import timedelta
+
+    from statuspage.database import utcnow
+    from statuspage.enums import CheckKind
+    from statuspage.services.checks import configure
+    from statuspage.services.checks.probes import ProbeResult
+    from statuspage.services.checks.runner import record_result
+    from statuspage.services.components import tree
+    from tests.conftest import ACTOR
+
+    now = utcnow()
+    component = tree.create_component(name="Checked", show_response_times=True, actor=ACTOR)
+    check = configure.create_check(
+        component,
+        configure.CheckInput(kind=CheckKind.HTTP, name="Home", url="https://example.com/"),
+        actor=ACTOR,
+    )
+    for step in range(48):
+        record_result(
+            check,
+            ProbeResult(True, "HTTP 200.", 30.0 + step),
+            now=now - timedelta(minutes=30 * step),
+        )
+    files = []
+    for name, url in {
+        "response-times.html": "/response-times",
+        "admin-checks.html": f"/admin/components/{component.id}/checks",
+        "admin-check-form.html": f"/admin/checks/{check.id}/edit",
+    }.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        path = tmp_path / name
+        path.write_bytes(response.data)
+        files.append(path)
+    text = (tmp_path / "response-times.html").read_text()
+    assert "<polyline" in text, text[text.find("<main") :][:1500]
+    return files
+
+
 @pytest.mark.slow
 def test_public_pages_and_stylesheet_have_no_validation_errors(
-    client: Client, demo_page: DemoPage, tmp_path: Path
+    client: Client, demo_page: DemoPage, tmp_path: Path, login_as: Any
 ) -> None:
     """Invalid markup renders differently from browser to browser and confuses screen readers."""
     pages = {
@@ -62,6 +108,7 @@ def test_public_pages_and_stylesheet_have_no_validation_errors(
         "incident-open.html": f"/incidents/{demo_page.open_incident_id}",
         "incident-resolved.html": f"/incidents/{demo_page.resolved_incident_id}",
         "history.html": "/history",
+        "uptime.html": "/uptime",
         "history-month.html": f"/history?month={demo_page.past_month}",
     }
     files = []
@@ -71,6 +118,36 @@ def test_public_pages_and_stylesheet_have_no_validation_errors(
         path = tmp_path / name
         path.write_bytes(response.data)
         files.append(path)
+    # The staff side an incident is run from: the console, the response panel, the policy.
+    login_as(Role.ADMIN)
+    integration = integrations.create_integration(
+        name="Prod Alertmanager", kind="alertmanager", actor=ACTOR
+    ).integration
+    component_id = db.session.scalars(sa.select(Component.id).limit(1)).one()
+    alerts = [
+        {"status": "firing", "labels": {"component": value}, "annotations": {"summary": "5xx"}}
+        for value in (component_id, "unknown-service", "")
+    ]
+    body = json.dumps({"version": "4", "alerts": alerts}).encode()
+    assert ingest.receive_alerts(integration, body).unmatched == ["unknown-service", ""]
+    staff_pages = {
+        "admin-integrations.html": "/admin/settings/integrations",
+        "admin-integration.html": f"/admin/settings/integrations/{integration.id}",
+        "admin-new-integration.html": "/admin/settings/integrations/new",
+        "internal.html": "/internal",
+        "internal-incident.html": f"/internal/incidents/{demo_page.open_incident_id}",
+        "admin-dashboard.html": "/admin/",
+        "admin-response-policy.html": "/admin/settings/response",
+        "admin-reports.html": "/admin/reports?by=month",
+    }
+    for name, url in staff_pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        path = tmp_path / name
+        path.write_bytes(response.data)
+        files.append(path)
+    files += _check_pages(client, tmp_path)
+    assert 'class="console"' in (tmp_path / "internal.html").read_text()
     month = (tmp_path / "history-month.html").read_text()
     assert 'class="history-item"' in month, "the month chosen should list incidents"
     stylesheet = tmp_path / "statuspage.css"

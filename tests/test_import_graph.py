@@ -23,7 +23,9 @@ DEFERRED_IMPORTS: dict[tuple[str, str], str] = {
     ("statuspage", target): _FACTORY
     for target in (
         "statuspage.admin",
+        "statuspage.api.integrations",
         "statuspage.api.manage",
+        "statuspage.api.metrics",
         "statuspage.api.v2",
         "statuspage.auth.views",
         "statuspage.cache_hits",

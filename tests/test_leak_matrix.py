@@ -12,22 +12,50 @@ the matrix cannot pass by showing nothing.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from statuspage.database import utcnow
-from statuspage.enums import Cadence, ComponentStatus, Impact, IncidentStatus, Role, Visibility
+from statuspage.enums import (
+    Audience,
+    Cadence,
+    ChatKind,
+    CheckKind,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    Priority,
+    Role,
+    TemplateKind,
+    Urgency,
+    Visibility,
+)
+from statuspage.extensions import db
+from statuspage.models import Component, ComponentGroup, Incident, User
+from statuspage.services.accounts import users
+from statuspage.services.automation import ingest, integrations
+from statuspage.services.checks import configure as check_config
+from statuspage.services.checks.probes import ProbeResult
+from statuspage.services.checks.runner import record_result
 from statuspage.services.components import tree
+from statuspage.services.components.runbooks import RunbookInput
+from statuspage.services.hooks import chat, sender, webhooks
 from statuspage.services.notices import incidents, maintenance, timeline
 from statuspage.services.notices.due_work import run_due_work
 from statuspage.services.outbox import delivery, events
+from statuspage.services.response import priority, roles, templates
+from statuspage.services.response.escalation import escalate_due
+from statuspage.services.review import action_items, postmortems
 from statuspage.services.subscribers import signup
 from statuspage.services.subscribers.digests import queue_due_digests
 from statuspage.services.subscribers.links import make_token
-from tests.conftest import ACTOR, make_app
+from tests.conftest import ACTOR, PASSWORD, make_app
 
 S = ComponentStatus
 STAFF_PREFIXES = ("/admin", "/internal", "/api/manage", "/login", "/logout", "/account")
@@ -40,7 +68,74 @@ MARKERS = {
     "internal incident": "LEAK-internal-incident",
     "internal note": "LEAK-internal-note",
     "internal maintenance": "LEAK-internal-maintenance",
+    # Incident response on a public incident: staff only, everywhere.
+    "priority": "priority-p",
+    "priority override reason": "LEAK-override-reason",
+    "incident commander": "LEAK-commander",
+    "communications lead": "LEAK-comms-lead",
+    "responder": "LEAK-responder",
+    "acknowledgement": "LEAK-acknowledged-by",
+    # Response details on a public component and on a public group: staff only, everywhere.
+    "owner team": "LEAK-owner-team",
+    "runbook link": "LEAK-runbook-link",
+    "escalation contact name": "LEAK-contact-name",
+    "escalation contact email": "leak-contact-email",
+    "escalation contact notes": "LEAK-contact-notes",
+    "responder notes": "LEAK-responder-notes",
+    # Canned responses: staff only (their text reaches the public only once someone posts it).
+    "response template": "LEAK-response-template",
+    # Monitoring integrations: their names, the alerts they send (an unmatched component
+    # label, a summary) and the draft incident their policy opens for editors.
+    "integration name": "LEAK-integration-name",
+    "unmatched alert label": "LEAK-unmatched-label",
+    "alert summary": "LEAK-alert-summary",
+    "integration draft incident": "LEAK-integration-draft",
+    # Post-incident review on a public incident: a draft postmortem, an action item's title
+    # and its owner.
+    **{
+        "draft postmortem": "LEAK-draft-postmortem",
+        "action item": "LEAK-action-item",
+        "action item owner": "LEAK-action-owner",
+    },
 }
+#: Problem management and customers' reports: shown on admin pages only (not /internal).
+PROBLEM_MARKERS = {
+    "problem title": "LEAK-problem-title",
+    "problem root cause": "LEAK-root-cause",
+    "report description": "LEAK-report-description",
+    "reporter email": "leak-reporter",
+}
+#: Built-in checks: their names, targets and results' details are staff only, on a public
+#: component that shows its response times publicly (shown on the check's admin page).
+CHECK_MARKERS = {
+    "check name": "LEAK-check-name",
+    "check target": "leak-check-target",
+    "check result detail": "LEAK-check-detail",
+}
+#: Secrets of outbound hooks: a chat channel's incoming-webhook URL, a webhook subscriber's
+#: endpoint. Never on a public path (staff see only a hint of the URL).
+HOOK_MARKERS = {
+    "chat channel url": "LEAK-chat-url",
+    "webhook endpoint": "LEAK-webhook-endpoint",
+}
+ALL_MARKERS = {**MARKERS, **PROBLEM_MARKERS, **CHECK_MARKERS, **HOOK_MARKERS}
+
+
+def runbook_of(where: str) -> RunbookInput:
+    """Every response detail of the public component or group *where*, each under its marker
+    (with *where* after it, so staff pages can be checked for both)."""
+    return RunbookInput(
+        owner_team=f"{MARKERS['owner team']} {where}",
+        runbook_urls=[f"https://wiki.example.com/{MARKERS['runbook link']}/{where}"],
+        escalation_contacts=[
+            {
+                "name": f"{MARKERS['escalation contact name']} {where}",
+                "email": f"{MARKERS['escalation contact email']}-{where}@example.com",
+                "notes": f"{MARKERS['escalation contact notes']} {where} +1 555 0100",
+            }
+        ],
+        internal_notes=f"{MARKERS['responder notes']} {where}: restart *the worker*.",
+    )
 
 
 def public_endpoints() -> list[str]:
@@ -64,7 +159,11 @@ def build_world(base: datetime) -> dict[str, Any]:
     """The fixture world: each internal thing under its marker, public things around them, and
     subscribers of every kind (confirmed before anything happens, so digests cover it all)."""
     setup = base - timedelta(days=30)
-    website = tree.create_component(name="Website", actor=ACTOR, now=setup)
+    website = tree.create_component(
+        name="Website", runbook=runbook_of("component"), actor=ACTOR, now=setup
+    )
+    edge = tree.create_group(name="Edge", runbook=runbook_of("group"), actor=ACTOR, now=setup)
+    cdn = tree.create_component(name="CDN", group=edge, actor=ACTOR, now=setup)
     hidden = tree.create_component(
         name=MARKERS["internal component"], visibility=Visibility.INTERNAL, actor=ACTOR, now=setup
     )
@@ -116,13 +215,30 @@ def build_world(base: datetime) -> dict[str, Any]:
         now=base - timedelta(hours=2),
     )
 
+    hook = webhooks.subscribe_webhook(
+        endpoint=f"https://hooks.example.com/{HOOK_MARKERS['webhook endpoint']}",
+        email="hooked@example.com",
+        actor=ACTOR,
+        now=subscribed,
+    )
+    signup.confirm_subscription(hook, actor=ACTOR, now=subscribed)
+    for audience in Audience:
+        chat.create_chat_channel(
+            name=f"Chat {audience.value}",
+            kind=ChatKind.SLACK,
+            audience=audience,
+            webhook_url=f"https://chat.example.com/{HOOK_MARKERS['chat channel url']}/{audience}",
+            actor=ACTOR,
+            now=subscribed,
+        )
+
     opened = base - timedelta(hours=1)
     slowdown = incidents.open_incident(
         name="Public slowdown",
         body="Pages load slowly.",
         impact=Impact.MINOR,
         status=IncidentStatus.INVESTIGATING,
-        components={website: S.DEGRADED_PERFORMANCE, hidden: S.PARTIAL_OUTAGE},
+        components={website: S.DEGRADED_PERFORMANCE, hidden: S.PARTIAL_OUTAGE, cdn: S.OPERATIONAL},
         actor=ACTOR,
         now=opened,
     )
@@ -148,6 +264,9 @@ def build_world(base: datetime) -> dict[str, Any]:
         actor=ACTOR,
         now=opened + timedelta(minutes=10),
     )
+    respond_to(slowdown, opened)
+    review(slowdown, opened)
+    record_problem(slowdown, website, opened)
     grouped_trouble = incidents.open_incident(
         name="Grouped trouble",
         body="Errors for some customers.",
@@ -208,10 +327,25 @@ def build_world(base: datetime) -> dict[str, Any]:
         actor=ACTOR,
         now=opened,
     )
-    incidents_ = [slowdown, grouped_trouble, secret, on_hidden]
+    templates.create_template(
+        name=MARKERS["response template"],
+        kind=TemplateKind.INCIDENT,
+        status=IncidentStatus.INVESTIGATING,
+        impact=Impact.MAJOR,
+        title=f"{MARKERS['response template']} on {{{{ components }}}}",
+        body=f"{MARKERS['response template']}: {{{{ components }}}} is down.",
+        components=[website],
+        actor=ACTOR,
+        now=opened,
+    )
+    checked = monitor(setup, base)
+    integration_id, draft = open_integration_draft(website, opened + timedelta(minutes=35))
+    incidents_ = [slowdown, grouped_trouble, secret, on_hidden, draft]
     return {
+        "checked_component_id": checked.id,
+        "integration_id": integration_id,
         "base": base,
-        "component_ids": [website.id, hidden.id, grouped.id],
+        "component_ids": [website.id, hidden.id, grouped.id, cdn.id],
         "group_id": group.id,
         "incident_ids": [i.id for i in incidents_],
         "maintenance_ids": [upgrade.id, quiet.id],
@@ -223,6 +357,155 @@ def build_world(base: datetime) -> dict[str, Any]:
     }
 
 
+def monitor(setup: datetime, base: datetime) -> Component:
+    """A public component showing its response times, with a check (name and target under
+    their markers) that has a day of results, the latest a failure with its detail."""
+    checked = tree.create_component(
+        name="Checkout", show_response_times=True, actor=ACTOR, now=setup
+    )
+    check = check_config.create_check(
+        checked,
+        check_config.CheckInput(
+            kind=CheckKind.HTTP,
+            name=CHECK_MARKERS["check name"],
+            url=f"https://{CHECK_MARKERS['check target']}.example.com/health",
+        ),
+        actor=ACTOR,
+        now=setup,
+    )
+    for step in range(1, 24):
+        at = base - timedelta(hours=step)
+        record_result(check, ProbeResult(True, "HTTP 200.", 20.0 + step), now=at)
+    failed = ProbeResult(False, f"{CHECK_MARKERS['check result detail']}: HTTP 500.", 9.0)
+    record_result(check, failed, now=base - timedelta(minutes=1))
+    return checked
+
+
+def open_integration_draft(component: Component, at: datetime) -> tuple[str, Incident]:
+    """An Alertmanager integration with the draft policy: its alert (held from the public for a
+    day) opens an internal incident from its own template, another names no component."""
+    template = templates.create_template(
+        name="Integration draft",
+        kind=TemplateKind.INCIDENT,
+        status=IncidentStatus.INVESTIGATING,
+        impact=Impact.MAJOR,
+        title=f"{MARKERS['integration draft incident']} on {{{{ components }}}}",
+        body=f"{MARKERS['integration draft incident']}: {{{{ components }}}} alerts.",
+        components=[],
+        actor=ACTOR,
+        now=at,
+    )
+    made = integrations.create_integration(
+        name=MARKERS["integration name"],
+        kind="alertmanager",
+        damping_minutes=1440,
+        incident_policy="draft",
+        template_id=template.id,
+        actor=ACTOR,
+        now=at,
+    )
+
+    def alert(component_label: str, fingerprint: str) -> dict[str, Any]:
+        return {
+            "status": "firing",
+            "labels": {"alertname": "Down", "component": component_label, "severity": "critical"},
+            "annotations": {"summary": f"{MARKERS['alert summary']} {fingerprint}"},
+            "fingerprint": fingerprint,
+        }
+
+    body = {
+        "version": "4",
+        "alerts": [alert(component.id, "a"), alert(MARKERS["unmatched alert label"], "b")],
+    }
+    report = ingest.receive_alerts(made.integration, json.dumps(body).encode(), now=at)
+    assert report.incident_id is not None and report.unmatched
+    return made.integration.id, db.session.get(Incident, report.incident_id)
+
+
+def record_problem(incident: Incident, component: Any, opened: datetime) -> None:
+    """A problem linked to the public incident, and a customer's report linked to it too."""
+    from statuspage.enums import ReportState
+    from statuspage.services.problems import records, reports
+
+    at = opened + timedelta(minutes=3)
+    problem = records.create_problem(
+        title=PROBLEM_MARKERS["problem title"],
+        root_cause=PROBLEM_MARKERS["problem root cause"],
+        components=[component],
+        actor=ACTOR,
+        now=at,
+    )
+    records.link_incident(problem, incident.id, actor=ACTOR, now=at)
+    report = reports.submit_report(
+        component_id=component.id,
+        description=PROBLEM_MARKERS["report description"],
+        email=f"{PROBLEM_MARKERS['reporter email']}@example.com",
+        actor=ACTOR,
+        now=at,
+    )
+    reports.triage_report(
+        report, state=ReportState.LINKED, incident_id=incident.id, actor=ACTOR, now=at
+    )
+
+
+def respond_to(incident: Incident, opened: datetime) -> None:
+    """Run a public incident as staff do: urgency, an override with its reason, every role, an
+    acknowledgement (each also an internal timeline entry)."""
+
+    def staff(marker: str) -> User:
+        return users.create_user(
+            email=f"{marker.lower()}@example.com",
+            password=PASSWORD,
+            role=Role.EDITOR,
+            name=marker,
+            actor=ACTOR,
+            now=opened,
+        )
+
+    at = opened + timedelta(minutes=2)
+    priority.set_urgency(incident, Urgency.HIGH, actor=ACTOR, now=at)
+    priority.override_priority(
+        incident, Priority.P1, reason=MARKERS["priority override reason"], actor=ACTOR, now=at
+    )
+    roles.set_roles(
+        incident,
+        commander=staff(MARKERS["incident commander"]),
+        comms_lead=staff(MARKERS["communications lead"]),
+        responders=[staff(MARKERS["responder"])],
+        actor=ACTOR,
+        now=at,
+    )
+    roles.acknowledge_incident(
+        incident, user=staff(MARKERS["acknowledgement"]), actor=ACTOR, now=at
+    )
+
+
+def review(incident: Incident, opened: datetime) -> None:
+    """Start the public incident's review: a draft postmortem and an action item (due after the
+    mails are sent: its owner's overdue mail is staff mail, tested in tests/mail)."""
+    postmortems.save_postmortem(
+        incident, body=f"{MARKERS['draft postmortem']} words.", actor=ACTOR, now=opened
+    )
+    owner = users.create_user(
+        email="owner@example.com",
+        password=PASSWORD,
+        role=Role.EDITOR,
+        name=MARKERS["action item owner"],
+        actor=ACTOR,
+        now=opened,
+    )
+    action_items.create_action_item(
+        incident,
+        action_items.ActionItemInput(
+            title=MARKERS["action item"],
+            owner_id=owner.id,
+            due_on=(opened + timedelta(days=7)).date(),
+        ),
+        actor=ACTOR,
+        now=opened,
+    )
+
+
 def argument_values(world: dict[str, Any]) -> dict[str, list[Any]]:
     """Every value worth trying for each URL argument, hidden things' ids included."""
     scoped = world["readers"]["instant_grouped"]
@@ -231,6 +514,11 @@ def argument_values(world: dict[str, Any]) -> dict[str, list[Any]]:
         "component_id": world["component_ids"],
         "incident_id": world["incident_ids"],
         "maintenance_id": world["maintenance_ids"],
+        "month": [
+            world["base"].strftime("%Y-%m"),
+            (world["base"] - timedelta(days=31)).strftime("%Y-%m"),
+        ],
+        "page": [1],
         "token": {
             "public.confirm_subscription": [make_token(world["pending"], "confirm")],
             "public.manage_subscription": [make_token(scoped, "manage")],
@@ -270,7 +558,7 @@ def urls_for(app, endpoint: str, world: dict[str, Any]) -> list[str]:
 
 
 def assert_clean(text: str, where: str, kind: str) -> None:
-    marker = MARKERS[kind]
+    marker = ALL_MARKERS[kind]
     assert marker not in text, f"{kind} leaks on {where}"
 
 
@@ -287,11 +575,11 @@ def test_every_public_get_route_is_in_the_matrix(app, world):
         assert urls_for(app, endpoint, world)
 
 
-@pytest.mark.parametrize("kind", sorted(MARKERS))
+@pytest.mark.parametrize("kind", sorted(ALL_MARKERS))
 def test_no_public_route_shows_internal_things(app, client, world, kind):
     """One row of the matrix per leak kind, across every public GET route (one world per row:
     building it is what costs); every leaking URL is named, not only the first."""
-    marker = MARKERS[kind]
+    marker = ALL_MARKERS[kind]
     leaks, visited = [], 0
     for endpoint in ENDPOINTS:
         for url in urls_for(app, endpoint, world):
@@ -319,8 +607,61 @@ def test_staff_see_every_marker(client, login_as, world):
         response = client.get(page)
         assert response.status_code == 200, page
         seen += response.get_data(as_text=True)
+    login_as(Role.ADMIN)  # templates and integrations are kept on the admin pages
+    seen += client.get("/admin/templates").get_data(as_text=True)
+    seen += client.get(f"/admin/settings/integrations/{world['integration_id']}").text
     missing = [kind for kind, marker in MARKERS.items() if marker not in seen]
     assert missing == []
+
+
+def test_staff_see_the_response_details_of_the_affected_component_and_group(
+    client, login_as, world
+):
+    """On /internal (an open incident affects them) and on the admin page of that incident:
+    each detail of the component and of its group."""
+    login_as(Role.EDITOR)
+    for page in ["/internal", f"/admin/incidents/{world['public_incident_id']}"]:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        text = response.get_data(as_text=True)
+        for where in ("component", "group"):
+            details = runbook_of(where)
+            [contact] = details.escalation_contacts
+            expected = [
+                details.owner_team,
+                *details.runbook_urls,
+                contact["name"],
+                contact["email"],
+                contact["notes"],
+                f"{MARKERS['responder notes']} {where}: restart <em>the worker</em>.",
+            ]
+            assert [e for e in expected if e not in text] == [], (page, where)
+
+
+def test_editors_see_the_problem_and_the_report(client, login_as, world):
+    """Problems and reports are for the admin pages: the incident's problem, the triage queue."""
+    login_as(Role.EDITOR)
+    seen = client.get(f"/admin/incidents/{world['public_incident_id']}").get_data(as_text=True)
+    seen += client.get("/admin/problems").get_data(as_text=True)
+    seen += client.get("/admin/triage").get_data(as_text=True)
+    problem = client.get("/admin/problems").get_data(as_text=True)
+    assert PROBLEM_MARKERS["problem title"] in problem
+    link = re.search(r'href="/admin/problems/([a-z0-9]{12})"', problem).group(1)
+    seen += client.get(f"/admin/problems/{link}").get_data(as_text=True)
+    missing = [kind for kind, marker in PROBLEM_MARKERS.items() if marker not in seen]
+    assert missing == []
+
+
+def test_admins_see_the_check_and_the_public_sees_only_its_chart(client, login_as, world):
+    """The check's name, target and detail are on its admin page; the public page shows the
+    component's response-time chart (so the matrix visits a real chart) without any of them."""
+    public = client.get("/response-times").get_data(as_text=True)
+    assert "Checkout" in public and '<svg class="chart"' in public
+    login_as(Role.ADMIN)
+    seen = client.get(f"/admin/components/{world['checked_component_id']}/checks")
+    assert seen.status_code == 200
+    text = seen.get_data(as_text=True)
+    assert [kind for kind, marker in CHECK_MARKERS.items() if marker not in text] == []
 
 
 def message_text(message: Any) -> str:
@@ -352,10 +693,80 @@ def test_no_mail_tells_a_subscriber_internal_things(app, smtp_server, smtp_maile
         "Grouped trouble" in message_text(m)
         for m in smtp_server.sink.to("daily-grouped@example.com")
     )
+    drafts = [m for m in messages if m["Message-ID"].startswith("<alert_draft-")]
+    staff = set(db.session.scalars(sa.select(User.email)))
+    assert drafts and {m["To"] for m in drafts} <= staff  # the integration's draft: to editors
+    assert all(MARKERS["integration draft incident"] in message_text(m) for m in drafts)
     for message in messages:
+        if message in drafts:
+            continue
         text = message_text(message)
-        for kind in MARKERS:
+        for kind in ALL_MARKERS:
+            if kind == "webhook endpoint" and message["To"] == "hooked@example.com":
+                continue  # the webhook's own address is told its own URL
             assert_clean(text, f"the mail {message['Subject']!r} to {message['To']}", kind)
+
+
+def test_escalation_mail_goes_to_staff_only(app, smtp_server, smtp_mailer, world):
+    """SLA escalations name internal things (an internal incident, the people running a public
+    one): they go to staff through the same outbox, never to a subscriber, and the subscribers'
+    own mail of the same rounds stays clean."""
+    base = world["base"]
+    later = base + timedelta(hours=5)  # every open incident's targets are long breached
+    assert escalate_due(later) > 0
+    _send_everything(smtp_mailer, later)
+    messages = smtp_server.sink.messages
+    escalations = [m for m in messages if m["Message-ID"].startswith("<escalation-")]
+    staff = set(db.session.scalars(sa.select(User.email)))
+    for model in (Component, ComponentGroup):  # the components' escalation contacts
+        for contacts in db.session.scalars(sa.select(model.escalation_contacts)):
+            staff |= {contact["email"].lower() for contact in contacts}
+    readers = {r.email for r in world["readers"].values()} | {world["pending"].email}
+    assert escalations and {m["To"] for m in escalations} <= staff
+    assert not {m["To"] for m in escalations} & readers
+    assert any(MARKERS["internal incident"] in message_text(m) for m in escalations)
+    assert any(MARKERS["incident commander"] in message_text(m) for m in escalations)
+    for message in messages:
+        if message["To"] in readers:
+            assert "<escalation-" not in message["Message-ID"]
+            for kind in MARKERS:
+                assert_clean(message_text(message), f"the mail to {message['To']}", kind)
+
+
+def test_no_webhook_or_public_chat_message_tells_internal_things(app, http_sink, world):
+    """Webhook subscribers and public chat channels hear only what the public may; an internal
+    channel hears the internal things (so the check is not vacuous)."""
+    base = world["base"]
+    subscribed = base - timedelta(hours=3)
+    hook = webhooks.subscribe_webhook(
+        endpoint=http_sink.url("/webhook"), email="sink@example.com", actor=ACTOR, now=subscribed
+    )
+    signup.confirm_subscription(hook, actor=ACTOR, now=subscribed)
+    for channel in chat.list_chat_channels():  # the world's channels post to the sink now
+        path = f"/chat-{channel.audience.value}"
+        chat.update_chat_channel(
+            channel,
+            name=channel.name,
+            audience=channel.audience,
+            enabled=True,
+            webhook_url=http_sink.url(path),
+            actor=ACTOR,
+        )
+    for minutes in (61, 121, 181):  # the reminders, then both windows start and complete
+        run_due_work(now=base + timedelta(minutes=minutes))
+    later = base + timedelta(hours=4)
+    events.fan_out_events(now=later)
+    while sender.deliver_hooks(now=later).attempted:
+        pass
+    public = http_sink.to("/webhook") + http_sink.to("/chat-public")
+    internal = "\n".join(r.body.decode() for r in http_sink.to("/chat-internal"))
+    assert len(http_sink.to("/webhook")) > 2 and len(http_sink.to("/chat-public")) > 2
+    for received in public:
+        text = received.body.decode()
+        for kind in ALL_MARKERS:
+            assert_clean(text, f"the POST to {received.path}", kind)
+    for kind in ("internal incident", "internal note", "internal maintenance"):
+        assert MARKERS[kind] in internal, kind
 
 
 def _send_everything(mailer: Any, now: datetime) -> int:

@@ -18,6 +18,7 @@ def test_upgrade_on_a_fresh_sqlite_file_matches_the_models(tmp_path):
     with app.app_context():
         flask_migrate.upgrade()
         _assert_no_difference()
+        _assert_the_default_templates()
         flask_migrate.downgrade(revision="base")
         db.engine.dispose()
 
@@ -32,3 +33,18 @@ def _assert_no_difference():
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def _assert_the_default_templates():
+    """A fresh install has the six default response templates, word for word the service's
+    (the migration keeps its own copy, so a change to the defaults needs a migration too)."""
+    import sqlalchemy as sa
+
+    from statuspage.models import ResponseTemplate
+    from statuspage.services.response.templates import DEFAULT_TEMPLATES
+
+    rows = db.session.scalars(sa.select(ResponseTemplate)).all()
+    written = {(t.name, t.kind, t.incident_status, t.impact, t.title, t.body) for t in rows}
+    shipped = {(d.name, d.kind, d.status, d.impact, d.title, d.body) for d in DEFAULT_TEMPLATES}
+    assert written == shipped and len(rows) == 6
+    db.session.remove()

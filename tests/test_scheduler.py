@@ -25,12 +25,24 @@ from tests.helpers import public_statuses
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_scheduler_runs_heartbeat_tick_and_mail_often_enough(app):
+def test_the_scheduler_runs_heartbeat_tick_mail_escalation_and_automation_often_enough(app):
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"heartbeat", "tick", "mail"}
-    for job in jobs.values():
-        assert job.trigger.interval <= timedelta(seconds=15)
+    assert set(jobs) == {
+        "heartbeat",
+        "tick",
+        "mail",
+        "hooks",
+        "escalation",
+        "automation",
+        "checks",
+        "prune_checks",
+    }
+    # SLA targets count minutes: escalation looks at least once a minute; check results are
+    # pruned daily; due checks are looked for every few seconds.
+    limits = {"escalation": 60, "prune_checks": 24 * 60 * 60, "checks": 5}
+    for name, job in jobs.items():
+        assert job.trigger.interval <= timedelta(seconds=limits.get(name, 15))
 
 
 PROBE = """

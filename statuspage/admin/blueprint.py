@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -21,12 +21,25 @@ from statuspage.services.site.settings import get_site_settings
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def viewers_may_read(view: F) -> F:
+    """Let viewers use this view too: only read-only views (the reports) declare it."""
+    # A function attribute, read by require_editor, as the management API's needs_scope.
+    view.viewers_may_read = True  # type: ignore[attr-defined]
+    return view
+
+
 @bp.before_request
 def require_editor() -> Response | None:
-    """Every admin URL needs at least the editor role; admin-only views check again."""
+    """Every admin URL needs at least the editor role (viewers, for the read-only views that
+    declare `viewers_may_read`); admin-only views check again."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role(Role.EDITOR):
+    view = current_app.view_functions.get(request.endpoint or "")
+    needed = Role.VIEWER if getattr(view, "viewers_may_read", False) else Role.EDITOR
+    if not current_user.has_role(needed):
         abort(403)
     return None
 

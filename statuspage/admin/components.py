@@ -12,6 +12,12 @@ from statuspage.forms import SelectChoice
 from statuspage.models import Component, ComponentGroup
 from statuspage.security import current_actor, role_required
 from statuspage.services.components import tree as service
+from statuspage.services.components.runbooks import (
+    RunbookInput,
+    contact_lines,
+    parse_contact_lines,
+    parse_runbook_lines,
+)
 from statuspage.services.errors import ServiceError
 
 
@@ -32,6 +38,25 @@ def _group_choices(form: ComponentForm) -> None:
     ]
 
 
+def _runbook(form: ComponentForm | GroupForm) -> RunbookInput:
+    """The "Response (staff only)" fieldset as the services take it; a contact line of the
+    wrong shape is an InvalidInput naming its line."""
+    return RunbookInput(
+        owner_team=form.owner_team.data,
+        runbook_urls=parse_runbook_lines(form.runbook_urls.data),
+        escalation_contacts=parse_contact_lines(form.escalation_contacts.data),
+        internal_notes=form.internal_notes.data,
+    )
+
+
+def _show_runbook(form: ComponentForm | GroupForm, item: Component | ComponentGroup) -> None:
+    """Fill the fieldset's textareas from *item* (one link, one contact a line), unless the
+    form was sent: then it keeps what was typed."""
+    if not form.is_submitted():
+        form.runbook_urls.data = "\n".join(item.runbook_urls or [])
+        form.escalation_contacts.data = contact_lines(item)
+
+
 def _component_fields(form: ComponentForm) -> dict:
     group = get_or_404(ComponentGroup, form.group.data) if form.group.data else None
     return {
@@ -42,7 +67,15 @@ def _component_fields(form: ComponentForm) -> dict:
         "showcase": form.showcase.data,
         "only_show_if_degraded": form.only_show_if_degraded.data,
         "start_date": form.start_date.data,
+        "show_response_times": form.show_response_times.data,
+        "runbook": _runbook(form),
+        "aliases": (form.aliases.data or "").splitlines(),
     }
+
+
+def _show_aliases(form: ComponentForm, component: Component) -> None:
+    if not form.is_submitted():
+        form.aliases.data = "\n".join(component.aliases or [])
 
 
 @bp.route("/components/new", methods=["GET", "POST"])
@@ -66,6 +99,8 @@ def edit_component(component_id: str) -> Response | str | tuple[str, int]:
     component = get_or_404(Component, component_id)
     form = ComponentForm(obj=component, group=component.group_id or "")
     _group_choices(form)
+    _show_runbook(form, component)
+    _show_aliases(form, component)
     if form.validate_on_submit():
         try:
             service.update_component(component, **_component_fields(form), actor=current_actor())
@@ -138,6 +173,7 @@ def _group_fields(form: GroupForm) -> dict:
         "showcase": form.showcase.data,
         "only_show_if_degraded": form.only_show_if_degraded.data,
         "start_date": form.start_date.data,
+        "runbook": _runbook(form),
     }
 
 
@@ -160,6 +196,7 @@ def new_group() -> Response | str | tuple[str, int]:
 def edit_group(group_id: str) -> Response | str | tuple[str, int]:
     group = get_or_404(ComponentGroup, group_id)
     form = GroupForm(obj=group)
+    _show_runbook(form, group)
     if form.validate_on_submit():
         try:
             service.update_group(group, **_group_fields(form), actor=current_actor())

@@ -16,6 +16,8 @@ from statuspage.services.errors import ServiceError
 from statuspage.services.notices import timeline
 from statuspage.services.outbox.dashboard import read_relay_trouble
 from statuspage.services.page.builders import build_status_page
+from statuspage.services.problems.reports import list_spike_banners
+from statuspage.services.response.console import build_open_responses
 from statuspage.services.site import heartbeat as site
 
 
@@ -33,6 +35,8 @@ def dashboard() -> str:
         statuses=list(ComponentStatus),
         pending_updates=timeline.list_pending_updates(),
         relay_trouble=read_relay_trouble(now=now),
+        responses=build_open_responses(now),
+        report_spikes=list_spike_banners(now=now),
     )
 
 

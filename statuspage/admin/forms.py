@@ -29,18 +29,25 @@ from statuspage.enums import (
     MaintenanceStatus,
     Role,
     SubscriberState,
+    TemplateKind,
     TokenScope,
+    Urgency,
     Via,
 )
 from statuspage.forms import Form, PageField, SelectChoice
 from statuspage.limits import (
+    MAX_ALIAS,
+    MAX_ALIASES,
     MAX_BODY,
+    MAX_CONTACT_NOTES,
+    MAX_CONTACTS,
     MAX_DESCRIPTION,
     MAX_EMAIL,
     MAX_FOOTER,
     MAX_NAME,
     MAX_PAGE_NAME,
     MAX_RULE,
+    MAX_RUNBOOKS,
     MAX_TOKEN_NAME,
     MAX_URL,
 )
@@ -56,7 +63,38 @@ VISIBILITY_CHOICES = [
 ]
 
 
-class ComponentForm(Form):
+#: Room for every line a textarea may hold at its limits (the services check each line).
+_RUNBOOK_TEXT = MAX_RUNBOOKS * (MAX_URL + 2)
+_CONTACT_TEXT = MAX_CONTACTS * (MAX_NAME + MAX_EMAIL + MAX_CONTACT_NOTES + 8)
+
+
+class RunbookFields:
+    """The "Response (staff only)" fieldset of the component and group forms."""
+
+    owner_team = StringField(
+        "Owner team", validators=[Optional(), Length(max=MAX_NAME)], description="Who fixes it."
+    )
+    runbook_urls = TextAreaField(
+        "Runbook links",
+        validators=[Optional(), Length(max=_RUNBOOK_TEXT)],
+        description=f"One http:// or https:// link a line, at most {MAX_RUNBOOKS}.",
+    )
+    escalation_contacts = TextAreaField(
+        "Escalation contacts",
+        validators=[Optional(), Length(max=_CONTACT_TEXT)],
+        description=(
+            "One a line: Name <email@example.com> — phone or notes (the part after the dash "
+            f"is optional), at most {MAX_CONTACTS}."
+        ),
+    )
+    internal_notes = TextAreaField(
+        "Notes for responders",
+        validators=[Optional(), Length(max=MAX_BODY)],
+        description="Markdown. Staff only, like everything in this section.",
+    )
+
+
+class ComponentForm(Form, RunbookFields):
     name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME)])
     group = SelectField("Group", choices=[SelectChoice("", "No group (top level)")], default="")
     description = TextAreaField(
@@ -72,9 +110,21 @@ class ComponentForm(Form):
         validators=[Optional()],
         description="Uptime is counted from this day.",
     )
+    show_response_times = BooleanField(
+        "Show response times publicly",
+        description="A chart of its built-in checks' mean response time on the public page.",
+    )
+    aliases = TextAreaField(
+        "Monitoring aliases",
+        validators=[Optional(), Length(max=MAX_ALIASES * (MAX_ALIAS + 1))],
+        description=(
+            "Other names alerts use for it, one a line (an integration's component label "
+            "matches the id, the name or one of these, ignoring case). Staff only."
+        ),
+    )
 
 
-class GroupForm(Form):
+class GroupForm(Form, RunbookFields):
     name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_DESCRIPTION)])
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="public")
@@ -166,6 +216,14 @@ class IncidentForm(Form):
     )
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="public")
     deliver_notifications = BooleanField("Notify subscribers", default=True)
+    urgency = SelectField(
+        "Urgency",
+        choices=enum_choices(Urgency),
+        default="medium",
+        description="With the impact, it sets the priority (staff only).",
+    )
+    #: Staff user ids, set by the view; "" for nobody yet.
+    commander = SelectField("Incident commander", choices=[], default="")
 
 
 class UpdateForm(Form):
@@ -518,3 +576,44 @@ class MailTestForm(Form):
     email = EmailField(
         "Send a test email to", validators=[DataRequired(), Email(), Length(max=MAX_EMAIL)]
     )
+
+
+class TemplateForm(Form):
+    """A canned response as an admin writes it (the components come as `components` ids)."""
+
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=MAX_NAME)],
+        description="What editors pick, e.g. “Third-party provider outage”.",
+    )
+    status = SelectField("Status it posts", choices=enum_choices(IncidentStatus))
+    impact = SelectField(
+        "Impact",
+        choices=[SelectChoice("", "Leave as chosen on the form"), *enum_choices(Impact)],
+        default="",
+    )
+    title = StringField(
+        "Incident title",
+        validators=[Optional(), Length(max=MAX_NAME)],
+        description="New-incident templates only; placeholders work here too.",
+    )
+    body = TextAreaField(
+        "Message",
+        validators=[DataRequired(), Length(max=MAX_BODY)],
+        description="Markdown with placeholders such as {{ components }} and {{ next_update }}.",
+    )
+
+
+class NewTemplateForm(TemplateForm):
+    kind = SelectField(
+        "Used for", choices=enum_choices(TemplateKind), default=TemplateKind.INCIDENT.value
+    )
+
+
+class TemplatePickerForm(Form):
+    """The template an editor starts from: a GET form, so it needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    template = SelectField("Start from a template", choices=[], validate_choice=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from statuspage.admin.blueprint import (
@@ -28,16 +29,25 @@ from statuspage.admin.forms import (
     UpdateForm,
     with_component_fields,
 )
+from statuspage.admin.response_forms import response_forms, staff_choices
+from statuspage.admin.templates import new_incident_picker, update_picker
 from statuspage.database import utcnow
-from statuspage.enums import Impact, IncidentStatus, Role, Visibility
+from statuspage.enums import Impact, IncidentStatus, Role, Urgency, Visibility
+from statuspage.forms import SelectChoice
+from statuspage.limits import MAX_NAME
 from statuspage.markdown import render_markdown
 from statuspage.models import Component, Incident, IncidentUpdate
 from statuspage.security import current_actor, role_required
+from statuspage.services.accounts.users import active_staff
 from statuspage.services.components import tree as component_service
+from statuspage.services.components.runbooks import runbooks_for
 from statuspage.services.errors import ServiceError
 from statuspage.services.local_time import utc_to_local
 from statuspage.services.notices import incidents as service
 from statuspage.services.notices import timeline
+from statuspage.services.problems.records import problem_of
+from statuspage.services.response.console import build_internal_timeline, build_response_view
+from statuspage.services.response.roles import find_staff_user
 from statuspage.services.site.settings import get_site_settings
 
 
@@ -72,16 +82,38 @@ def _incident_kwargs(form: Any, components: list[Component]) -> dict[str, Any]:
         "components": _changes(form, components),
         "visibility": Visibility(form.visibility.data),
         "deliver_notifications": form.deliver_notifications.data,
+        "urgency": Urgency(form.urgency.data),
+        "commander": find_staff_user(int(form.commander.data), field="commander")
+        if form.commander.data
+        else None,
     }
+
+
+def _new_incident_form(components: list[Component]) -> Any:
+    """The form with every active staff user to command; whoever opens it, by default."""
+    form = with_component_fields(IncidentForm, components, affected={})
+    form.commander.choices = [SelectChoice("", "Nobody yet"), *staff_choices(active_staff())]
+    if not form.is_submitted():
+        form.deliver_notifications.data = get_site_settings().default_notify
+        form.commander.data = str(current_user.id)
+        prefill_new_incident(form)
+    return form
+
+
+def prefill_new_incident(form: Any) -> None:
+    """?component=<id>&name=... (the dashboard's report-spike banner) tick and title the form."""
+    ticked = getattr(form, f"affects_{request.args.get('component', '')}", None)
+    if ticked is not None and request.args.get("component") in form.component_ids:
+        ticked.data = True
+    if request.args.get("name"):
+        form.name.data = request.args["name"][:MAX_NAME]
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident() -> Response | str | tuple[str, int]:
     components = component_service.list_components()
-    form = with_component_fields(IncidentForm, components, affected={})
-    if not form.is_submitted():
-        form.deliver_notifications.data = get_site_settings().default_notify
-    preview = None
+    form = _new_incident_form(components)
+    picker, preview = new_incident_picker(form), None
     if form.validate_on_submit():
         if wants_preview():
             preview = render_markdown(form.body.data)
@@ -96,7 +128,9 @@ def new_incident() -> Response | str | tuple[str, int]:
                 flash("Incident opened.", "success")
                 return redirect(url_for("admin.incident_detail", incident_id=incident.id))
     status = 422 if form.is_submitted() and preview is None else 200
-    return render_template("admin/incidents/new.html", form=form, preview=preview), status
+    return render_template(
+        "admin/incidents/new.html", form=form, preview=preview, picker=picker
+    ), status
 
 
 def _update_form(incident: Incident, components: list[Component]) -> Any:
@@ -109,24 +143,32 @@ def _update_form(incident: Incident, components: list[Component]) -> Any:
     return form
 
 
-def _detail(incident: Incident, status: int = 200, **forms: Any) -> tuple[str, int]:
+def render_detail(incident: Incident, status: int = 200, **forms: Any) -> tuple[str, int]:
+    """The incident page; *forms* brings back a refused form with its errors."""
     components = component_service.list_components()
     forms.setdefault("update_form", _update_form(incident, components))
     forms.setdefault("note_form", NoteForm(formdata=None))
     forms.setdefault("resolve_form", ResolveForm(formdata=None))
     forms.setdefault("reopen_form", ReopenForm(formdata=None))
+    forms.setdefault("picker", update_picker(incident, forms["update_form"]))
+    now = utcnow()
+    staff = active_staff()
     return render_template(
         "admin/incidents/detail.html",
         incident=incident,
-        now=utcnow(),
+        now=now,
         confirm_form=ConfirmForm(formdata=None),
-        **forms,
+        response=build_response_view(incident, now),
+        timeline=build_internal_timeline(incident),
+        runbook_views=runbooks_for(incident.components),
+        problem=problem_of(incident),
+        **response_forms(incident, staff, **forms),
     ), status
 
 
 @bp.get("/incidents/<id:incident_id>")
 def incident_detail(incident_id: str) -> tuple[str, int]:
-    return _detail(get_or_404(Incident, incident_id))
+    return render_detail(get_or_404(Incident, incident_id))
 
 
 def _update_kwargs(form: Any, components: list[Component]) -> dict[str, Any]:
@@ -147,13 +189,13 @@ def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
     components = component_service.list_components()
     form = _update_form(incident, components)
     if not form.validate_on_submit():
-        return _detail(incident, 422, update_form=form)
+        return render_detail(incident, 422, update_form=form)
     publish_at = to_utc(form, "publish_at") if form.publish_at.data else None
     if form.publish_at.data and publish_at is None:
-        return _detail(incident, 422, update_form=form)
+        return render_detail(incident, 422, update_form=form)
     if wants_preview():
         preview = render_markdown(form.body.data or "")
-        return _detail(incident, 200, update_form=form, preview=preview)
+        return render_detail(incident, 200, update_form=form, preview=preview)
     try:
         update = service.post_update(
             incident,
@@ -163,7 +205,9 @@ def add_incident_update(incident_id: str) -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         apply_service_error(form, error)
-        return _detail(incident, error.status_code, update_form=form, page_error=error.message)
+        return render_detail(
+            incident, error.status_code, update_form=form, page_error=error.message
+        )
     flash("Update scheduled." if not update.is_published else "Update posted.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
 
@@ -173,7 +217,7 @@ def add_incident_note(incident_id: str) -> Response | tuple[str, int]:
     incident = get_or_404(Incident, incident_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _detail(incident, 422, note_form=form)
+        return render_detail(incident, 422, note_form=form)
     timeline.add_note(incident, body=form.body.data or "", actor=current_actor())
     flash("Internal note added.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
@@ -184,7 +228,7 @@ def resolve_incident(incident_id: str) -> Response | tuple[str, int]:
     incident = get_or_404(Incident, incident_id)
     form = ResolveForm()
     if not form.validate_on_submit():
-        return _detail(incident, 422, resolve_form=form)
+        return render_detail(incident, 422, resolve_form=form)
     try:
         service.resolve_incident(
             incident,
@@ -194,7 +238,7 @@ def resolve_incident(incident_id: str) -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         apply_service_error(form, error)
-        return _detail(incident, error.status_code, resolve_form=form)
+        return render_detail(incident, error.status_code, resolve_form=form)
     flash("Incident resolved.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
 
@@ -204,7 +248,7 @@ def reopen_incident(incident_id: str) -> Response | tuple[str, int]:
     incident = get_or_404(Incident, incident_id)
     form = ReopenForm()
     if not form.validate_on_submit():
-        return _detail(incident, 422, reopen_form=form)
+        return render_detail(incident, 422, reopen_form=form)
     try:
         service.reopen_incident(
             incident,
@@ -215,7 +259,7 @@ def reopen_incident(incident_id: str) -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         apply_service_error(form, error)
-        return _detail(incident, error.status_code, reopen_form=form)
+        return render_detail(incident, error.status_code, reopen_form=form)
     flash("Incident reopened.", "success")
     return redirect(url_for("admin.incident_detail", incident_id=incident.id))
 

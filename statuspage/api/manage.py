@@ -29,30 +29,64 @@ from statuspage.api.validation import (
     read_json_object,
     read_paging,
 )
-from statuspage.database import utcnow
+from statuspage.database import is_id, utcnow
 from statuspage.enums import (
     Audience,
     ComponentStatus,
     Impact,
+    IncidentPolicy,
     IncidentStatus,
+    IntegrationKind,
+    Priority,
     StatusCause,
     TokenScope,
+    Urgency,
     Via,
     Visibility,
 )
 from statuspage.error_pages import json_error
 from statuspage.extensions import db
-from statuspage.limits import MAX_BODY, MAX_DESCRIPTION, MAX_NAME
-from statuspage.models import Component, ComponentGroup, Incident, Maintenance, Notice
+from statuspage.limits import (
+    MAX_BODY,
+    MAX_CONTACT_NOTES,
+    MAX_CONTACTS,
+    MAX_DAMPING_MINUTES,
+    MAX_DESCRIPTION,
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_RUNBOOKS,
+    MAX_URL,
+)
+from statuspage.models import (
+    Component,
+    ComponentGroup,
+    Incident,
+    Integration,
+    Maintenance,
+    Notice,
+    User,
+)
+from statuspage.params import parse_month
 from statuspage.security import bearer_challenge, bearer_token
 from statuspage.services.accounts import api_tokens
+from statuspage.services.automation import integrations as integration_service
+from statuspage.services.automation.signals import SIGNAL_STATUSES
 from statuspage.services.components import tree as component_service
-from statuspage.services.errors import NotFound, ServiceError
+from statuspage.services.components.runbooks import CONTACT_EMAIL_RE, RUNBOOK_URL_RE, RunbookInput
+from statuspage.services.errors import InvalidInput, NotFound, ServiceError
+from statuspage.services.hooks import webhooks
+from statuspage.services.notices import backfill as backfill_service
+from statuspage.services.notices import edit as edit_service
 from statuspage.services.notices import incidents as incident_service
 from statuspage.services.notices import maintenance as maintenance_service
 from statuspage.services.page import builders as status_service
-from statuspage.services.page.history import get_notice_view
-from statuspage.services.page.view_models import build_update_view
+from statuspage.services.page.history import Month, get_notice_view
+from statuspage.services.page.view_models import NoticeView, build_update_view
+from statuspage.services.reports import incidents as report_service
+from statuspage.services.reports import uptime as monthly_uptime
+from statuspage.services.response import roles as role_service
+from statuspage.services.response.clocks import incident_clocks
+from statuspage.services.response.policy import DEFAULT_URGENCY, get_response_policy
 from statuspage.services.site.settings import get_site_settings
 from statuspage.services.subscribers import signup as subscriber_service
 from statuspage.services.unit import Actor
@@ -66,12 +100,18 @@ MAX_COMPONENTS = 200
 OPEN_STATUSES = [s for s in IncidentStatus if s is not IncidentStatus.RESOLVED]
 #: Endpoints that take ?page= and ?per_page=; the others take no query at all.
 PAGED = {"manage.list_incidents", "manage.list_maintenance", "manage.list_subscribers"}
+#: The response details, staff only (services/components/runbooks.py).
+RUNBOOK_FIELDS = frozenset({"owner_team", "runbook_urls", "escalation_contacts", "internal_notes"})
 #: What a group takes; a component takes these and Statuspage's other component fields.
-GROUP_FIELDS = frozenset({"name", "description", "visibility", "position"})
+GROUP_FIELDS = frozenset({"name", "description", "visibility", "position"}) | RUNBOOK_FIELDS
 COMPONENT_FIELDS = GROUP_FIELDS | {"group_id", "showcase", "only_show_if_degraded", "start_date"}
+#: A backfill's fields besides a live incident's, and how many past updates one may carry.
+HISTORY_FIELDS = frozenset({"started_at", "acknowledged_at", "resolved_at", "updates"})
+MAX_PAST_UPDATES = 200
+#: Responders one PATCH may name.
+MAX_RESPONDERS = 100
 #: Positions past the number of siblings are refused by the service, naming the range.
 MAX_POSITION = 10_000
-ID = re.compile(r"\A[a-z0-9]{12}\Z")
 DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
@@ -108,7 +148,7 @@ def authenticate() -> Response | None:
         )
         response.headers["WWW-Authenticate"] = bearer_challenge("insufficient_scope", needed.value)
         return _no_store(response)
-    if request.endpoint and request.endpoint not in PAGED:
+    if request.endpoint and request.endpoint not in PAGED | REPORTS:
         check_query(request.args)
     g.api_actor = Actor(
         user_id=token.created_by_id,
@@ -176,7 +216,13 @@ def _notice_json(notice: Notice) -> dict[str, Any]:
     settings = get_site_settings()
     view = get_notice_view(notice.id, AUDIENCE, type(notice), with_notes=False)
     assert view is not None
-    return serialize.managed_notice_json(view, settings)
+    return _managed_json(view, settings, utcnow())
+
+
+def _managed_json(view: NoticeView, settings: Any, now: datetime) -> dict[str, Any]:
+    """A notice with its SLA clocks as of *now* (a window has none: it is not prioritised)."""
+    clocks = incident_clocks(view.notice, get_response_policy(), now)
+    return serialize.managed_notice_json(view, settings, clocks)
 
 
 @bp.get("/incidents")
@@ -187,8 +233,8 @@ def list_incidents() -> Response:
     views = status_service.list_notices(
         AUDIENCE, Incident, page=page, per_page=per_page, with_notes=False
     )
-    settings = get_site_settings()
-    items = [serialize.managed_notice_json(v, settings) for v in views]
+    settings, now = get_site_settings(), utcnow()
+    items = [_managed_json(v, settings, now) for v in views]
     return _listing(items, page, per_page, status_service.count_notices(AUDIENCE, Incident))
 
 
@@ -199,8 +245,79 @@ def _claimed_components(fields: Fields) -> dict[Component, ComponentStatus]:
     return {found[i]: s for i, s in statuses.items() if i in found}
 
 
+#: What POST /incidents takes: a live incident's fields, and a backfilled one's history.
+NEW_INCIDENT_FIELDS = frozenset(
+    {
+        "name",
+        "status",
+        "impact",
+        "body",
+        "visibility",
+        "deliver_notifications",
+        "components",
+        "urgency",
+        "commander",
+        *HISTORY_FIELDS,
+    }
+)
+#: What PATCH /incidents/<id> takes.
+INCIDENT_CHANGES = frozenset(
+    {"name", "impact", "visibility", "urgency", "priority", "priority_override_reason", "roles"}
+)
+ROLE_FIELDS = frozenset({"commander", "comms_lead", "responders"})
+
+
+def _staff_user(fields: Fields, name: str, value: Any) -> User | None:
+    """A staff user named by id or email; a field message when it names nobody."""
+    try:
+        return role_service.find_staff_user(value, field=name)
+    except InvalidInput as refused:
+        fields.error(name, refused.message)
+        return None
+
+
+def _past_update(fields: Fields, index: int, value: Any, now: datetime) -> Any:
+    """One entry of a backfill's `updates`: {status, body, display_at}."""
+    name = f"updates[{index}]"
+    if not isinstance(value, dict):
+        fields.error(name, "Must be an object with status, body and display_at.")
+        return None
+    entry = Fields(value, allowed={"status", "body", "display_at"})
+    status = entry.choice("status", IncidentStatus, required=True)
+    body = entry.text("body", required=True, max_length=MAX_BODY)
+    display_at = entry.moment("display_at", required=True, now=now)
+    for key, messages in entry.errors.items():
+        for message in messages:
+            fields.error(f"{name}.{key}", message)
+    if status is None or body is None or display_at is None:
+        return None
+    return backfill_service.PastUpdate(status=status, body=body, display_at=display_at)
+
+
+def _history(fields: Fields, now: datetime) -> backfill_service.History | None:
+    """A backfill's past times and updates; None for a live incident (none of them given)."""
+    if not any(fields.has(name) for name in HISTORY_FIELDS):
+        return None
+    started_at = fields.moment("started_at", required=True, now=now)
+    raw = fields.data.get("updates", [])
+    if not isinstance(raw, list) or len(raw) > MAX_PAST_UPDATES:
+        fields.error("updates", f"Must be a list of at most {MAX_PAST_UPDATES} updates.")
+        raw = []
+    updates = [_past_update(fields, i, value, now) for i, value in enumerate(raw)]
+    if fields.data.get("deliver_notifications") is True:
+        fields.error("deliver_notifications", "A backfilled incident is never mailed.")
+    history = backfill_service.History(
+        started_at=started_at or now,
+        updates=[u for u in updates if u is not None],
+        acknowledged_at=fields.moment("acknowledged_at", required=False, now=now),
+        resolved_at=fields.moment("resolved_at", required=False, now=now),
+    )
+    return history
+
+
 def _new_incident_fields(fields: Fields) -> dict[str, Any]:
-    """A new incident's body as open_incident takes it; field errors raised by finish()."""
+    """A new incident's body as record_incident takes it; field errors raised by finish()."""
+    now = utcnow()
     values = {
         "name": fields.text("name", required=True, max_length=MAX_NAME) or "",
         "body": fields.text("body", required=True, max_length=MAX_BODY) or "",
@@ -213,6 +330,11 @@ def _new_incident_fields(fields: Fields) -> dict[str, Any]:
         or Visibility.PUBLIC,
         "deliver_notifications": fields.boolean("deliver_notifications", default=True),
         "components": _claimed_components(fields),
+        "urgency": fields.choice("urgency", Urgency, default=DEFAULT_URGENCY) or DEFAULT_URGENCY,
+        "commander": _staff_user(fields, "commander", fields.data["commander"])
+        if fields.data.get("commander") is not None
+        else None,
+        "history": _history(fields, now),
     }
     fields.finish()
     return values
@@ -221,20 +343,10 @@ def _new_incident_fields(fields: Fields) -> dict[str, Any]:
 @bp.post("/incidents")
 @needs_scope(TokenScope.WRITE)
 def create_incident() -> Response:
-    """Open an incident with its first update and the statuses it gives its components."""
-    fields = Fields(
-        read_json_object(request),
-        allowed={
-            "name",
-            "status",
-            "impact",
-            "body",
-            "visibility",
-            "deliver_notifications",
-            "components",
-        },
-    )
-    incident = incident_service.open_incident(**_new_incident_fields(fields), actor=_actor())
+    """Open an incident with its first update and the statuses it gives its components; with
+    `started_at` (and updates, acknowledged_at, resolved_at) backfill one that happened."""
+    fields = Fields(read_json_object(request), allowed=NEW_INCIDENT_FIELDS)
+    incident = backfill_service.record_incident(**_new_incident_fields(fields), actor=_actor())
     response = _json({"data": _notice_json(incident)}, status=201)
     response.headers["Location"] = url_for("manage.get_incident", incident_id=incident.id)
     return response
@@ -257,25 +369,94 @@ def get_incident(incident_id: str) -> Response:
     return _json({"data": data})
 
 
+def _role_changes(fields: Fields) -> dict[str, Any]:
+    """`roles`: commander and comms_lead by id or email (null unassigns), responders a list
+    that replaces the current one; what is left out stays as it is."""
+    if not fields.has("roles"):
+        return {}
+    roles = fields.data["roles"]
+    if not isinstance(roles, dict):
+        fields.error("roles", "Must be an object with commander, comms_lead or responders.")
+        return {}
+    changes: dict[str, Any] = {}
+    for key in roles:
+        if key not in ROLE_FIELDS:
+            fields.error(f"roles.{key}", "Unknown field.")
+    for key in ("commander", "comms_lead"):
+        if key in roles:
+            value = roles[key]
+            changes[key] = None if value is None else _staff_user(fields, f"roles.{key}", value)
+    if "responders" in roles:
+        listed = roles["responders"]
+        if not isinstance(listed, list) or len(listed) > MAX_RESPONDERS:
+            fields.error("roles.responders", f"Must be a list of at most {MAX_RESPONDERS} users.")
+        else:
+            found = [_staff_user(fields, f"roles.responders[{i}]", v) for i, v in enumerate(listed)]
+            changes["responders"] = [user for user in found if user is not None]
+    return changes
+
+
+def _priority_changes(fields: Fields) -> dict[str, Any]:
+    """`priority`: an override with its reason, or null for the matrix's; left out, unchanged."""
+    if not fields.has("priority"):
+        if fields.has("priority_override_reason"):
+            fields.error("priority_override_reason", "Send it with the priority it explains.")
+        return {}
+    value = fields.data["priority"]
+    if value is None:
+        return {"priority": None}
+    priority = fields.choice("priority", Priority)
+    reason = fields.data.get("priority_override_reason")
+    if reason is not None and not isinstance(reason, str):
+        fields.error("priority_override_reason", "Must be a string.")
+        reason = None
+    return {"priority": priority, "priority_override_reason": reason} if priority else {}
+
+
+def _patch_fields(allowed: frozenset[str]) -> Fields:
+    """A PATCH body of *allowed* fields; an empty one is an error naming them (at finish())."""
+    fields = Fields(read_json_object(request), allowed=allowed)
+    if not fields.data:
+        fields.error("body", "Send at least one of: " + ", ".join(sorted(allowed)) + ".")
+    return fields
+
+
+def _incident_changes(fields: Fields) -> dict[str, Any]:
+    """A PATCH body as edit_incident takes it; field errors raised by finish()."""
+    values = {
+        "name": fields.text("name", required=False, max_length=MAX_NAME),
+        "impact": fields.choice("impact", Impact),
+        "visibility": fields.choice("visibility", Visibility),
+        "urgency": fields.choice("urgency", Urgency),
+        **_priority_changes(fields),
+        **_role_changes(fields),
+    }
+    fields.finish()
+    return values
+
+
 @bp.patch("/incidents/<id:incident_id>")
 @needs_scope(TokenScope.WRITE)
 def update_incident(incident_id: str) -> Response:
-    """Change an incident's name, impact or visibility; what is left out stays as it is."""
+    """Change an incident's name, impact, visibility, urgency, priority or roles; what is
+    left out stays as it is."""
     incident = _find(Incident, incident_id, "incident")
-    fields = Fields(read_json_object(request), allowed={"name", "impact", "visibility"})
-    if not fields.data:
-        fields.error("body", "Send at least one of name, impact, visibility.")
-    name = fields.text("name", required=False, max_length=MAX_NAME)
-    impact = fields.choice("impact", Impact, default=incident.impact)
-    visibility = fields.choice("visibility", Visibility, default=incident.visibility)
-    fields.finish()
-    incident_service.update_incident(
-        incident,
-        name=incident.name if name is None else name,
-        impact=impact or incident.impact,
-        visibility=visibility or incident.visibility,
-        actor=_actor(),
-    )
+    fields = _patch_fields(INCIDENT_CHANGES)
+    edit_service.edit_incident(incident, **_incident_changes(fields), actor=_actor())
+    return _json({"data": _notice_json(incident)})
+
+
+@bp.post("/incidents/<id:incident_id>/acknowledge")
+@needs_scope(TokenScope.WRITE)
+def acknowledge_incident(incident_id: str) -> Response:
+    """Acknowledge as the token's maker; once acknowledged, a repeat changes nothing (200)."""
+    incident = _find(Incident, incident_id, "incident")
+    if request.get_data(cache=True):
+        Fields(read_json_object(request), allowed=()).finish()
+    maker = db.session.get(User, _actor().user_id) if _actor().user_id is not None else None
+    if maker is None:
+        raise NotFound("This token's maker is gone.")
+    role_service.acknowledge_incident(incident, user=maker, actor=_actor())
     return _json({"data": _notice_json(incident)})
 
 
@@ -413,6 +594,21 @@ def list_subscribers() -> Response:
     return _listing(items, page, per_page, total)
 
 
+@bp.post("/subscribers/webhooks")
+@needs_scope(TokenScope.ADMIN)
+def add_webhook_subscriber() -> Response:
+    """A webhook subscriber to everything, pending until its notice address confirms it (as
+    on /subscribe); its owner narrows the scope with the manage link."""
+    fields = Fields(read_json_object(request), allowed={"endpoint", "email"})
+    endpoint = fields.text("endpoint", required=True, max_length=MAX_URL)
+    email = fields.text("email", required=True, max_length=MAX_EMAIL)
+    fields.finish()
+    subscriber = webhooks.subscribe_webhook(
+        endpoint=endpoint or "", email=email or "", actor=_actor()
+    )
+    return _json({"data": serialize.subscriber_json(subscriber, get_site_settings())}, status=201)
+
+
 # Components and groups: the same fields as Statuspage's, flat, plus visibility and position.
 
 
@@ -462,7 +658,7 @@ def _group(fields: Fields, default: ComponentGroup | None) -> ComponentGroup | N
     value = fields.data["group_id"]
     if value is None:
         return None
-    if not isinstance(value, str) or not ID.match(value):
+    if not isinstance(value, str) or not is_id(value):
         fields.error("group_id", "Must be a group id (12 lower-case letters and digits) or null.")
         return default
     group = db.session.get(ComponentGroup, value)
@@ -478,6 +674,34 @@ def _group(fields: Fields, default: ComponentGroup | None) -> ComponentGroup | N
 def _position(fields: Fields) -> int | None:
     """The 1-based place among the item's siblings; None leaves it where it is (or last)."""
     return fields.integer("position", minimum=1, maximum=MAX_POSITION, default=None, nullable=False)
+
+
+def _runbook(fields: Fields, item: Component | ComponentGroup | None) -> RunbookInput | None:
+    """The response details the body names, over what *item* holds; None when it names none."""
+    now = RunbookInput.of(item) if item is not None else RunbookInput()
+    owner = fields.nullable_text("owner_team", max_length=MAX_NAME, default=now.owner_team)
+    urls = fields.pattern_list(
+        "runbook_urls",
+        max_items=MAX_RUNBOOKS,
+        max_length=MAX_URL,
+        pattern=RUNBOOK_URL_RE,
+        what="http:// or https:// links",
+    )
+    contacts = fields.contact_list(
+        "escalation_contacts",
+        max_items=MAX_CONTACTS,
+        limits={"name": MAX_NAME, "email": MAX_EMAIL, "notes": MAX_CONTACT_NOTES},
+        email=CONTACT_EMAIL_RE,
+    )
+    notes = fields.nullable_text("internal_notes", max_length=MAX_BODY, default=now.internal_notes)
+    if not any(fields.has(name) for name in RUNBOOK_FIELDS):
+        return None
+    return RunbookInput(
+        owner_team=owner,
+        runbook_urls=now.runbook_urls if urls is None else urls,
+        escalation_contacts=now.escalation_contacts if contacts is None else contacts,
+        internal_notes=notes,
+    )
 
 
 def _component_answer(component: Component, status: int = 200) -> Response:
@@ -500,31 +724,30 @@ def _archived() -> Response:
     return response
 
 
+def _new_component(fields: Fields) -> dict[str, Any]:
+    """A POST body as create_component takes it: what is left out takes its default."""
+    values = {
+        "name": fields.text("name", required=True, max_length=MAX_NAME) or "",
+        "description": _description(fields, None),
+        "group": _group(fields, None),
+        "visibility": fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
+        or Visibility.PUBLIC,
+        "showcase": fields.boolean("showcase", default=True),
+        "only_show_if_degraded": fields.boolean("only_show_if_degraded", default=False),
+        "start_date": _start_date(fields, None),
+        "position": _position(fields),
+        "runbook": _runbook(fields, None),
+    }
+    fields.finish()
+    return values
+
+
 @bp.post("/components")
 @needs_scope(TokenScope.WRITE)
 def create_component() -> Response:
     """Add a component: last in its group (or on the page) unless `position` says where."""
     fields = Fields(read_json_object(request), allowed=COMPONENT_FIELDS)
-    name = fields.text("name", required=True, max_length=MAX_NAME)
-    description = _description(fields, None)
-    group = _group(fields, None)
-    visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
-    showcase = fields.boolean("showcase", default=True)
-    only_if_degraded = fields.boolean("only_show_if_degraded", default=False)
-    start_date = _start_date(fields, None)
-    position = _position(fields)
-    fields.finish()
-    component = component_service.create_component(
-        name=name or "",
-        group=group,
-        description=description,
-        visibility=visibility or Visibility.PUBLIC,
-        showcase=showcase,
-        only_show_if_degraded=only_if_degraded,
-        start_date=start_date,
-        position=position,
-        actor=_actor(),
-    )
+    component = component_service.create_component(**_new_component(fields), actor=_actor())
     response = _component_answer(component, status=201)
     response.headers["Location"] = url_for("manage.get_component", component_id=component.id)
     return response
@@ -552,6 +775,7 @@ def _component_changes(fields: Fields, component: Component) -> dict[str, Any]:
         ),
         "start_date": _start_date(fields, component.start_date),
         "position": _position(fields),
+        "runbook": _runbook(fields, component),
     }
     fields.finish()
     return values
@@ -562,9 +786,7 @@ def _component_changes(fields: Fields, component: Component) -> dict[str, Any]:
 def update_component(component_id: str) -> Response:
     """Change what the body names; fields left out keep their values."""
     component = _live(Component, component_id, "component")
-    fields = Fields(read_json_object(request), allowed=COMPONENT_FIELDS)
-    if not fields.data:
-        fields.error("body", "Send at least one of: " + ", ".join(sorted(COMPONENT_FIELDS)) + ".")
+    fields = _patch_fields(COMPONENT_FIELDS)
     component_service.update_component(
         component, **_component_changes(fields, component), actor=_actor()
     )
@@ -603,12 +825,14 @@ def create_group() -> Response:
     description = _description(fields, None)
     visibility = fields.choice("visibility", Visibility, default=Visibility.PUBLIC)
     position = _position(fields)
+    runbook = _runbook(fields, None)
     fields.finish()
     group = component_service.create_group(
         name=name or "",
         description=description,
         visibility=visibility or Visibility.PUBLIC,
         position=position,
+        runbook=runbook,
         actor=_actor(),
     )
     response = _group_answer(group, status=201)
@@ -628,13 +852,12 @@ def get_group(group_id: str) -> Response:
 def update_group(group_id: str) -> Response:
     """Change what the body names; fields left out keep their values."""
     group = _live(ComponentGroup, group_id, "group")
-    fields = Fields(read_json_object(request), allowed=GROUP_FIELDS)
-    if not fields.data:
-        fields.error("body", "Send at least one of: " + ", ".join(sorted(GROUP_FIELDS)) + ".")
+    fields = _patch_fields(GROUP_FIELDS)
     name = fields.text("name", required=False, max_length=MAX_NAME)
     description = _description(fields, group.description)
     visibility = fields.choice("visibility", Visibility, default=group.visibility)
     position = _position(fields)
+    runbook = _runbook(fields, group)
     fields.finish()
     component_service.update_group(
         group,
@@ -645,6 +868,7 @@ def update_group(group_id: str) -> Response:
         only_show_if_degraded=group.only_show_if_degraded,
         start_date=group.start_date,
         position=position,
+        runbook=runbook,
         actor=_actor(),
     )
     return _group_answer(group)
@@ -657,3 +881,166 @@ def archive_group(group_id: str) -> Response:
     group = _find(ComponentGroup, group_id, "group")
     component_service.archive_group(group, actor=_actor())
     return _archived()
+
+
+# -- reports (docs/reports.md) ----------------------------------------------------------------
+
+#: Report endpoints read their own query arguments.
+REPORTS = {"manage.incident_report", "manage.uptime_report"}
+INCIDENT_REPORT_ARGS = ("from", "to", "component", "priority", "by")
+
+
+@bp.get("/reports/incidents")
+@needs_scope(TokenScope.READ)
+def incident_report() -> Response:
+    """MTTA, MTTR, first update, SLA attainment and counts over a period, from the history."""
+    check_query(request.args, INCIDENT_REPORT_ARGS)
+    now = utcnow()
+    query = report_service.read_report_query(
+        request.args.get("from"),
+        request.args.get("to"),
+        component_ids=request.args.getlist("component"),
+        priority=request.args.get("priority"),
+        granularity=request.args.get("by"),
+        today=now.astimezone(get_site_settings().tz).date(),
+    )
+    return _json({"data": report_service.build_incident_report(query, now=now).as_json()})
+
+
+@bp.get("/reports/uptime")
+@needs_scope(TokenScope.READ)
+def uptime_report() -> Response:
+    """Uptime and downtime minutes per component for one month (the current one by default)."""
+    check_query(request.args, ("month",))
+    now = utcnow()
+    raw = request.args.get("month")
+    month = Month.of(now) if raw is None else parse_month(raw)
+    if month is None:
+        raise InvalidFields({"month": ["Must be a month YYYY-MM."]})
+    report = monthly_uptime.build_monthly_uptime(AUDIENCE, [month], now=now)
+    rows = monthly_uptime.uptime_json(report)
+    components = [{"id": r["id"], "name": r["name"], **r["months"][0]} for r in rows]
+    return _json({"data": {"month": str(month), "components": components}})
+
+
+# Integrations (admin scope): the monitoring allowed to move components. The secret is in
+# the answer that makes it (and nowhere else, ever).
+
+INTEGRATION_FIELDS = frozenset(
+    {
+        "name",
+        "damping_minutes",
+        "incident_policy",
+        "template_id",
+        "component_label",
+        "severity_label",
+        "severity_map",
+        "enabled",
+    }
+)
+NEW_INTEGRATION_FIELDS = (INTEGRATION_FIELDS - {"enabled"}) | {"kind"}
+
+
+def _integration_answer(integration: Integration, status: int = 200, **extra: Any) -> Response:
+    return _json({"data": {**serialize.integration_json(integration), **extra}}, status=status)
+
+
+def _template_id(fields: Fields) -> str | None:
+    value = fields.data.get("template_id")
+    if value is not None and not (isinstance(value, str) and is_id(value)):
+        fields.error("template_id", "Must be an incident template's id or null.")
+        return None
+    return value
+
+
+def _severity_map(fields: Fields) -> dict[str, str] | None:
+    value = fields.data["severity_map"]
+    if not isinstance(value, dict) or not all(_is_status_name(v) for v in value.values()):
+        fields.error(
+            "severity_map",
+            "Must be an object of severity → major_outage, partial_outage or degraded_performance.",
+        )
+        return None
+    return value
+
+
+def _is_status_name(value: Any) -> bool:
+    return isinstance(value, str) and value in {s.value for s in SIGNAL_STATUSES}
+
+
+def _integration_fields(fields: Fields, names: frozenset[str]) -> dict[str, Any]:
+    """The body's integration fields as the services take them (only those it names)."""
+    values: dict[str, Any] = {}
+    for name in ("name", "component_label", "severity_label"):
+        if fields.has(name):
+            values[name] = fields.text(name, required=False, max_length=MAX_NAME)
+    if fields.has("damping_minutes"):
+        values["damping_minutes"] = fields.integer(
+            "damping_minutes", minimum=0, maximum=MAX_DAMPING_MINUTES, default=2, nullable=False
+        )
+    if fields.has("incident_policy"):
+        values["incident_policy"] = fields.choice("incident_policy", IncidentPolicy)
+    if fields.has("template_id"):
+        values["template_id"] = _template_id(fields)
+    if fields.has("severity_map"):
+        values["severity_map"] = _severity_map(fields)
+    if fields.has("enabled") and "enabled" in names:
+        values["enabled"] = fields.boolean("enabled", default=True)
+    if "kind" in names:
+        values["kind"] = fields.choice("kind", IntegrationKind, required=True)
+    fields.finish()
+    return values
+
+
+@bp.get("/integrations")
+@needs_scope(TokenScope.ADMIN)
+def list_integrations() -> Response:
+    """Every integration, by name; never a secret."""
+    items = [serialize.integration_json(i) for i in integration_service.list_integrations()]
+    return _json({"data": items})
+
+
+@bp.post("/integrations")
+@needs_scope(TokenScope.ADMIN)
+def create_integration() -> Response:
+    """Make an integration: the answer carries its secret, the only time it is shown."""
+    fields = Fields(read_json_object(request), allowed=NEW_INTEGRATION_FIELDS)
+    if not fields.has("name"):
+        fields.error("name", "This field is required.")
+    made = integration_service.create_integration(
+        **_integration_fields(fields, NEW_INTEGRATION_FIELDS), actor=_actor()
+    )
+    response = _integration_answer(made.integration, status=201, secret=made.secret)
+    response.headers["Location"] = url_for(
+        "manage.get_integration", integration_id=made.integration.id
+    )
+    return response
+
+
+@bp.get("/integrations/<id:integration_id>")
+@needs_scope(TokenScope.ADMIN)
+def get_integration(integration_id: str) -> Response:
+    return _integration_answer(_find(Integration, integration_id, "integration"))
+
+
+@bp.patch("/integrations/<id:integration_id>")
+@needs_scope(TokenScope.ADMIN)
+def update_integration(integration_id: str) -> Response:
+    """Change what the body names (not its kind; rotate a secret in the admin)."""
+    integration = _find(Integration, integration_id, "integration")
+    fields = _patch_fields(INTEGRATION_FIELDS)
+    integration_service.update_integration(
+        integration, **_integration_fields(fields, INTEGRATION_FIELDS), actor=_actor()
+    )
+    return _integration_answer(integration)
+
+
+@bp.delete("/integrations/<id:integration_id>")
+@needs_scope(TokenScope.ADMIN)
+def delete_integration(integration_id: str) -> Response:
+    """Delete an integration: its secret stops working; its alerts' history stays."""
+    integration = _find(Integration, integration_id, "integration")
+    integration_service.delete_integration(integration, actor=_actor())
+    response = _no_store(Response(status=204))
+    response.headers.pop("Content-Type", None)
+    return response

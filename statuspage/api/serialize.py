@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from statuspage.enums import Audience, ComponentStatus
-from statuspage.models import Component, ComponentGroup, Subscriber
+from statuspage.models import Component, ComponentGroup, Integration, Notice, Subscriber, User
 from statuspage.services.page.rollup import Overall
 from statuspage.services.page.view_models import NoticeView, UpdateView
+from statuspage.services.response.clocks import SlaClock
 from statuspage.services.site.settings import SiteSettings
 from statuspage.visibility import component_visible
 
@@ -164,7 +165,7 @@ def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
     data: Json = {
         "id": notice.id,
         "name": notice.name,
-        "status": notice.api_status(notice.status_value),
+        "status": view.api_status,
         "created_at": api_time(notice.created_at, settings),
         "updated_at": api_time(notice.updated_at, settings),
         "monitoring_at": api_time(notice.monitoring_at, settings),
@@ -187,14 +188,17 @@ def incident_json(view: NoticeView, settings: SiteSettings) -> Json:
 # (visibility, a window's automation). Never used by the public v2 endpoints above.
 
 
-def managed_notice_json(view: NoticeView, settings: SiteSettings) -> Json:
+def managed_notice_json(
+    view: NoticeView, settings: SiteSettings, clocks: list[SlaClock] | None = None
+) -> Json:
     """An incident or a window with what staff manage besides Statuspage's fields (a window
-    adds its automation: `Notice.managed_fields`)."""
+    adds its automation: `Notice.managed_fields`; an incident its response, *clocks* its SLA)."""
     notice = view.notice
     return {
         **incident_json(view, settings),
         "visibility": notice.visibility.value,
         **notice.managed_fields(),
+        **response_json(notice, clocks or [], settings),
     }
 
 
@@ -208,12 +212,26 @@ def managed_update_json(update_view: UpdateView, settings: SiteSettings) -> Json
     }
 
 
+def runbook_json(item: Component | ComponentGroup) -> Json:
+    """The response details only staff read: never in a public answer (/api/v2)."""
+    return {
+        "owner_team": item.owner_team,
+        "runbook_urls": list(item.runbook_urls or []),
+        "escalation_contacts": [
+            {"name": c.get("name", ""), "email": c.get("email", ""), "notes": c.get("notes") or ""}
+            for c in item.escalation_contacts or []
+        ],
+        "internal_notes": item.internal_notes,
+    }
+
+
 def managed_component_json(component: Component, settings: SiteSettings) -> Json:
     """As staff see it (`status` moved by internal notices too), with what the public sees."""
     return {
         **component_json(component, settings, audience=Audience.INTERNAL),
         "visibility": component.visibility.value,
         "public_status": component.status.value,
+        **runbook_json(component),
     }
 
 
@@ -227,6 +245,7 @@ def managed_group_json(
         **group_json(group, children, settings, audience=Audience.INTERNAL),
         "visibility": group.visibility.value,
         "public_status": ComponentStatus.worst(public).value,
+        **runbook_json(group),
     }
 
 
@@ -235,7 +254,7 @@ def managed_components_json(
 ) -> list[Json]:
     """components_json as staff see it, with each item's visibility and public status."""
     items: list[ComponentGroup | Component] = [*groups, *components]
-    extra = {item.id: {"visibility": item.visibility.value} for item in items}
+    extra = {item.id: {"visibility": item.visibility.value, **runbook_json(item)} for item in items}
     for component in components:
         extra[component.id]["public_status"] = component.status.value
     for group in groups:
@@ -254,9 +273,78 @@ def managed_components_json(
 def subscriber_json(subscriber: Subscriber, settings: SiteSettings) -> Json:
     return {
         "id": subscriber.id,
+        "kind": subscriber.kind.value,
         "email": subscriber.email,
+        "endpoint": subscriber.endpoint_url,
         "state": subscriber.state.value,
         "cadence": subscriber.cadence.value,
         "created_at": api_time(subscriber.created_at, settings),
         "confirmed_at": api_time(subscriber.confirmed_at, settings),
     }
+
+
+# Incident response on the management API: priority, roles, acknowledgement, SLA clocks.
+
+
+def staff_user_json(user: User | None) -> Json | None:
+    """A staff user as the response fields name them (never on a public answer)."""
+    if user is None:
+        return None
+    return {"id": user.id, "email": user.email, "name": user.name}
+
+
+def response_json(notice: Notice, clocks: list[SlaClock], settings: SiteSettings) -> Json:
+    """Urgency, priority, roles, acknowledgement and SLA clocks of a prioritised notice (an
+    incident); nothing for a kind that is not run against SLA targets (a window)."""
+    if not notice.is_prioritised:
+        return {}
+    holders = notice.response_roles()
+    return {
+        "urgency": notice.urgency.value if notice.urgency else None,
+        "priority": notice.priority.value if notice.priority else None,
+        "computed_priority": notice.computed_priority.value if notice.computed_priority else None,
+        "priority_override_reason": notice.priority_override_reason,
+        "roles": {
+            "commander": staff_user_json(holders.commander),
+            "comms_lead": staff_user_json(holders.comms_lead),
+            "responders": [staff_user_json(u) for u in holders.responders],
+        },
+        "acknowledged_at": api_time(notice.acknowledged_at, settings),
+        "acknowledged_by": staff_user_json(holders.acknowledged_by),
+        "sla": {
+            clock.target.value: {
+                "due_at": api_time(clock.due_at, settings),
+                "met_at": api_time(clock.met_at, settings),
+                "breached": clock.breached,
+                "state": clock.state.value,
+                "minutes": clock.minutes,
+            }
+            for clock in clocks
+        },
+    }
+
+
+def integration_json(integration: Integration) -> Json:
+    """An integration for the management API: its settings, never its secret."""
+    return {
+        "id": integration.id,
+        "name": integration.name,
+        "kind": integration.kind.value,
+        "endpoint": integration.kind.endpoint,
+        "secret_prefix": integration.prefix,
+        "component_label": integration.component_label,
+        "severity_label": integration.severity_label,
+        "severity_map": dict(integration.severity_map),
+        "damping_minutes": integration.damping_minutes,
+        "incident_policy": integration.incident_policy.value,
+        "template_id": integration.template_id,
+        "enabled": integration.enabled,
+        "created_at": _utc(integration.created_at),
+        "last_event_at": _utc(integration.last_event_at),
+    }
+
+
+def _utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -205,6 +205,81 @@ class Fields:
             return []
         return list(dict.fromkeys(value))
 
+    def nullable_text(self, name: str, *, max_length: int, default: str | None) -> str | None:
+        """A string or null; blank text is null too (the services trim and clean it)."""
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        if value is None:
+            return None
+        if not _is_text(value):
+            self.error(name, "Must be a string or null.")
+            return default
+        if len(value) > max_length:
+            self.error(name, f"At most {max_length} characters.")
+            return default
+        return value if VISIBLE.search(value) else None
+
+    def pattern_list(
+        self, name: str, *, max_items: int, max_length: int, pattern: re.Pattern[str], what: str
+    ) -> list[str] | None:
+        """A list of strings each matching *pattern* whole (None when left out)."""
+        if name not in self.data:
+            return None
+        value = self.data[name]
+        if not isinstance(value, list) or not all(_is_text(item) for item in value):
+            self.error(name, f"Must be a list of {what}.")
+            return None
+        if len(value) > max_items:
+            self.error(name, f"At most {max_items} items.")
+            return None
+        for number, item in enumerate(value, start=1):
+            if len(item) > max_length:
+                self.error(name, f"Item {number}: at most {max_length} characters.")
+            elif not pattern.fullmatch(item):
+                self.error(name, f"Item {number}: must be {what[:-1]}.")
+        return list(value)
+
+    def contact_list(
+        self,
+        name: str,
+        *,
+        max_items: int,
+        limits: Mapping[str, int],
+        email: re.Pattern[str],
+    ) -> list[dict[str, str | None]] | None:
+        """A list of {"name", "email", "notes"} objects: name and email required, notes a
+        string or null (None when the field is left out)."""
+        if name not in self.data:
+            return None
+        value = self.data[name]
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            self.error(name, 'Must be a list of {"name", "email", "notes"} objects.')
+            return None
+        if len(value) > max_items:
+            self.error(name, f"At most {max_items} items.")
+            return None
+        contacts: list[dict[str, str | None]] = []
+        for number, item in enumerate(value, start=1):
+            problems = [f"unknown field {key}" for key in item if key not in limits]
+            for key, limit in limits.items():
+                part = item.get(key)
+                if part is None and key == "notes":
+                    continue
+                if not _is_text(part):
+                    problems.append(f"{key} must be a string")
+                elif len(part) > limit:
+                    problems.append(f"{key} is at most {limit} characters")
+                elif key == "name" and not VISIBLE.search(part):
+                    problems.append("name must not be blank")
+                elif key == "email" and not email.fullmatch(part):
+                    problems.append("email must be an address such as ops@example.com")
+            if problems:
+                self.error(name, f"Contact {number}: " + "; ".join(problems) + ".")
+            else:
+                contacts.append({key: item.get(key) for key in limits})
+        return contacts
+
     def choice_map(self, name: str, enum: type[E], *, max_items: int) -> dict[str, E]:
         """An object of id -> one of *enum*, such as {component_id: status}."""
         value = self.data.get(name, {})

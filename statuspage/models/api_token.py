@@ -51,11 +51,17 @@ class ApiToken(Model):
     @property
     def effective_scope(self) -> TokenScope | None:
         """What the token may do now: its scope, capped by its maker's current role (None when
-        the maker is gone or deactivated), so a demotion narrows every token they made."""
+        the maker is gone or deactivated, or their role shares nothing with the scope), so a
+        demotion narrows every token they made."""
         maker = self.created_by
         if maker is None or not maker.active:
             return None
         return self.scope.capped(maker.role.token_scope)
+
+    def allows(self, needed: TokenScope) -> bool:
+        """True when the token, as its maker's role now caps it, covers *needed*."""
+        scope = self.effective_scope
+        return scope is not None and scope.allows(needed)
 
     def state(self, now: datetime) -> str:
         """The state the admin list shows: active, expired or revoked."""

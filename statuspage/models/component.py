@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,12 +11,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.database import StrEnumType, new_id, utcnow
 from statuspage.enums import Audience, ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import Model
+from statuspage.limits import MAX_NAME
 from statuspage.visibility import component_open_to, group_open_to
 
+#: What responders need and the public never sees: who owns it, how to fix it, whom to call.
+RUNBOOK_COLUMNS = frozenset({"owner_team", "runbook_urls", "escalation_contacts", "internal_notes"})
 
-class ComponentGroup(Model):
+
+class RunbookColumns:
+    """The response columns components and groups share (`RUNBOOK_COLUMNS`): staff only."""
+
+    owner_team: Mapped[str | None] = mapped_column(sa.String(MAX_NAME))
+    runbook_urls: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    escalation_contacts: Mapped[list[dict[str, str]]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    internal_notes: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ComponentGroup(RunbookColumns, Model):
     __tablename__ = "component_group"
     __audited__ = True
+    #: What staff pages call it beside its name.
+    kind_label: ClassVar[str] = "Group"
 
     id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
     name: Mapped[str]
@@ -32,6 +52,8 @@ class ComponentGroup(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    __internal_columns__ = RUNBOOK_COLUMNS
+
     components: Mapped[list[Component]] = relationship(
         back_populates="group", order_by="Component.position"
     )
@@ -39,6 +61,11 @@ class ComponentGroup(Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def full_name(self) -> str:
+        """Its name: a group heads the names of its components."""
+        return self.name
 
     def faces_public(self) -> bool:
         """Whether a change to this group can show on a public page."""
@@ -48,9 +75,10 @@ class ComponentGroup(Model):
         return f"<ComponentGroup {self.id} {self.name!r}>"
 
 
-class Component(Model):
+class Component(RunbookColumns, Model):
     __tablename__ = "component"
     __audited__ = True
+    kind_label: ClassVar[str] = "Component"
 
     id: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=new_id)
     group_id: Mapped[str | None] = mapped_column(
@@ -66,6 +94,8 @@ class Component(Model):
     #: Show the 90-day uptime bars for this component.
     showcase: Mapped[bool] = mapped_column(default=True)
     only_show_if_degraded: Mapped[bool] = mapped_column(default=False)
+    #: Show its checks' response times on the public page (opt-in; the checks stay staff only).
+    show_response_times: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Uptime history starts here; days before it are not counted.
     start_date: Mapped[date | None]
     archived_at: Mapped[datetime | None]
@@ -83,6 +113,11 @@ class Component(Model):
     internal_status_since: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Other names monitoring knows it by (an integration's component label matches its id,
+    #: its name or one of these, case-insensitively). Staff only.
+    aliases: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     #: Optimistic lock: a status decided from a stale read is refused, not written twice.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -90,7 +125,9 @@ class Component(Model):
 
     __mapper_args__ = {"version_id_col": version}
     #: Columns only staff ever see: changing them alone is no public change.
-    __internal_columns__ = frozenset({"internal_status", "internal_status_since"})
+    __internal_columns__ = (
+        frozenset({"internal_status", "internal_status_since", "aliases"}) | RUNBOOK_COLUMNS
+    )
 
     def faces_public(self) -> bool:
         """Whether a change to this component can show on a public page."""

@@ -8,6 +8,7 @@ timeline shape; `select(Incident)` still only ever returns incidents.
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 
@@ -21,17 +22,32 @@ from statuspage.enums import (
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    Priority,
     StatusCause,
     UpdateKind,
+    Urgency,
     Visibility,
 )
 from statuspage.extensions import Model
-from statuspage.limits import MAX_RULE
+from statuspage.limits import MAX_REASON, MAX_RULE
 from statuspage.models.component import Component
 from statuspage.visibility import link_open_to, notice_visible, update_open_to
 
 if TYPE_CHECKING:
+    from statuspage.models.response import IncidentResponder
+    from statuspage.models.review import ActionItem, Postmortem
     from statuspage.models.user import User
+
+
+@dataclass(frozen=True)
+class ResponseRoles:
+    """Who runs a notice: its commander, comms lead, responders and who acknowledged it."""
+
+    commander: User | None = None
+    comms_lead: User | None = None
+    responders: tuple[User, ...] = ()
+    acknowledged_by: User | None = None
+
 
 #: A kind's status vocabulary (spelt here: inside Notice, `type` is the kind column).
 StatusEnum: TypeAlias = type[IncidentStatus] | type[MaintenanceStatus]
@@ -61,6 +77,23 @@ class Notice(Model):
     #: the second one's UPDATE matches no row and is rolled back.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
+    # Incident response (incidents only; NULL on maintenance). Staff only, never public.
+    urgency: Mapped[Urgency | None] = mapped_column(StrEnumType(Urgency, 16))
+    #: What the page's matrix gives impact x urgency, kept beside any override.
+    computed_priority: Mapped[Priority | None] = mapped_column(StrEnumType(Priority, 2))
+    priority_override: Mapped[Priority | None] = mapped_column(StrEnumType(Priority, 2))
+    priority_override_reason: Mapped[str | None] = mapped_column(sa.String(MAX_REASON))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    commander_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    comms_lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: The problem (models/problem.py) this incident is one of; staff only, incidents only.
+    problem_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("problem.id", ondelete="SET NULL"), index=True
+    )
+
     affected: Mapped[list[NoticeComponent]] = relationship(
         back_populates="notice", cascade="all, delete-orphan"
     )
@@ -69,12 +102,44 @@ class Notice(Model):
         cascade="all, delete-orphan",
         order_by="(IncidentUpdate.display_at.desc(), IncidentUpdate.created_at.desc())",
     )
+    # Post-incident review (models/review.py): incidents have them, windows never do.
+    postmortem: Mapped[Postmortem | None] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", uselist=False
+    )
+    action_items: Mapped[list[ActionItem]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", order_by="ActionItem.created_at"
+    )
 
     __mapper_args__ = {
         "polymorphic_on": "type",
         "polymorphic_abstract": True,
         "version_id_col": version,
     }
+    #: Columns only staff ever see: changing them alone is no public change.
+    __internal_columns__ = frozenset(
+        {
+            "urgency",
+            "computed_priority",
+            "priority_override",
+            "priority_override_reason",
+            "acknowledged_at",
+            "acknowledged_by_id",
+            "commander_id",
+            "comms_lead_id",
+            "problem_id",
+        }
+    )
+    #: Whether this kind is prioritised and run against SLA targets (incidents, not windows).
+    is_prioritised: ClassVar[bool] = False
+
+    @property
+    def priority(self) -> Priority | None:
+        """The priority in force: an editor's override, else the matrix's."""
+        return self.priority_override or self.computed_priority
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
 
     #: What the page calls this kind of notice.
     kind_label: ClassVar[str]
@@ -153,6 +218,10 @@ class Notice(Model):
         """What the management API shows staff of this kind beyond Statuspage's fields."""
         return {}
 
+    def response_roles(self) -> ResponseRoles:
+        """Who runs it; nobody for a kind that has no incident response (a window)."""
+        return ResponseRoles()
+
     @property
     def has_window(self) -> bool:
         """Whether it has a planned window to show (scheduled_for to scheduled_until)."""
@@ -195,6 +264,16 @@ class Notice(Model):
 class Incident(Notice):
     __mapper_args__ = {"polymorphic_identity": "incident"}
 
+    is_prioritised = True
+    responders: Mapped[list[IncidentResponder]] = relationship(
+        back_populates="incident",
+        cascade="all, delete-orphan",
+        order_by="IncidentResponder.assigned_at",
+    )
+    commander: Mapped[User | None] = relationship(foreign_keys="Notice.commander_id")
+    comms_lead: Mapped[User | None] = relationship(foreign_keys="Notice.comms_lead_id")
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys="Notice.acknowledged_by_id")
+
     kind_label = "Incident"
     status_cause = StatusCause.INCIDENT
     path_segment = "incidents"
@@ -214,6 +293,14 @@ class Incident(Notice):
     def late_status(self, value: str) -> str:
         """Once resolved, a late update only adds words to the resolution."""
         return IncidentStatus.RESOLVED.value if self.is_resolved else value
+
+    def response_roles(self) -> ResponseRoles:
+        return ResponseRoles(
+            commander=self.commander,
+            comms_lead=self.comms_lead,
+            responders=tuple(link.user for link in self.responders),
+            acknowledged_by=self.acknowledged_by,
+        )
 
     @property
     def status(self) -> IncidentStatus:

@@ -7,14 +7,16 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.enums import Audience, Cadence, SubscriberState, Via
+from statuspage.enums import Audience, Cadence, SubscriberKind, SubscriberState, Via
 from statuspage.extensions import csrf, limiter
 from statuspage.forms import SelectChoice
 from statuspage.models import Subscriber
 from statuspage.public.blueprint import bp
 from statuspage.public.forms import EmptyForm, ManageForm, SubscribeForm
 from statuspage.services.errors import InvalidInput
+from statuspage.services.hooks import webhooks
 from statuspage.services.page.builders import visible_tree
+from statuspage.services.publish.site import PUBLISHED_ENVIRON_KEY
 from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.subscribers.links import InvalidToken, make_token, read_token
 from statuspage.services.unit import Actor
@@ -53,24 +55,41 @@ def subscribe() -> Response | tuple[str, int]:
     _choices(form)
     if request.method == "GET":
         form.email.data = request.args.get("email", "")[:254]
-        return render_template("public/subscribe.html", form=form), 200
+        published = bool(request.environ.get(PUBLISHED_ENVIRON_KEY))
+        return render_template("public/subscribe.html", form=form, published=published), 200
     if not form.validate_on_submit():
         return render_template("public/subscribe.html", form=form), 422
     if form.website.data:  # a bot: same answer, nothing stored, nothing sent
         return redirect(url_for("public.subscribe_sent"))
-    chosen = form.scope.data == "chosen"
     try:
-        subscribers.subscribe(
-            email=form.email.data or "",  # DataRequired
-            cadence=Cadence(form.cadence.data),
-            component_ids=(form.components.data or []) if chosen else [],
-            group_ids=(form.groups.data or []) if chosen else [],
-            actor=visitor(),
-        )
+        _save_subscription(form)
     except InvalidInput as error:
         getattr(form, error.field or "email").errors.append(error.message)
         return render_template("public/subscribe.html", form=form), 422
     return redirect(url_for("public.subscribe_sent"))
+
+
+def _save_subscription(form: SubscribeForm) -> None:
+    """By mail, or (Statuspage's webhook subscriptions) to a URL, confirmed by mail alike."""
+    chosen = form.scope.data == "chosen"
+    component_ids: list[str] = (form.components.data or []) if chosen else []
+    group_ids: list[str] = (form.groups.data or []) if chosen else []
+    if form.via.data == SubscriberKind.WEBHOOK.value:
+        webhooks.subscribe_webhook(
+            endpoint=form.endpoint.data or "",
+            email=form.email.data or "",  # DataRequired
+            component_ids=component_ids,
+            group_ids=group_ids,
+            actor=visitor(),
+        )
+        return
+    subscribers.subscribe(
+        email=form.email.data or "",  # DataRequired
+        cadence=Cadence(form.cadence.data),
+        component_ids=component_ids,
+        group_ids=group_ids,
+        actor=visitor(),
+    )
 
 
 @bp.get("/subscribe/sent")
@@ -107,12 +126,27 @@ def confirm_subscription(token: str) -> Response | tuple[str, int]:
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("public/confirm.html", form=form, subscriber=subscriber), 400
+        was_pending = subscriber.state is SubscriberState.PENDING
         subscribers.confirm_subscription(subscriber, actor=visitor())
-        flash("You are subscribed.", "success")
-        return redirect(url_for("public.manage_subscription", token=_manage_token(subscriber)))
+        return _confirmed(subscriber, was_pending)
     if subscriber.state is not SubscriberState.PENDING:
         return redirect(url_for("public.manage_subscription", token=_manage_token(subscriber)))
     return render_template("public/confirm.html", form=form, subscriber=subscriber), 200
+
+
+def _confirmed(subscriber: Subscriber, was_pending: bool) -> Response | tuple[str, int]:
+    """A webhook subscriber sees its signing secret once, on the page that confirms it; a
+    mailbox goes on to its preferences."""
+    if was_pending and subscriber.kind is SubscriberKind.WEBHOOK:
+        page = render_template(
+            "public/webhook_confirmed.html",
+            subscriber=subscriber,
+            secret=webhooks.signing_secret(subscriber),
+            manage_url=url_for("public.manage_subscription", token=_manage_token(subscriber)),
+        )
+        return page, 200
+    flash("You are subscribed.", "success")
+    return redirect(url_for("public.manage_subscription", token=_manage_token(subscriber)))
 
 
 def _manage_token(subscriber: Any) -> str:

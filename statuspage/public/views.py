@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+import json
+from collections.abc import Callable
+from typing import Any, cast
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from statuspage.database import utcnow
@@ -12,16 +17,36 @@ from statuspage.models import Incident, Maintenance, Notice
 from statuspage.params import id_arg, int_arg, month_arg
 from statuspage.public.blueprint import bp
 from statuspage.security import role_required
-from statuspage.services.page.builders import build_status_page
+from statuspage.services.checks.results import build_public_charts
+from statuspage.services.components.runbooks import (
+    RunbookView,
+    runbooks_for,
+    runbooks_for_open_incidents,
+)
+from statuspage.services.page.builders import build_status_page, visible_tree
 from statuspage.services.page.history import Month, build_history, get_notice_view
+from statuspage.services.reports.charts import response_time_chart
+from statuspage.services.reports.uptime import build_monthly_uptime, last_months, uptime_json
+from statuspage.services.response.console import (
+    Console,
+    build_console,
+    build_internal_timeline,
+    build_response_view,
+)
 from statuspage.services.site import configure as settings_service
 from statuspage.services.site.settings import get_site_settings
 
 
-def _index(audience: Audience) -> str:
+def _index(
+    audience: Audience,
+    console: Console | None = None,
+    runbook_views: list[RunbookView] | None = None,
+) -> str:
     now = utcnow()
     page = build_status_page(audience, now=now)
-    return render_template("public/index.html", page=page, now=now)
+    return render_template(
+        "public/index.html", page=page, now=now, console=console, runbook_views=runbook_views
+    )
 
 
 @bp.get("/")
@@ -32,16 +57,29 @@ def index() -> str:
 
 @bp.get("/internal")
 @role_required(Role.VIEWER)
-@cached_response(audience=Audience.INTERNAL)
+@cached_response(audience=Audience.INTERNAL, personal=True)
 def internal_index() -> str:
-    return _index(Audience.INTERNAL)
+    return _index(
+        Audience.INTERNAL, build_console(current_user, utcnow()), runbooks_for_open_incidents()
+    )
 
 
-def _notice(notice_id: str, audience: Audience, kind: type[Notice]) -> str:
+def _notice(
+    notice_id: str, audience: Audience, kind: type[Notice], *, response_panel: bool = False
+) -> str:
     view = get_notice_view(notice_id, audience, kind)
     if view is None:
         abort(404)
-    return render_template("public/incident.html", view=view, now=utcnow(), audience=audience)
+    now = utcnow()
+    staff: dict[str, Any] = {}
+    if response_panel:  # staff reading an incident: how it is being run
+        incident = cast(Incident, view.notice)
+        staff = {
+            "response": build_response_view(incident, now),
+            "timeline": build_internal_timeline(incident),
+            "runbook_views": runbooks_for(incident.components),
+        }
+    return render_template("public/incident.html", view=view, now=now, audience=audience, **staff)
 
 
 @bp.get("/incidents/<id:incident_id>")
@@ -54,7 +92,7 @@ def incident_detail(incident_id: str) -> str:
 @role_required(Role.VIEWER)
 @cached_response(audience=Audience.INTERNAL)
 def internal_incident_detail(incident_id: str) -> str:
-    return _notice(incident_id, Audience.INTERNAL, Incident)
+    return _notice(incident_id, Audience.INTERNAL, Incident, response_panel=True)
 
 
 @bp.get("/maintenance/<id:maintenance_id>")
@@ -74,17 +112,39 @@ def internal_maintenance_detail(maintenance_id: str) -> str:
 HISTORY_ARGS = ("month", "page", "component")
 
 
-def _history(audience: Audience) -> tuple[str, int]:
+def _history_link(audience: Audience, *, by_path: bool) -> Callable[..., str]:
+    """How a history page links to its months and pages: in the form it was asked in, so the
+    published site (path form, static files carry no query string) links to its own files."""
+
+    def link(month: Month, page: int = 1, component: str | None = None) -> str:
+        if by_path and audience is Audience.PUBLIC:
+            return url_for("public.history_archive", month=month, page=page, component_id=component)
+        endpoint = "public.internal_history" if audience is Audience.INTERNAL else "public.history"
+        return url_for(
+            endpoint, month=str(month), page=page if page > 1 else None, component=component
+        )
+
+    return link
+
+
+def _history(
+    audience: Audience,
+    month: Month | None,
+    page: int,
+    component_id: str | None,
+    *,
+    by_path: bool,
+) -> tuple[str, int]:
     now = utcnow()
     current = Month.of(now)
     history = build_history(
         audience,
-        month=month_arg("month", current),
-        page=int_arg("page", 1),
+        month=month or current,
+        page=page,
         per_page=current_app.config["HISTORY_PAGE_SIZE"],
-        component_id=id_arg("component"),
+        component_id=component_id,
     )
-    if history is None:
+    if history is None or (by_path and history.page != page):
         abort(404)
     return render_template(
         "public/history.html",
@@ -92,20 +152,74 @@ def _history(audience: Audience) -> tuple[str, int]:
         now=now,
         current=current,
         audience=audience,
+        history_link=_history_link(audience, by_path=by_path),
     ), 200
+
+
+def _history_query(audience: Audience) -> tuple[str, int]:
+    """The history as the query string names it; a bare `/history` links by path."""
+    month, page = month_arg("month", Month.of(utcnow())), int_arg("page", 1)
+    component_id = id_arg("component")
+    by_path = not any(request.args.get(name) for name in HISTORY_ARGS)
+    return _history(audience, month, page, component_id, by_path=by_path)
 
 
 @bp.get("/history")
 @cached_response(query_args=HISTORY_ARGS)
 def history() -> tuple[str, int]:
-    return _history(Audience.PUBLIC)
+    return _history_query(Audience.PUBLIC)
+
+
+@bp.get("/history/<month:month>/", defaults={"page": 1, "component_id": None})
+@bp.get("/history/<month:month>/page/<int:page>/", defaults={"component_id": None})
+@bp.get("/components/<id:component_id>/history/", defaults={"month": None, "page": 1})
+@bp.get("/components/<id:component_id>/history/<month:month>/", defaults={"page": 1})
+@bp.get("/components/<id:component_id>/history/<month:month>/page/<int:page>/")
+@cached_response()
+def history_archive(month: Month | None, page: int, component_id: str | None) -> tuple[str, int]:
+    """The history in path form, which the published site is made of (docs/deployment.md);
+    a page past the last is a 404 here, not the last page again."""
+    return _history(Audience.PUBLIC, month, page, component_id, by_path=True)
 
 
 @bp.get("/internal/history")
 @role_required(Role.VIEWER)
 @cached_response(audience=Audience.INTERNAL, query_args=HISTORY_ARGS)
 def internal_history() -> tuple[str, int]:
-    return _history(Audience.INTERNAL)
+    return _history_query(Audience.INTERNAL)
+
+
+@bp.get("/uptime")
+@cached_response()
+def uptime_history() -> str:
+    """Monthly uptime of every public component over the last 12 months."""
+    now = utcnow()
+    report = build_monthly_uptime(Audience.PUBLIC, last_months(now), now=now)
+    return render_template("public/uptime.html", report=report, now=now)
+
+
+@bp.get("/uptime.json")
+@cached_response()
+def uptime_history_json() -> Response:
+    """The same figures as JSON."""
+    now = utcnow()
+    report = build_monthly_uptime(Audience.PUBLIC, last_months(now), now=now)
+    body = {"months": [str(m) for m in report.months], "components": uptime_json(report)}
+    return Response(json.dumps(body, separators=(",", ":")), content_type="application/json")
+
+
+@bp.get("/response-times")
+@cached_response()
+def response_times() -> str:
+    """The last day of response times of each public component that opted in (its checks'
+    mean: no check's name or target)."""
+    now = utcnow()
+    tz = get_site_settings().tz
+    charts = [
+        (component, response_time_chart(chart, chart_id=f"rt-{component.id}", tz=tz))
+        for component, chart in build_public_charts(visible_tree(Audience.PUBLIC)[1], now=now)
+    ]
+    return render_template("public/response_times.html", charts=charts, now=now)
 
 
 @bp.get("/healthz")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Literal, overload
+from urllib.parse import urlsplit
 
-from statuspage.limits import MAX_DESCRIPTION, MAX_NAME
+from email_validator import EmailNotValidError, validate_email
+
+from statuspage.limits import MAX_DESCRIPTION, MAX_EMAIL, MAX_NAME, MAX_URL
 from statuspage.services.errors import InvalidInput
 
 #: C0 controls but tab, newline and carriage return; PostgreSQL refuses NUL outright.
@@ -40,3 +44,45 @@ def clean_description(value: str | None) -> str | None:
         label="A description",
     )
     return text or None
+
+
+@overload
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: Literal[True]
+) -> str: ...
+
+
+@overload
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
+) -> str | None: ...
+
+
+def clean_url(
+    value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
+) -> str | None:
+    """A link in one of *schemes* (a host too, but for mailto:); InvalidInput for *field*."""
+    value = clean_text(value, field=field, max_length=MAX_URL, required=required, label="A link")
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unbalanced "[" in the host, say
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in schemes
+        or (parts.scheme != "mailto" and not parts.netloc)
+    ):
+        raise InvalidInput(f"Use a full address starting with {' or '.join(schemes)}:", field=field)
+    return value
+
+
+def clean_email(value: str | None, *, field: str, label: str = "An email address") -> str:
+    """A valid address (syntax only, no DNS), its domain normalised; InvalidInput for *field*."""
+    text = clean_text(value, field=field, max_length=MAX_EMAIL, required=True, label=label)
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput(f"{text}: {error}", field=field) from error
+    return result.normalized

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from statuspage.enums import Role, TokenScope, Via
 from statuspage.extensions import db
 from statuspage.services.accounts import api_tokens, users
+from statuspage.services.automation import integrations
 from statuspage.services.components import tree as components
 from statuspage.services.unit import Actor
 from tests.api.conftest import seed_rich_page
@@ -36,14 +37,27 @@ with APP.app_context():
         actor=Actor.of(ADMIN),
     ).secret
     AS_ADMIN = Actor.of(ADMIN)
+    INTEGRATIONS = [
+        integrations.create_integration(
+            name=f"Seeded {kind}", kind=kind, actor=AS_ADMIN
+        ).integration.id
+        for kind in ("alertmanager", "grafana", "generic")
+    ]
+    ADMIN_EMAIL, ADMIN_ID = ADMIN.email, ADMIN.id
 #: Ids of the seeded incidents (open, resolved, internal), components and groups.
 SEEDED = {
     "components": sorted(PAGE.ids["components"].values()),
     "groups": sorted(PAGE.ids["groups"].values()),
     "incidents": [PAGE.ids[k] for k in ("monitoring", "resolved", "secret_incident")],
+    "integrations": INTEGRATIONS,
 }
 #: Path parameters that name a seeded object, and the pool they draw from.
-PATH_IDS = {"incident_id": "incidents", "component_id": "components", "group_id": "groups"}
+PATH_IDS = {
+    "incident_id": "incidents",
+    "component_id": "components",
+    "group_id": "groups",
+    "integration_id": "integrations",
+}
 ID = re.compile(r"^[a-z0-9]{12}$")
 schema = schemathesis.openapi.from_wsgi("/api/v2/openapi.json", APP).include(
     path_regex="^/api/manage/"
@@ -77,8 +91,13 @@ def seeded_id(kind: str, drawn: str) -> str:
 
 
 def disposable_id(kind: str) -> str:
-    """A new, empty component or group, made for one DELETE to archive."""
+    """A new, empty component or group (or an integration), made for one DELETE."""
     with APP.app_context():
+        if kind == "integrations":
+            made = integrations.create_integration(
+                name="Disposable", kind="generic", actor=AS_ADMIN
+            )
+            return made.integration.id
         if kind == "groups":
             return components.create_group(name="Disposable group", actor=AS_ADMIN).id
         return components.create_component(name="Disposable", actor=AS_ADMIN).id
@@ -101,6 +120,7 @@ def map_case(context, case):
                 case.path_parameters[name] = disposable_id(kind)
             else:
                 case.path_parameters[name] = seeded_id(kind, drawn)
+    _map_report_query(case)
     body = case.body
     if not isinstance(body, dict):
         return case
@@ -126,13 +146,80 @@ def map_case(context, case):
         body["publish_at"] = soon.isoformat()
     if body.get("status") == "resolved" and isinstance(body.get("components"), dict):
         body["components"] = dict.fromkeys(body["components"], "operational")
+    if body.get("template_id") is not None:
+        body["template_id"] = None  # a drawn id names no incident template (422)
     if type(body.get("position")) in (int, float):
         body["position"] = 1
+    _place_response_fields(body)
+    _place_history(body)
     if case.path.endswith("/updates"):
         # An update's audience follows its notice's (an internal notice's updates are internal,
         # a public notice's internal updates change nothing): the notice decides by default.
         body.pop("visibility", None)
     return case
+
+
+def _place_response_fields(body: dict) -> None:
+    """Users named by id or email are the seeded admin (a drawn one names nobody: 422); an
+    override carries its reason, and a reason comes with its override."""
+    if body.get("commander") is not None:
+        body["commander"] = ADMIN_EMAIL
+    roles = body.get("roles")
+    if isinstance(roles, dict):
+        for key in ("commander", "comms_lead"):
+            if roles.get(key) is not None:
+                roles[key] = ADMIN_EMAIL
+        if isinstance(roles.get("responders"), list):
+            roles["responders"] = [ADMIN_ID] if roles["responders"] else []
+    if isinstance(body.get("priority"), str):
+        body.setdefault("priority_override_reason", "A customer escalation")
+    elif "priority_override_reason" in body:
+        body["priority"] = "P2"  # a reason explains an override
+
+
+def _place_history(body: dict) -> None:
+    """A backfill's times in order in the recent past (drawn ones are anywhere), resolving
+    only at the end; it claims no seeded component (their later history is a 409) and is
+    never mailed."""
+    if not {"started_at", "acknowledged_at", "resolved_at", "updates"} & set(body):
+        return
+    start = datetime.now(UTC) - timedelta(days=2)
+    body["started_at"] = start.isoformat()
+    body.pop("components", None)
+    body.pop("deliver_notifications", None)
+    updates = body.get("updates") if isinstance(body.get("updates"), list) else []
+    for i, update in enumerate(updates):
+        update["display_at"] = (start + timedelta(minutes=i + 1)).isoformat()
+        if i < len(updates) - 1 and update.get("status") == "resolved":
+            update["status"] = "identified"
+    last = start + timedelta(minutes=len(updates))
+    if body.get("acknowledged_at") is not None:
+        body["acknowledged_at"] = start.isoformat()
+    if body.get("resolved_at") is not None:
+        body["resolved_at"] = (last + timedelta(minutes=1)).isoformat()
+        if updates and updates[-1].get("status") == "resolved":
+            body["resolved_at"] = last.isoformat()
+
+
+def _map_report_query(case):
+    """A report's component becomes a seeded one; in positive cases its period and month fall
+    where the readers accept them (a drawn 0001-01-01 to 9999-12-31 is more than 731 days)."""
+    query = case.query
+    if not isinstance(query, dict):
+        return
+    if isinstance(query.get("component"), str) and ID.match(query["component"]):
+        query["component"] = seeded_id("components", query["component"])
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    today = datetime.now(UTC).date()
+    if "from" in query:
+        query["from"] = (today - timedelta(days=30)).isoformat()
+    if "to" in query:
+        query["to"] = today.isoformat()
+    if "month" in query:
+        query["month"] = f"{today:%Y-%m}"
+    if "component" in query:
+        query["component"] = SEEDED["components"][0]
 
 
 @schema.parametrize()

@@ -1,13 +1,11 @@
 """A real HTTP server for the test's app, and Debian's Chromium driven through Playwright.
 
-The server runs in a thread of the test process and serves the test's own `app`: with SQLite
-in memory, Flask-SQLAlchemy gives that app a StaticPool (one connection, usable from any
-thread), so the server sees what the test wrote; on PostgreSQL both use the same database.
+The server (tests/live_server.py) runs in a thread of the test process and serves the test's
+own `app`.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
-from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.live_server import serve
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,16 +35,8 @@ DEFAULT_CONTEXT = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The test's app on a real port, because a browser cannot call the Flask test client."""
-    # One request at a time (threaded=False): the in-memory SQLite connection is shared.
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

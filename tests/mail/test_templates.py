@@ -12,18 +12,20 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from statuspage.enums import Cadence, DeliveryKind
+from statuspage.enums import Cadence, DeliveryKind, Impact, Role, Urgency
 from statuspage.enums import ComponentStatus as S
 from statuspage.extensions import db
 from statuspage.mail import parse
 from statuspage.models import Delivery
+from statuspage.services.accounts import users
 from statuspage.services.notices import incidents, maintenance
 from statuspage.services.notices.due_work import run_due_work
 from statuspage.services.outbox import delivery as outbox_delivery
 from statuspage.services.outbox import events
 from statuspage.services.outbox.compose import MessageComposer
+from statuspage.services.response.escalation import escalate_due
 from statuspage.services.subscribers.digests import queue_due_digests
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, PASSWORD
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "email"
 NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
@@ -88,12 +90,28 @@ def test_every_template_matches_its_snapshot(app, make_component):
     )
     events.fan_out_events(now=NOW)
     queue_due_digests(now=NOW)
+    # Staff mail: a P1 whose acknowledgement is overdue, mailed to its commander.
+    commander = users.create_user(
+        email="ic@example.com", password=PASSWORD, role=Role.EDITOR, name="Ida", actor=ACTOR
+    )
+    incidents.open_incident(
+        name="Checkout down",
+        body="Investigating.",
+        impact=Impact.CRITICAL,
+        urgency=Urgency.HIGH,
+        commander=commander,
+        deliver_notifications=False,
+        actor=ACTOR,
+        now=NOW - timedelta(minutes=7),
+    )
+    escalate_due(NOW)
     deliveries = db.session.scalars(sa.select(Delivery).order_by(Delivery.id)).all()
     wanted = {
         "confirmation": next(d for d in deliveries if d.kind is DeliveryKind.CONFIRMATION),
         "manage": next(d for d in deliveries if d.kind is DeliveryKind.MANAGE),
         "test": next(d for d in deliveries if d.kind is DeliveryKind.TEST),
         "digest": next(d for d in deliveries if d.kind is DeliveryKind.DIGEST),
+        "escalation": next(d for d in deliveries if d.kind is DeliveryKind.ESCALATION),
         "incident_opened": next(
             d
             for d in deliveries

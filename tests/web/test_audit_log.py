@@ -3,7 +3,8 @@
 import ast
 import csv
 import io
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,22 +12,55 @@ import sqlalchemy as sa
 
 from statuspage.database import utcnow
 from statuspage.enums import (
+    Audience,
     Cadence,
+    ChatKind,
+    CheckKind,
     ComponentStatus,
+    IncidentRole,
     IncidentStatus,
     MaintenanceStatus,
+    Priority,
     Role,
+    TemplateKind,
     TokenScope,
+    Urgency,
     Via,
     Visibility,
 )
 from statuspage.extensions import db
 from statuspage.models import AuditEntry
 from statuspage.services.accounts import api_tokens, sessions, users
+from statuspage.services.automation import incidents as automation_incidents
+from statuspage.services.automation import ingest, integrations, signals
+from statuspage.services.automation.signals import Signal
+from statuspage.services.checks import configure as check_config
+from statuspage.services.checks import results as check_results
+from statuspage.services.checks import runner as check_runner
+from statuspage.services.checks.probes import ProbeResult
+from statuspage.services.components import runbooks
 from statuspage.services.components import tree as components
-from statuspage.services.notices import due_work, incidents, maintenance, recurrence, timeline
+from statuspage.services.hooks import chat as chat_channels
+from statuspage.services.hooks import sender as hooks_sender
+from statuspage.services.hooks import webhooks
+from statuspage.services.notices import (
+    backfill,
+    due_work,
+    edit,
+    incidents,
+    maintenance,
+    recurrence,
+    timeline,
+)
 from statuspage.services.outbox import delivery as notifications
+from statuspage.services.response import escalation, roles
+from statuspage.services.response import priority as priorities
+from statuspage.services.response import templates as response_templates
+from statuspage.services.response.configure import configure_response_policy
+from statuspage.services.response.policy import DEFAULT_MATRIX, DEFAULT_SLA
+from statuspage.services.review import action_items, postmortems
 from statuspage.services.site import configure as settings
+from statuspage.services.site.settings import get_site_settings
 from statuspage.services.subscribers import admin as subscriber_admin
 from statuspage.services.subscribers import signup as subscribers
 from statuspage.services.unit import Actor
@@ -41,7 +75,17 @@ def actions():
 
 
 #: Units of work that touch no audited row, so they leave no entry (the rest all must).
-RECORDS_NO_ENTRY = {"queue_test_mail"}  # only an outbox row, which is not audited
+RECORDS_NO_ENTRY = {
+    "queue_test_mail",  # only an outbox row, which is not audited
+    # A claim (a conditional UPDATE) and an outbox row: neither is audited.
+    "notify_overdue_action_item",
+    "notify_problem_reporter",
+    # Built-in checks: a claim is a conditional UPDATE of run state, a prune deletes results;
+    # neither is audited (a check's configuration is).
+    "claim_check",
+    "prune_check_results",
+    "queue_chat_test",  # only an outbox row
+}
 
 
 def code_actions() -> set[str]:
@@ -96,6 +140,7 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
         start_date=None,
         actor=actor,
     )
+    runbooks.set_runbook(api, runbooks.RunbookInput(owner_team="Core SRE"), actor=actor)
     components.move_item(web, offset=-1, actor=actor)
     components.reorder_items([group, web], actor=actor)
     components.set_component_status(api, ComponentStatus.DEGRADED_PERFORMANCE, actor=actor)
@@ -215,6 +260,44 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
         actor=actor,
     )
     recurrence.end_recurrence(rule, body="stop", actor=actor)
+    responder = users.create_user(
+        email="r@example.com", password=PASSWORD, role=Role.EDITOR, actor=actor
+    )
+    live = incidents.open_incident(name="Run", body="r", actor=actor)
+    priorities.set_urgency(live, Urgency.HIGH, actor=actor)
+    priorities.override_priority(live, Priority.P1, reason="why", actor=actor)
+    roles.assign_role(live, IncidentRole.RESPONDER, responder, actor=actor)
+    roles.unassign_role(live, IncidentRole.RESPONDER, responder, actor=actor)
+    roles.set_roles(live, commander=responder, actor=actor)
+    roles.acknowledge_incident(live, user=responder, actor=actor)
+    assert escalation.escalate_due(now + timedelta(hours=5)) > 0  # resolve breached: mailed
+    edit.edit_incident(live, urgency=Urgency.LOW, comms_lead=responder, actor=actor)
+    backfill.backfill_incident(
+        name="Past",
+        body="p",
+        history=backfill.History(
+            started_at=now - timedelta(hours=3),
+            acknowledged_at=now - timedelta(hours=2),
+            resolved_at=now - timedelta(hours=1),
+        ),
+        actor=actor,
+        now=now,
+    )
+    incidents.resolve_incident(live, body="done", actor=actor)
+    postmortems.save_postmortem(live, body="pm", actor=actor)
+    postmortems.publish_postmortem(live, notify=True, actor=actor)
+    item = action_items.create_action_item(
+        live,
+        action_items.ActionItemInput(title="a", owner_id=responder.id, due_on=None),
+        actor=actor,
+    )
+    action_items.update_action_item(
+        item,
+        action_items.ActionItemInput(title="a2", owner_id=responder.id, due_on=date(2020, 1, 1)),
+        actor=actor,
+    )
+    action_items.notify_overdue_action_items(now=now)
+    configure_response_policy(matrix=DEFAULT_MATRIX, sla=DEFAULT_SLA, lead_percent=20, actor=actor)
     user = users.create_user(
         email="u@example.com", password=PASSWORD, role=Role.VIEWER, actor=actor
     )
@@ -252,12 +335,112 @@ def test_every_service_leaves_an_audit_entry(app, make_user):
     settings.set_logo(b"GIF89a" + b"\x00" * 20, actor=actor)
     settings.remove_logo(actor=actor)
     notifications.queue_test_mail("t@example.com", requested_by="me", actor=actor)
+    _problems_and_reports(api, actor)
     notifications.requeue_failed_deliveries(actor=actor)
+    response_templates.ensure_default_templates(actor=actor, now=now)
+    template = response_templates.create_template(
+        name="T",
+        kind=TemplateKind.UPDATE,
+        status=IncidentStatus.IDENTIFIED,
+        impact=None,
+        title="",
+        body="Found {{ components }}.",
+        actor=actor,
+    )
+    response_templates.update_template(
+        template,
+        name="T2",
+        status=IncidentStatus.MONITORING,
+        impact=None,
+        title="",
+        body="Watching {{ components }}.",
+        actor=actor,
+    )
+    response_templates.delete_template(template, actor=actor)
+    # Automation moves a component's statuses: its entries name the source as their actor.
+    alerted = components.create_component(name="Alerted", actor=actor)
+    firing = Signal(
+        source="check:aaaaaaaaaaaa",
+        source_label="API check",
+        fingerprint="check",
+        component=alerted,
+        status=ComponentStatus.MAJOR_OUTAGE,
+        hold_minutes=1,
+    )
+    signals.fire_signal(firing, now=now + timedelta(hours=6))
+    signals.apply_held_signals(now=now + timedelta(hours=6, minutes=1))
+    signals.resolve_signal(
+        firing.source,
+        "check",
+        alerted,
+        source_label="API check",
+        now=now + timedelta(hours=6, minutes=2),
+    )
+    signals.apply_held_signals(now=now + timedelta(hours=6, minutes=3))
+    # A built-in check: made, edited, run (its failure moves the component), deleted.
+    check = check_config.create_check(
+        alerted,
+        check_config.CheckInput(kind=CheckKind.HTTP, name="Web", url="http://127.0.0.1:9/"),
+        actor=actor,
+    )
+    check = check_config.update_check(
+        check,
+        check_config.CheckInput(
+            kind=CheckKind.TCP, name="Web", host="127.0.0.1", port=9, failure_threshold=1
+        ),
+        actor=actor,
+    )
+    assert check_runner.claim_check(check, now=now + timedelta(hours=7))
+    check_runner.record_result(
+        check, ProbeResult(False, "refused", 1.0), now=now + timedelta(hours=7)
+    )
+    check_results.prune_check_results(now=now + timedelta(hours=7))
+    check_config.delete_check(check, actor=actor, now=now + timedelta(hours=7, minutes=1))
+    # Integrations: made, changed, rotated; their alerts open an incident; then deleted.
+    made = integrations.create_integration(
+        name="AM", kind="alertmanager", incident_policy="publish", actor=actor
+    )
+    integrations.update_integration(made.integration, damping_minutes=1, actor=actor)
+    integrations.rotate_secret(made.integration, actor=actor)
+    components.set_component_aliases(alerted, ["alerted-svc"], actor=actor)
+    body = {
+        "version": "4",
+        "alerts": [{"status": "firing", "labels": {"component": "alerted-svc"}}],
+    }
+    ingest.receive_alerts(made.integration, json.dumps(body).encode(), now=now + timedelta(hours=7))
+    signals.apply_held_signals(now=now + timedelta(hours=7, minutes=1))
+    automation_incidents.apply_incident_policies(now=now + timedelta(hours=7, minutes=1))
+    integrations.delete_integration(made.integration, actor=actor)
+
+    # Webhook subscribers and chat channels; a failing endpoint's disabling names the scheduler.
+    hook = webhooks.subscribe_webhook(
+        endpoint="https://hooks.example.com/in", email="hook@example.com", actor=actor
+    )
+    subscribers.confirm_subscription(hook, actor=actor)
+    hooks_sender.disable_webhook_subscriber(hook, settings=get_site_settings(), now=utcnow())
+    channel = chat_channels.create_chat_channel(
+        name="Ops",
+        kind=ChatKind.SLACK,
+        audience=Audience.INTERNAL,
+        webhook_url="https://chat.example.com/in/SECRET",
+        actor=actor,
+    )
+    chat_channels.update_chat_channel(
+        channel, name="Ops 2", audience=Audience.PUBLIC, enabled=False, actor=actor
+    )
+    chat_channels.queue_chat_test(channel, requested_by="admin", actor=actor)
+    chat_channels.delete_chat_channel(channel, actor=actor)
+    chat_entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.object_type == "ChatChannel")
+    ).all()
+    assert chat_entries and all("SECRET" not in json.dumps(e.changes) for e in chat_entries)
 
     missing = code_actions() - actions() - RECORDS_NO_ENTRY
     assert not missing, f"actions no test here records: {sorted(missing)}"
     entry = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == "set_component_status")
+        sa.select(AuditEntry)
+        .where(AuditEntry.action == "set_component_status")
+        .order_by(AuditEntry.id)  # the first one (PostgreSQL returns rows in any order)
     ).first()
     assert (entry.actor_id, entry.actor_label, entry.via, entry.ip) == (
         admin.id,
@@ -320,3 +503,34 @@ def test_a_formula_cell_is_escaped_and_imports_back(cell):
     assert escape_formula(cell) == "'" + cell
     assert unescape_formula(escape_formula(cell)) == cell
     assert escape_formula("plain") == unescape_formula("plain") == "plain"
+
+
+def _problems_and_reports(component, actor):
+    """Problem records and customer reports: every action, the reporter's address kept out."""
+    from statuspage.enums import ProblemStatus, ReportState
+    from statuspage.services.problems import records, reports
+
+    incident = incidents.open_incident(
+        name="P", body="b", components={component: ComponentStatus.MAJOR_OUTAGE}, actor=actor
+    )
+    problem = records.create_problem(title="Disk", components=[component], actor=actor)
+    records.update_problem(
+        problem, title="Disk full", status=ProblemStatus.KNOWN_ERROR, root_cause="logs",
+        workaround="*rotate*", components=[component], actor=actor,
+    )  # fmt: skip
+    records.link_incident(problem, incident.id, actor=actor)
+    records.unlink_incident(problem, incident.id, actor=actor)
+    report = reports.submit_report(
+        component_id=component.id, description="down", email="secret-reporter@example.com",
+        actor=actor,
+    )  # fmt: skip
+    reports.triage_report(report, state=ReportState.LINKED, incident_id=incident.id, actor=actor)
+    reports.configure_spike_policy(threshold=3, minutes=5, actor=actor)
+    incidents.resolve_incident(incident, body="r", actor=actor)
+    assert reports.notify_resolved_reporters(now=utcnow() + timedelta(minutes=1)) == 1
+    logged = db.session.scalars(sa.select(AuditEntry.changes)).all()
+    assert "secret-reporter" not in json.dumps(logged)
+    linked = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "link_problem_incident")
+    ).one()
+    assert linked.changes["problem_id"] == [None, problem.id]

@@ -8,10 +8,11 @@ from tests.web.test_permissions import url_for_route
 
 #: RFC 8058: mail clients unsubscribe with a bare POST, no cookie and no token.
 EXEMPT = {"public.unsubscribe"}
-#: The management API is authorised by an API token in the Authorization header and never by a
-#: cookie, so a cross-site form cannot use it: it is exempt from CSRF on purpose (tested in
-#: tests/api/test_manage_api.py), and so left out here.
-TOKEN_AUTHORISED = "/api/manage/"
+#: The management API and the monitoring webhooks are authorised by a secret in a header (an API
+#: token, an integration's secret or signature) and never by a cookie, so a cross-site form
+#: cannot use them: they are exempt from CSRF on purpose (tested in tests/api/test_manage_api.py
+#: and tests/integrations: a signed-in admin's cookie alone gets 401), and so left out here.
+TOKEN_AUTHORISED = ("/api/manage/", "/api/integrations/")
 
 
 def post_routes():

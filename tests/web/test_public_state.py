@@ -11,12 +11,23 @@ from datetime import timedelta
 import pytest
 
 from statuspage.database import utcnow
-from statuspage.enums import Audience, ComponentStatus, Impact, IncidentStatus, Role, Visibility
+from statuspage.enums import (
+    Audience,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    Role,
+    TokenScope,
+    Visibility,
+)
 from statuspage.extensions import db
-from statuspage.models import Component, Incident
+from statuspage.models import ActionItem, Component, Incident
 from statuspage.services.accounts import api_tokens
+from statuspage.services.components import runbooks
+from statuspage.services.components.runbooks import RunbookInput
 from statuspage.services.errors import InvalidInput
 from statuspage.services.notices import incidents, maintenance, timeline
+from statuspage.services.review import action_items, postmortems
 from statuspage.services.unit import Actor
 from tests.conftest import ACTOR
 from tests.helpers import public_statuses
@@ -272,12 +283,92 @@ def test_internal_writes_move_no_public_url(
         scheduled_until=later + timedelta(hours=2),
     )
     maintenance.start_maintenance(window, actor=ACTOR, now=later)
+    details = RunbookInput(
+        owner_team="Night shift",
+        runbook_urls=["https://wiki.example.com/night"],
+        escalation_contacts=[{"name": "Pager", "email": "pager@example.com", "notes": "555"}],
+        internal_notes="Call *before* restarting.",
+    )
+    runbooks.set_runbook(component, details, actor=ACTOR, now=later)
+    assert component.group is not None
+    runbooks.set_runbook(component.group, details, actor=ACTOR, now=later)
+    review_internally(public_incident, hidden, route_objects["action_item_id"])
     after = snapshot(client, urls)
     for url in urls:
         status, version, minute, modified, body = before[url]
         assert after[url][:2] == (status, version), url
         if version and after[url][2] == minute:  # HTML shows relative times: same minute
             assert after[url][3:] == (modified, body), url
+
+
+def test_editing_only_response_details_moves_no_public_url(
+    app, client, login_as, route_objects, make_api_token
+):
+    """The component and group forms (sent whole, every other field as it was) and the
+    management API change the response details and nothing a public reader can see."""
+    urls = public_urls(app, route_objects)
+    before = snapshot(client, urls)
+    component = db.session.get(Component, route_objects["component_id"])
+    group = component.group
+    assert group is not None
+    response = {
+        "owner_team": "Night shift",
+        "runbook_urls": "https://wiki.example.com/night",
+        "escalation_contacts": "Pager <pager@example.com> — 555 0100",
+        "internal_notes": "Call *before* restarting.",
+    }
+    login_as(Role.EDITOR)
+    edited = client.form(
+        f"/admin/components/{component.id}/edit",
+        {
+            "name": component.name,
+            "group": group.id,
+            "description": component.description or "",
+            "visibility": component.visibility.value,
+            "showcase": "y" if component.showcase else "",
+            **response,
+        },
+    )
+    assert edited.status_code == 302
+    edited = client.form(
+        f"/admin/groups/{group.id}/edit",
+        {
+            "name": group.name,
+            "description": group.description or "",
+            "visibility": group.visibility.value,
+            "showcase": "y" if group.showcase else "",
+            **response,
+        },
+    )
+    assert edited.status_code == 302
+    client.form("/logout")
+    token = make_api_token(TokenScope.WRITE, name="Runbooks")
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in (f"components/{component.id}", f"groups/{group.id}"):
+        patched = client.patch(
+            f"/api/manage/v1/{path}", json={"owner_team": "Day shift"}, headers=headers
+        )
+        assert patched.status_code == 200, patched.text
+    component = db.session.get(Component, component.id)
+    assert component.owner_team == "Day shift" and component.group.owner_team == "Day shift"
+    assert component.escalation_contacts[0]["email"] == "pager@example.com"
+    after = snapshot(client, urls)
+    for url in urls:
+        status, version, minute, modified, body = before[url]
+        assert after[url][:2] == (status, version), url
+        if version and after[url][2] == minute:
+            assert after[url][3:] == (modified, body), url
+
+
+def review_internally(public_incident: Incident, hidden: Incident, action_item_id: str) -> None:
+    """A draft postmortem of a public incident, a published one of an internal incident, an
+    action item edited: none of it is public."""
+    postmortems.save_postmortem(public_incident, body="Draft review.", actor=ACTOR)
+    postmortems.save_postmortem(hidden, body="Internal review.", actor=ACTOR)
+    postmortems.publish_postmortem(hidden, notify=True, actor=ACTOR)
+    item = db.session.get_one(ActionItem, action_item_id)
+    data = action_items.ActionItemInput(title="Alert", owner_id=item.owner_id, due_on=None)
+    action_items.update_action_item(item, data, actor=ACTOR)
 
 
 def test_a_public_write_still_moves_public_validators(client, route_objects, make_incident):

@@ -78,7 +78,7 @@ def create_token(
         try:
             scope = TokenScope(scope)
         except ValueError as error:
-            raise InvalidInput("Choose read, write or admin.", field="scope") from error
+            raise InvalidInput("Choose read, write, admin or metrics.", field="scope") from error
         maker = db.session.get(User, actor.user_id) if actor.user_id is not None else None
         if maker is None or not maker.active:
             raise InvalidInput("A token belongs to an active user.", field="user")
@@ -150,6 +150,11 @@ def authenticate_token(secret: str | None, *, now: datetime | None = None) -> Ap
     if token.is_expired(now):
         raise TokenRefused("This API token has expired.")
     if token.effective_scope is None:
+        maker = token.created_by
+        if maker is not None and maker.active:
+            raise TokenRefused(
+                f"The user who made this API token is no longer allowed {token.scope.value} tokens."
+            )
         raise TokenRefused("The user who made this API token is deactivated or removed.")
     _record_use(token, now)
     return token

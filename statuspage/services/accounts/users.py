@@ -147,3 +147,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 def list_users() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.active.desc(), User.email)))
+
+
+def active_staff() -> list[User]:
+    """Who may take a role on an incident."""
+    return [user for user in list_users() if user.active]

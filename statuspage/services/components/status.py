@@ -38,6 +38,7 @@ from statuspage.models import (
     NoticeComponent,
 )
 from statuspage.services.components import uptime
+from statuspage.services.outbox.events import record_component_event
 from statuspage.services.unit import Actor
 from statuspage.visibility import notice_visible_clause
 
@@ -88,6 +89,7 @@ def record_status_change(
     db.session.add(change)
     uptime.record_interval(component, audience, old_status, since, at)
     component.set_status_for(audience, new_status, at)
+    record_component_event(change, update=update)
     return change
 
 

@@ -9,10 +9,12 @@ import sqlalchemy as sa
 
 from statuspage.enums import ComponentStatus, StatusCause, Visibility
 from statuspage.extensions import db
+from statuspage.limits import MAX_ALIAS, MAX_ALIASES
 from statuspage.models import Component, ComponentGroup, ComponentStatusChange, NoticeComponent
+from statuspage.services.components.runbooks import RunbookInput, apply_runbook
 from statuspage.services.components.status import set_status_everywhere
 from statuspage.services.errors import InUse, InvalidInput, InvalidTransition
-from statuspage.services.inputs import clean_description, clean_name
+from statuspage.services.inputs import clean_description, clean_name, clean_text
 from statuspage.services.unit import Actor, unit_of_work
 
 TopLevelItem = ComponentGroup | Component
@@ -112,6 +114,7 @@ def create_group(
     only_show_if_degraded: bool = False,
     start_date: date | None = None,
     position: int | None = None,
+    runbook: RunbookInput | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> ComponentGroup:
@@ -128,6 +131,8 @@ def create_group(
             created_at=now,
         )
         db.session.add(group)
+        if runbook is not None:
+            apply_runbook(group, runbook)
         if position is not None:
             db.session.flush()
             _place(group, position)
@@ -144,6 +149,7 @@ def update_group(
     only_show_if_degraded: bool,
     start_date: date | None,
     position: int | None = None,
+    runbook: RunbookInput | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> ComponentGroup:
@@ -155,6 +161,8 @@ def update_group(
         group.showcase = showcase
         group.only_show_if_degraded = only_show_if_degraded
         group.start_date = start_date
+        if runbook is not None:
+            apply_runbook(group, runbook)
         if position is not None:
             _place(group, position)
     return group
@@ -196,6 +204,9 @@ def create_component(
     start_date: date | None = None,
     status: ComponentStatus = ComponentStatus.OPERATIONAL,
     position: int | None = None,
+    runbook: RunbookInput | None = None,
+    show_response_times: bool = False,
+    aliases: Sequence[str] | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Component:
@@ -212,6 +223,7 @@ def create_component(
             showcase=showcase,
             only_show_if_degraded=only_show_if_degraded,
             start_date=start_date,
+            show_response_times=bool(show_response_times),
             position=_append_position(group),
             status=ComponentStatus.OPERATIONAL,
             status_since=now,
@@ -219,6 +231,9 @@ def create_component(
             internal_status_since=now,
             created_at=now,
         )
+        if runbook is not None:
+            apply_runbook(component, runbook)
+        component.aliases = clean_aliases(aliases or [])
         db.session.add(component)
         db.session.flush()
         if position is not None:
@@ -240,11 +255,15 @@ def update_component(
     only_show_if_degraded: bool,
     start_date: date | None,
     position: int | None = None,
+    runbook: RunbookInput | None = None,
+    show_response_times: bool | None = None,
+    aliases: Sequence[str] | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Component:
     """Edit a component; moving it to another group puts it at the end of that group, and a
-    *position* at that 1-based place among its (new) siblings."""
+    *position* at that 1-based place among its (new) siblings (*show_response_times* None:
+    unchanged)."""
     with unit_of_work("update_component", actor=actor, now=now) as now:
         if group is not None and group.is_archived:
             raise InvalidInput("That group is archived.", field="group")
@@ -259,8 +278,44 @@ def update_component(
         component.showcase = showcase
         component.only_show_if_degraded = only_show_if_degraded
         component.start_date = start_date
+        if show_response_times is not None:
+            component.show_response_times = bool(show_response_times)
+        if runbook is not None:
+            apply_runbook(component, runbook)
+        if aliases is not None:
+            component.aliases = clean_aliases(aliases)
         if position is not None:
             _place(component, position)
+    return component
+
+
+def clean_aliases(aliases: Sequence[str]) -> list[str]:
+    """The names monitoring knows a component by: trimmed, distinct (case-insensitively),
+    at most MAX_ALIASES of at most MAX_ALIAS characters; InvalidInput for "aliases"."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for alias in aliases:
+        text = clean_text(
+            alias if isinstance(alias, str) else None,
+            field="aliases",
+            max_length=MAX_ALIAS,
+            required=False,
+            label="An alias",
+        )
+        if text and text.lower() not in seen:
+            seen.add(text.lower())
+            cleaned.append(text)
+    if len(cleaned) > MAX_ALIASES:
+        raise InvalidInput(f"A component has at most {MAX_ALIASES} aliases.", field="aliases")
+    return cleaned
+
+
+def set_component_aliases(
+    component: Component, aliases: Sequence[str], *, actor: Actor, now: datetime | None = None
+) -> Component:
+    """Replace the names an integration's component label may use for *component*."""
+    with unit_of_work("set_component_aliases", actor=actor, now=now):
+        component.aliases = clean_aliases(aliases)
     return component
 
 

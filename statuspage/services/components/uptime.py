@@ -182,15 +182,80 @@ class Uptime:
 
     @property
     def percent_text(self) -> str:
-        if self.percent is None:
-            return "No data"
-        return f"{_floor(self.percent, 2):.2f} %"
+        return format_percent(self.percent)
 
 
 def _floor(value: float, digits: int) -> float:
     """Round down, so 99.999 % never shows as 100.00 %."""
     factor = 10**digits
     return int(value * factor) / factor
+
+
+def _day_seconds(
+    components: Sequence[Component],
+    audience: Audience,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[tuple[str, date], dict[ComponentStatus, int]]:
+    """Seconds per (component, local day) and status over [first_day, last_day], from the day
+    rows plus each component's still-open interval (not yet in the rows), up to *now*."""
+    seconds: dict[tuple[str, date], dict[ComponentStatus, int]] = defaultdict(dict)
+    ids = [c.id for c in components]
+    if ids:
+        rows = db.session.scalars(
+            sa.select(ComponentDay).where(
+                ComponentDay.component_id.in_(ids),
+                ComponentDay.audience == audience,
+                ComponentDay.day >= first_day,
+                ComponentDay.day <= last_day,
+            )
+        )
+        for row in rows:
+            bucket = seconds[(row.component_id, row.day)]
+            for status, column in DAY_COLUMNS.items():
+                value = getattr(row, column)
+                if value:
+                    bucket[status] = bucket.get(status, 0) + value
+    window_start = local_midnight(first_day, tz)
+    window_end = min(now, local_midnight(last_day + timedelta(days=1), tz))
+    for component in components:
+        current = component.status_for(audience)
+        if current in DAY_COLUMNS:  # the open interval, not yet in the day rows
+            start = max(component.status_since_for(audience), window_start)
+            for day, secs in split_by_day(start, window_end, tz):
+                bucket = seconds[(component.id, day)]
+                bucket[current] = bucket.get(current, 0) + secs
+    return seconds
+
+
+def counted_from(component: Component, first_day: date, tz: ZoneInfo) -> date:
+    """The first day a period counts for *component*: the later of the period's first day and
+    the component's start date (or creation day)."""
+    start_day = component.start_date or component.created_at.astimezone(tz).date()
+    return max(first_day, start_day)
+
+
+def weighted_down_seconds(spent: dict[ComponentStatus, int]) -> float:
+    """The downtime the formula subtracts: major outage in full, partial outage at 0.3."""
+    return spent.get(ComponentStatus.MAJOR_OUTAGE, 0) + PARTIAL_OUTAGE_WEIGHT * spent.get(
+        ComponentStatus.PARTIAL_OUTAGE, 0
+    )
+
+
+def uptime_percent(down_seconds: float, period_seconds: float) -> float | None:
+    """100 % - downtime / period (never below 0); None for a period with no time in it."""
+    if period_seconds <= 0:
+        return None
+    return max(0.0, 100.0 * (1 - down_seconds / period_seconds))
+
+
+def format_percent(percent: float | None) -> str:
+    """ "99.95 %", rounded down so 99.999 % never shows as 100.00 %; "No data" for None."""
+    if percent is None:
+        return "No data"
+    return f"{_floor(percent, 2):.2f} %"
 
 
 def build_uptime(
@@ -206,31 +271,9 @@ def build_uptime(
     tz = _tz()
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
-    seconds: dict[tuple[str, date], dict[ComponentStatus, int]] = defaultdict(dict)
-    ids = [c.id for c in components]
-    if ids:
-        rows = db.session.scalars(
-            sa.select(ComponentDay).where(
-                ComponentDay.component_id.in_(ids),
-                ComponentDay.audience == audience,
-                ComponentDay.day >= first_day,
-            )
-        )
-        for row in rows:
-            bucket = seconds[(row.component_id, row.day)]
-            for status, column in DAY_COLUMNS.items():
-                value = getattr(row, column)
-                if value:
-                    bucket[status] = bucket.get(status, 0) + value
-    window_start = local_midnight(first_day, tz)
+    seconds = _day_seconds(components, audience, first_day, today, now, tz)
     result: dict[str, Uptime] = {}
     for component in components:
-        current = component.status_for(audience)
-        if current in DAY_COLUMNS:  # the open interval, not yet in the day rows
-            start = max(component.status_since_for(audience), window_start)
-            for day, secs in split_by_day(start, now, tz):
-                bucket = seconds[(component.id, day)]
-                bucket[current] = bucket.get(current, 0) + secs
         result[component.id] = _uptime_for(
             component, seconds, first_day, today, now, tz, related or {}
         )
@@ -246,13 +289,12 @@ def _uptime_for(
     tz: ZoneInfo,
     related: dict[tuple[str, date], list[str]],
 ) -> Uptime:
-    start_day = component.start_date or component.created_at.astimezone(tz).date()
-    counted_from = max(first_day, start_day)
+    start = counted_from(component, first_day, tz)
     bars = []
     down_seconds = 0.0
     day = first_day
     while day <= today:
-        if day < counted_from:
+        if day < start:
             bars.append(DayBar(day=day, status=None))
         elif (component.id, day) not in seconds and (component.id, day) not in related:
             bars.append(DayBar(day=day, status=ComponentStatus.OPERATIONAL))  # a quiet day
@@ -267,14 +309,92 @@ def _uptime_for(
                     related=related.get((component.id, day), []),
                 )
             )
-            down_seconds += spent.get(ComponentStatus.MAJOR_OUTAGE, 0)
-            down_seconds += PARTIAL_OUTAGE_WEIGHT * spent.get(ComponentStatus.PARTIAL_OUTAGE, 0)
+            down_seconds += weighted_down_seconds(spent)
         day += timedelta(days=1)
-    period = (now - local_midnight(counted_from, tz)).total_seconds()
-    if counted_from > today or period <= 0:
+    if start > today:
         return Uptime(bars=bars, percent=None)
-    percent = max(0.0, 100.0 * (1 - down_seconds / period))
-    return Uptime(bars=bars, percent=percent)
+    period = (now - local_midnight(start, tz)).total_seconds()
+    return Uptime(bars=bars, percent=uptime_percent(down_seconds, period))
+
+
+@dataclass(frozen=True)
+class PeriodUptime:
+    """One component's uptime over one period (a month of the reports and `/uptime`)."""
+
+    first_day: date
+    last_day: date
+    #: None when the period holds none of the component's history (before its start, or future).
+    percent: float | None
+    major_seconds: int = 0
+    partial_seconds: int = 0
+    period_seconds: int = 0
+
+    @property
+    def downtime_seconds(self) -> float:
+        """What the percentage subtracts: major outage plus 0.3 x partial outage."""
+        return weighted_down_seconds(
+            {
+                ComponentStatus.MAJOR_OUTAGE: self.major_seconds,
+                ComponentStatus.PARTIAL_OUTAGE: self.partial_seconds,
+            }
+        )
+
+    @property
+    def percent_text(self) -> str:
+        return format_percent(self.percent)
+
+    @property
+    def css(self) -> str:
+        """The bars' classes by level: none, at least 99.9 % (operational), 99 % (degraded),
+        95 % (partial), below (major)."""
+        if self.percent is None:
+            return "n"
+        for floor, css in ((99.9, "o"), (99.0, "d"), (95.0, "p")):
+            if self.percent >= floor:
+                return css
+        return "m"
+
+
+def build_period_uptime(
+    components: Sequence[Component],
+    periods: Sequence[tuple[date, date]],
+    *,
+    audience: Audience,
+    now: datetime,
+) -> dict[str, list[PeriodUptime]]:
+    """Uptime of each component over each (first day, last day) period, with the formula of
+    the bars, from one read of the day rows; a period still running ends now."""
+    tz = _tz()
+    result: dict[str, list[PeriodUptime]] = {c.id: [] for c in components}
+    if not periods:
+        return result
+    seconds = _day_seconds(
+        components, audience, min(p[0] for p in periods), max(p[1] for p in periods), now, tz
+    )
+    for component in components:
+        for first_day, last_day in periods:
+            start = counted_from(component, first_day, tz)
+            end = min(now, local_midnight(last_day + timedelta(days=1), tz))
+            period = int((end - local_midnight(start, tz)).total_seconds())
+            if start > last_day or period <= 0:
+                result[component.id].append(PeriodUptime(first_day, last_day, None))
+                continue
+            major = partial = 0
+            day = start
+            while day <= last_day:
+                spent = seconds.get((component.id, day), {})
+                major += spent.get(ComponentStatus.MAJOR_OUTAGE, 0)
+                partial += spent.get(ComponentStatus.PARTIAL_OUTAGE, 0)
+                day += timedelta(days=1)
+            down = weighted_down_seconds(
+                {ComponentStatus.MAJOR_OUTAGE: major, ComponentStatus.PARTIAL_OUTAGE: partial}
+            )
+            result[component.id].append(
+                PeriodUptime(
+                    first_day, last_day, uptime_percent(down, period), major, partial, period
+                )
+            )
+    return result
 
 
 def mean_uptime(children: Iterable[Uptime]) -> Uptime | None:
@@ -304,3 +424,21 @@ def mean_uptime(children: Iterable[Uptime]) -> Uptime | None:
         )
     percents = [c.percent for c in children if c.percent is not None]
     return Uptime(bars=bars, percent=sum(percents) / len(percents) if percents else None)
+
+
+def rebuild_component_uptime(
+    component: Component, audience: Audience, changes: Sequence[ComponentStatusChange]
+) -> None:
+    """Recompute one component's day rows for one audience from its *changes* (oldest first),
+    inside the caller's transaction (a history rewritten in the middle)."""
+    old = db.session.scalars(
+        sa.select(ComponentDay).where(
+            ComponentDay.component_id == component.id, ComponentDay.audience == audience
+        )
+    )
+    for row in old:
+        db.session.delete(row)
+    db.session.flush()
+    for previous, change in zip(changes, changes[1:], strict=False):
+        record_interval(component, audience, previous.new_status, previous.at, change.at)
+    db.session.flush()

@@ -25,6 +25,7 @@ from statuspage.models import IncidentUpdate, Maintenance
 from statuspage.services.notices import maintenance as maintenance_service
 from statuspage.services.notices import recurrence as recurrence_service
 from statuspage.services.notices.timeline import apply_update
+from statuspage.services.review.action_items import notify_overdue_action_items
 from statuspage.services.unit import SCHEDULER, Actor, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -49,10 +50,19 @@ class DueReport:
     reminders_skipped: int = 0
     materialised: int = 0
     lost_races: int = 0
+    #: Action items whose owners were mailed that they fell overdue.
+    overdue_notified: int = 0
 
     @property
     def total(self) -> int:
-        return self.published + self.started + self.completed + self.reminded + self.materialised
+        return (
+            self.published
+            + self.started
+            + self.completed
+            + self.reminded
+            + self.materialised
+            + self.overdue_notified
+        )
 
 
 def find_due(now: datetime) -> list[DueItem]:
@@ -113,6 +123,7 @@ def run_due_work(*, now: datetime | None = None, actor: Actor = SCHEDULER) -> Du
             setattr(report, attribute[item.kind], getattr(report, attribute[item.kind]) + 1)
     reminded, skipped = send_due_reminders(now=now, actor=actor)
     report.reminded, report.reminders_skipped = reminded, skipped
+    report.overdue_notified = notify_overdue_action_items(now=now)
     return report
 
 

@@ -12,9 +12,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from statuspage.enums import ComponentStatus, Impact, IncidentStatus, Visibility
+from statuspage.enums import (
+    ComponentStatus,
+    Impact,
+    IncidentRole,
+    IncidentStatus,
+    Urgency,
+    Visibility,
+)
 from statuspage.extensions import db
-from statuspage.models import Incident, IncidentUpdate
+from statuspage.models import Incident, IncidentUpdate, User
 from statuspage.services.components.status import settle_component
 from statuspage.services.errors import IncidentClosed, IncidentOpen, InvalidInput
 from statuspage.services.inputs import clean_name
@@ -24,6 +31,9 @@ from statuspage.services.notices.timeline import (
     post_entry,
     resettle_public,
 )
+from statuspage.services.response.policy import DEFAULT_URGENCY
+from statuspage.services.response.priority import reprioritise, set_urgency
+from statuspage.services.response.roles import assign_role
 from statuspage.services.unit import Actor, unit_of_work
 from statuspage.visibility import audiences_of
 
@@ -38,10 +48,13 @@ def open_incident(
     visibility: Visibility = Visibility.PUBLIC,
     deliver_notifications: bool = True,
     started_at: datetime | None = None,
+    urgency: Urgency = DEFAULT_URGENCY,
+    commander: User | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Incident:
-    """Open an incident with its first update and the statuses it gives its components."""
+    """Open an incident with its first update and the statuses it gives its components; its
+    priority comes from the matrix, and *commander* (if any) takes command at once."""
     with unit_of_work("open_incident", actor=actor, now=now) as now:
         status = IncidentStatus(status)
         if status is IncidentStatus.RESOLVED:
@@ -56,8 +69,12 @@ def open_incident(
             started_at=started_at or now,
             created_at=now,
             created_by_id=actor.user_id,
+            urgency=Urgency(urgency),
         )
         db.session.add(incident)
+        reprioritise(incident, at=now, actor=actor)
+        if commander is not None:
+            assign_role(incident, IncidentRole.COMMANDER, commander, actor=actor)
         post_entry(
             incident,
             status=status.value,
@@ -168,13 +185,18 @@ def update_incident(
     name: str,
     impact: Impact,
     visibility: Visibility,
+    urgency: Urgency | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Incident:
-    """Edit the incident's own fields (a typo in the title, a re-assessed impact)."""
+    """Edit the incident's own fields (a typo in the title, a re-assessed impact or urgency);
+    the matrix priority follows."""
     with unit_of_work("update_incident", actor=actor, now=now) as now:
         incident.name = clean_name(name)
         incident.impact = Impact(impact)
+        if urgency is not None:
+            set_urgency(incident, urgency, actor=actor)
+        reprioritise(incident, at=now, actor=actor)
         before = audiences_of(incident)
         incident.visibility = Visibility(visibility)
         if audiences_of(incident) != before:

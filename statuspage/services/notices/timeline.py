@@ -29,6 +29,7 @@ from statuspage.services.components.status import settle_component
 from statuspage.services.errors import InvalidInput
 from statuspage.services.inputs import clean_text
 from statuspage.services.outbox.events import record_update_event
+from statuspage.services.response.priority import reprioritise
 from statuspage.services.unit import Actor, unit_of_work
 from statuspage.visibility import audiences_of, home_audience, update_fits_notice, words_for_staff
 
@@ -179,9 +180,11 @@ def apply_update(update: IncidentUpdate, *, at: datetime, actor: Actor) -> None:
     notice = update.notice
     update.published_at = at
     if not update_moves_state(update):
+        record_update_event(update)  # staff's news (internal chat channels) all the same
         return
     if update.impact is not None:
         notice.impact = update.impact
+        reprioritise(notice, at=at, actor=actor)
     closing = notice.move_status(update.status_value, at)
     audiences = audiences_of(notice)
     track = home_audience(notice)

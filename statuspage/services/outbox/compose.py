@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from statuspage.models import (
     NotificationEvent,
     Subscriber,
 )
+from statuspage.services.outbox.events import POSTMORTEM_TOPIC
 from statuspage.services.site.settings import get_site_settings, host_of_base_url
 from statuspage.services.subscribers.links import make_token
 from statuspage.templating import format_datetime, format_duration, format_window, relative_time
@@ -148,6 +150,12 @@ class MessageComposer:
             DeliveryKind.MANAGE: self._manage,
             DeliveryKind.TEST: self._test,
             DeliveryKind.DIGEST: self._digest,
+            DeliveryKind.ESCALATION: self._escalation,
+            DeliveryKind.ACTION_OVERDUE: self._composed,
+            DeliveryKind.REPORT_SPIKE: self._composed,
+            DeliveryKind.REPORT_RESOLVED: self._composed,
+            DeliveryKind.INTEGRATION_DRAFT: self._composed,
+            DeliveryKind.WEBHOOK_DISABLED: self._composed,
         }[delivery.kind]
         subject, text, html, mid, headers = handler(delivery)
         subscriber = delivery.subscriber
@@ -263,6 +271,8 @@ class MessageComposer:
 
     def _render_event(self, event: NotificationEvent) -> dict[str, Any]:
         notice = db.session.get_one(Notice, event.notice_id)
+        if event.topic == POSTMORTEM_TOPIC:
+            return self._render_postmortem(event, notice)
         update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
         reminder = update is None
         published = [u for u in notice.updates if u.published_at is not None and not u.is_note]
@@ -316,11 +326,35 @@ class MessageComposer:
             "mid_ident": update.id if update else event.key.split(":", 1)[1].replace(":", "-"),
         }
 
+    def _render_postmortem(self, event: NotificationEvent, notice: Notice) -> dict[str, Any]:
+        """A published postmortem's mail, in the incident's thread."""
+        postmortem = notice.postmortem
+        if postmortem is None:  # removed with its incident since: the event went with it
+            raise LookupError(f"event {event.key} has no postmortem")
+        text, html = self._render(
+            "postmortem",
+            notice=notice,
+            postmortem=postmortem,
+            published_time=format_datetime(postmortem.published_at),
+            notice_url=self.settings.absolute_url(notice.public_path),
+            subject=notice.name,
+        )
+        return {
+            "subject": f"[{self.settings.page_name}] {notice.name} — Postmortem",
+            "text": text,
+            "html": html,
+            "is_first": False,
+            "mid_kind": "postmortem",
+            "mid_ident": postmortem.id,
+        }
+
     def _subscriber_context(self, delivery: Delivery) -> dict[str, Any]:
         subscriber = delivery.addressee
         return {
             "cadence_label": subscriber.cadence.label.lower(),
             "scope_label": scope_label(subscriber),
+            #: A webhook subscriber's endpoint: its mail is about that URL.
+            "webhook": subscriber.endpoint_url,
         }
 
     def _confirmation(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
@@ -371,4 +405,21 @@ class MessageComposer:
 
     def _digest(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
         mid = message_id("digest", key_ident(delivery), recipient_id(delivery), self.host)
+        return delivery.subject or "", delivery.text_body or "", delivery.html_body or "", mid, {}
+
+    def _escalation(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
+        """Staff mail, composed when queued: no subscriber, so no list or unsubscribe headers.
+        Each incident's escalations thread under one root."""
+        _, incident_id, ident = delivery.key.split(":", 2)
+        to = hashlib.sha256((delivery.to_address or "").encode()).hexdigest()[:12]
+        mid = message_id("escalation", f"{incident_id}-{ident}".replace(":", "-"), to, self.host)
+        root = message_id("escalations", incident_id, to, self.host)
+        headers = {"In-Reply-To": root, "References": root, "Auto-Submitted": "auto-generated"}
+        subject, text, html = delivery.subject or "", delivery.text_body or "", delivery.html_body
+        return subject, text, html or "", mid, headers
+
+    def _composed(self, delivery: Delivery) -> tuple[str, str, str, str, dict[str, str]]:
+        """Mail composed when it was queued, to an address that is no subscriber (overdue
+        action items, problem reports)."""
+        mid = message_id(delivery.kind.value, key_ident(delivery), None, self.host)
         return delivery.subject or "", delivery.text_body or "", delivery.html_body or "", mid, {}

@@ -86,7 +86,11 @@ class MailDashboard:
 def read_relay_trouble(*, now: datetime | None = None) -> RelayTrouble | None:
     """Whether the relay is failing: retried emails still pending RELAY_LATE after queueing."""
     now = now or utcnow()
-    retried = sa.and_(Delivery.state == DeliveryState.PENDING, Delivery.attempts > 0)
+    retried = sa.and_(
+        Delivery.state == DeliveryState.PENDING,
+        Delivery.attempts > 0,
+        Delivery.kind.in_(DeliveryKind.mailed()),  # a failing webhook is no failing relay
+    )
     oldest, waiting = db.session.execute(
         sa.select(sa.func.min(Delivery.created_at), sa.func.count()).where(retried)
     ).one()

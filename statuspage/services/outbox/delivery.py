@@ -101,7 +101,11 @@ def claim_batch(*, now: datetime, worker: str, size: int) -> list[int]:
     """Take up to *size* due rows for this worker; a row is only ever claimed by one."""
     due = (
         sa.select(Delivery.id)
-        .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+        .where(
+            Delivery.state == DeliveryState.PENDING,
+            Delivery.next_attempt_at <= now,
+            Delivery.kind.in_(DeliveryKind.mailed()),
+        )
         # Longest due first: a retried row never holds back mail queued after it.
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(size)
@@ -127,12 +131,19 @@ def claim_batch(*, now: datetime, worker: str, size: int) -> list[int]:
     return sorted(ids)
 
 
-def _due_ids(now: datetime, size: int) -> list[int]:
-    """The next rows due, longest waiting first: candidates only, each still claimed alone."""
+def due_delivery_ids(
+    now: datetime, size: int, kinds: tuple[DeliveryKind, ...] | None = None
+) -> list[int]:
+    """The next rows due of *kinds* (mail by default), longest waiting first: candidates only,
+    each still claimed alone."""
     return list(
         db.session.scalars(
             sa.select(Delivery.id)
-            .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+            .where(
+                Delivery.state == DeliveryState.PENDING,
+                Delivery.next_attempt_at <= now,
+                Delivery.kind.in_(kinds or DeliveryKind.mailed()),
+            )
             .order_by(Delivery.next_attempt_at, Delivery.id)
             .limit(size)
         )
@@ -182,6 +193,11 @@ def _claim_one(delivery: Delivery, *, now: datetime, worker: str) -> bool:
         return False
     sa.orm.attributes.set_committed_value(delivery, "attempts", attempts)
     return True
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """The wait before retry number *attempts* (mail and the hooks sender share it)."""
+    return _backoff(attempts)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -306,7 +322,20 @@ def _smtp_code(error: Exception) -> tuple[int | None, str]:
     return None, repr(error)
 
 
-SENDABLE_TO_ANYONE = (DeliveryKind.CONFIRMATION, DeliveryKind.MANAGE, DeliveryKind.TEST)
+#: Kinds sent whatever the state of their subscriber: a confirmation goes to one still pending,
+#: and test, escalation and overdue action item (staff) mail goes to an address with no
+#: subscriber at all.
+SENDABLE_TO_ANYONE = (
+    DeliveryKind.CONFIRMATION,
+    DeliveryKind.MANAGE,
+    DeliveryKind.TEST,
+    DeliveryKind.ESCALATION,
+    DeliveryKind.ACTION_OVERDUE,
+    DeliveryKind.REPORT_SPIKE,
+    DeliveryKind.REPORT_RESOLVED,
+    DeliveryKind.INTEGRATION_DRAFT,
+    DeliveryKind.WEBHOOK_DISABLED,
+)
 
 
 def deliver_pending(
@@ -332,7 +361,7 @@ def deliver_pending(
         with _marking(), mailer.connect() as connection:
             composer = MessageComposer(now=clock(), eight_bit=connection.eight_bit)
             while report.attempted < size:
-                candidates = _due_ids(clock(), min(size - report.attempted, CANDIDATES))
+                candidates = due_delivery_ids(clock(), min(size - report.attempted, CANDIDATES))
                 if not candidates:
                     break
                 loaded = _load_many(candidates)
@@ -360,7 +389,11 @@ def _has_due(now: datetime) -> bool:
     return (
         db.session.scalar(
             sa.select(Delivery.id)
-            .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+            .where(
+                Delivery.state == DeliveryState.PENDING,
+                Delivery.next_attempt_at <= now,
+                Delivery.kind.in_(DeliveryKind.mailed()),
+            )
             .limit(1)
         )
         is not None

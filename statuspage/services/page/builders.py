@@ -42,6 +42,7 @@ def notice_options() -> list:
     return [
         selectinload(Notice.updates).selectinload(IncidentUpdate.changes),
         selectinload(Notice.affected),
+        selectinload(Notice.postmortem),
     ]
 
 

@@ -79,6 +79,42 @@ class HistoryPage:
     component: Component | None
 
 
+def _listed(audience: Audience, kinds: tuple[type[Notice], ...]) -> list[sa.ColumnElement[bool]]:
+    """What the history lists: notices of *kinds* *audience* may see, not those still to come."""
+    types = [kind.__mapper__.polymorphic_identity for kind in kinds]
+    return [
+        notice_visible_clause(audience, Notice),
+        Notice.type.in_(types),
+        Notice.status_value != MaintenanceStatus.SCHEDULED.value,
+    ]
+
+
+def count_history(
+    audience: Audience, *, kinds: tuple[type[Notice], ...] = (Incident, Maintenance)
+) -> dict[tuple[Month, str | None], int]:
+    """How many entries each month of the history lists, in all (component None) and per
+    component *audience* can see: the pages a published copy of the history is made of."""
+    tz = get_site_settings().tz
+    _, components = visible_tree(audience)
+    visible_ids = {c.id for c in components}
+    rows = db.session.execute(
+        sa.select(Notice.id, Notice.started_at).where(*_listed(audience, kinds))
+    ).all()
+    starts: dict[str, datetime] = {notice_id: started for notice_id, started in rows}
+    counts: dict[tuple[Month, str | None], int] = {}
+    months = {nid: Month.of(started.astimezone(tz)) for nid, started in starts.items()}
+    for month in months.values():
+        counts[(month, None)] = counts.get((month, None), 0) + 1
+    links = db.session.execute(
+        sa.select(NoticeComponent.notice_id, NoticeComponent.component_id)
+    ).all()
+    for notice_id, component_id in links:
+        if notice_id in months and component_id in visible_ids:
+            key = (months[notice_id], component_id)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def build_history(
     audience: Audience,
     *,
@@ -99,13 +135,8 @@ def build_history(
     _, components = visible_tree(audience)
     visible_ids = {c.id for c in components}
     component = None
-    types = [kind.__mapper__.polymorphic_identity for kind in kinds]
     query = sa.select(Notice).where(
-        notice_visible_clause(audience, Notice),
-        Notice.type.in_(types),
-        Notice.status_value != MaintenanceStatus.SCHEDULED.value,
-        Notice.started_at >= start,
-        Notice.started_at < end,
+        *_listed(audience, kinds), Notice.started_at >= start, Notice.started_at < end
     )
     if component_id is not None:
         component = next((c for c in components if c.id == component_id), None)

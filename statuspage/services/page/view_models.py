@@ -13,12 +13,13 @@ from statuspage.models import (
     ComponentGroup,
     IncidentUpdate,
     Notice,
+    Postmortem,
     UpdateComponentChange,
 )
 from statuspage.services.components import uptime as uptime_service
 from statuspage.services.page.rollup import Overall
 from statuspage.services.site.settings import SiteSettings
-from statuspage.visibility import component_visible, update_visible
+from statuspage.visibility import component_visible, postmortem_visible, update_visible
 
 
 @dataclass
@@ -37,6 +38,17 @@ class NoticeView:
     updates: list[UpdateView]
     components: list[Component]
     audience: Audience = Audience.PUBLIC
+    #: Its postmortem when this reader may see it (published, the incident visible).
+    postmortem: Postmortem | None = None
+
+    @property
+    def api_status(self) -> str:
+        """Its status in Statuspage's JSON: `postmortem` once a resolved incident's postmortem
+        is published for this reader."""
+        notice = self.notice
+        if self.postmortem is not None and notice.is_resolved:
+            return "postmortem"
+        return notice.api_status(notice.status_value)
 
     def status_of(self, component: Component) -> ComponentStatus:
         """An affected component's status as this view's reader sees it."""
@@ -84,7 +96,14 @@ def build_notice_view(
         if update_visible(u, audience, with_notes=with_notes)
     ]
     components = [link.component for link in notice.affected if shown(link.component)]
-    return NoticeView(notice=notice, updates=updates, components=components, audience=audience)
+    postmortem = notice.postmortem if postmortem_visible(notice.postmortem, audience) else None
+    return NoticeView(
+        notice=notice,
+        updates=updates,
+        components=components,
+        audience=audience,
+        postmortem=postmortem,
+    )
 
 
 def build_update_view(update: IncidentUpdate, audience: Audience) -> UpdateView:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal, overload
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
 from statuspage.extensions import db
-from statuspage.limits import MAX_FOOTER, MAX_PAGE_NAME, MAX_URL
+from statuspage.limits import MAX_FOOTER, MAX_PAGE_NAME
 from statuspage.models import Setting, SiteAsset
 from statuspage.services.components.uptime import rebuild_uptime
 from statuspage.services.errors import InvalidInput
-from statuspage.services.inputs import clean_text
+from statuspage.services.inputs import clean_text, clean_url
 from statuspage.services.site.settings import get_site_settings
 from statuspage.services.unit import Actor, unit_of_work
 
@@ -57,30 +55,6 @@ def clean_colour(value: str | None) -> str | None:
             "Choose a darker colour.",
             field="brand_colour",
         )
-    return value
-
-
-@overload
-def clean_url(
-    value: str | None, *, field: str, schemes: tuple[str, ...], required: Literal[True]
-) -> str: ...
-
-
-@overload
-def clean_url(
-    value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
-) -> str | None: ...
-
-
-def clean_url(
-    value: str | None, *, field: str, schemes: tuple[str, ...], required: bool
-) -> str | None:
-    value = clean_text(value, field=field, max_length=MAX_URL, required=required, label="A link")
-    if not value:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or (parts.scheme != "mailto" and not parts.netloc):
-        raise InvalidInput(f"Use a full address starting with {' or '.join(schemes)}:", field=field)
     return value
 
 

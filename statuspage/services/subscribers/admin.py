@@ -13,7 +13,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from statuspage.enums import Cadence, SubscriberState
+from statuspage.enums import Cadence, SubscriberKind, SubscriberState
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -141,7 +141,10 @@ def export_subscribers_csv() -> str:
             Subscriber.everything,
             Subscriber.created_at,
             Subscriber.confirmed_at,
-        ).order_by(Subscriber.created_at, Subscriber.id)
+        )
+        # The export is the mailing list (re-importable); webhooks are listed in the admin.
+        .where(Subscriber.kind == SubscriberKind.EMAIL)
+        .order_by(Subscriber.created_at, Subscriber.id)
     )
     for row in rows:
         scope = "everything" if row.everything else "; ".join(scopes.get(row.id, []))
@@ -268,7 +271,11 @@ def _find_existing(emails: Sequence[str]) -> set[str]:
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
         found.update(
-            db.session.scalars(sa.select(Subscriber.email).where(Subscriber.email.in_(chunk)))
+            db.session.scalars(
+                sa.select(Subscriber.email).where(
+                    Subscriber.kind == SubscriberKind.EMAIL, Subscriber.email.in_(chunk)
+                )
+            )
         )
     return found
 

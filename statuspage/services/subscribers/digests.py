@@ -20,7 +20,13 @@ from statuspage.enums import (
     SubscriberState,
 )
 from statuspage.extensions import db
-from statuspage.models import ComponentStatusChange, IncidentUpdate, Notice, Subscriber
+from statuspage.models import (
+    ComponentStatusChange,
+    IncidentUpdate,
+    Notice,
+    Postmortem,
+    Subscriber,
+)
 from statuspage.services.outbox.compose import MANAGE, TO, UNSUBSCRIBE
 from statuspage.services.outbox.delivery import queue_mail
 from statuspage.services.site.settings import get_site_settings
@@ -28,6 +34,7 @@ from statuspage.templating import format_datetime, format_duration, format_windo
 from statuspage.visibility import (
     component_visible,
     notice_visible_clause,
+    postmortem_visible,
     update_visible,
     update_visible_clause,
 )
@@ -59,6 +66,8 @@ class DigestItem:
     window: str | None
     updates: list[dict[str, str]] = field(default_factory=list)
     components: list[tuple[str, str]] = field(default_factory=list)
+    #: A postmortem published in the period with subscribers told: {time, body, html}.
+    postmortem: dict[str, str] | None = None
 
 
 def _in_scope(subscriber: Subscriber, notice: Notice) -> bool:
@@ -110,6 +119,27 @@ def _describe(spent: dict[ComponentStatus, float]) -> str:
     return ", ".join(parts) if parts else "not affected"
 
 
+def _told_postmortem(since: datetime, until: datetime) -> sa.ColumnElement[bool]:
+    """The notice's postmortem was published in [since, until) with its subscribers told."""
+    return sa.exists().where(
+        Postmortem.notice_id == Notice.id,
+        Postmortem.notified_at.is_not(None),
+        Postmortem.published_at >= since,
+        Postmortem.published_at < until,
+    )
+
+
+def _told_in(postmortem: Postmortem | None, since: datetime, until: datetime) -> bool:
+    """`_told_postmortem` for one loaded postmortem, which the public may see."""
+    return (
+        postmortem is not None
+        and postmortem_visible(postmortem, Audience.PUBLIC)
+        and postmortem.notified_at is not None
+        and postmortem.published_at is not None
+        and since <= postmortem.published_at < until
+    )
+
+
 def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) -> list[DigestItem]:
     """What happened in the subscriber's scope in [since, until); empty when nothing did."""
     settings = get_site_settings()
@@ -117,15 +147,22 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
         sa.select(Notice)
         .where(
             notice_visible_clause(Audience.PUBLIC, Notice),
-            sa.exists().where(
-                IncidentUpdate.notice_id == Notice.id,
-                update_visible_clause(Audience.PUBLIC, IncidentUpdate),
-                IncidentUpdate.display_at >= since,
-                IncidentUpdate.display_at < until,
+            sa.or_(
+                sa.exists().where(
+                    IncidentUpdate.notice_id == Notice.id,
+                    update_visible_clause(Audience.PUBLIC, IncidentUpdate),
+                    IncidentUpdate.display_at >= since,
+                    IncidentUpdate.display_at < until,
+                ),
+                _told_postmortem(since, until),
             ),
         )
         .order_by(Notice.started_at.desc())
-        .options(selectinload(Notice.updates), selectinload(Notice.affected))
+        .options(
+            selectinload(Notice.updates),
+            selectinload(Notice.affected),
+            selectinload(Notice.postmortem),
+        )
     ).all()
     notices = [n for n in notices if _in_scope(subscriber, n)]
     items = []
@@ -148,6 +185,13 @@ def compose_digest(subscriber: Subscriber, *, since: datetime, until: datetime) 
                         "body": update.body,
                     }
                 )
+        postmortem = notice.postmortem
+        if _told_in(postmortem, since, until) and postmortem is not None:
+            item.postmortem = {
+                "time": format_datetime(postmortem.published_at),
+                "body": postmortem.body,
+                "html": postmortem.body_html,
+            }
         # Time each component was affected while this notice was open, within the period.
         start, end = notice.open_span(since, until)
         public = [

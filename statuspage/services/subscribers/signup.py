@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from statuspage.enums import Audience, Cadence, DeliveryKind, DeliveryState, SubscriberState
+from statuspage.enums import (
+    Audience,
+    Cadence,
+    DeliveryKind,
+    DeliveryState,
+    SubscriberKind,
+    SubscriberState,
+)
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Component, ComponentGroup, Delivery, Subscriber
 from statuspage.services.accounts.users import normalize_email
@@ -27,7 +34,7 @@ RESEND_AFTER = timedelta(minutes=10)
 UNCONFIRMED_LIFETIME = timedelta(days=7)
 
 
-def _scope(
+def read_scope(
     component_ids: Sequence[str], group_ids: Sequence[str]
 ) -> tuple[list[Component], list[ComponentGroup]]:
     """The public, live components and groups chosen; InvalidInput for anything else."""
@@ -67,27 +74,38 @@ def subscribe(
     with unit_of_work("subscribe", actor=actor, now=now) as now:
         email = normalize_email(email)
         cadence = Cadence(cadence)
-        components, groups = _scope(component_ids, group_ids)
-        subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == email))
-        if subscriber is not None and subscriber.state in (
-            SubscriberState.ACTIVE,
-            SubscriberState.PAUSED,
-            SubscriberState.BOUNCING,
-        ):
-            # Already subscribed: tell the mailbox owner, change nothing on a stranger's word.
-            last = db.session.scalar(
-                sa.select(sa.func.max(Delivery.created_at)).where(
-                    Delivery.subscriber_id == subscriber.id, Delivery.kind == DeliveryKind.MANAGE
-                )
+        components, groups = read_scope(component_ids, group_ids)
+        subscriber = db.session.scalar(
+            sa.select(Subscriber).where(
+                Subscriber.kind == SubscriberKind.EMAIL, Subscriber.email == email
             )
-            if last is None or now - last >= RESEND_AFTER:
-                queue_mail(
-                    subscriber, DeliveryKind.MANAGE, f"manage:{int(now.timestamp())}", now=now
-                )
-            return subscriber
+        )
+        welcomed = welcome_back(subscriber, now=now)
+        if welcomed is not None:
+            return welcomed
         subscriber = start_subscription(
             subscriber, email=email, cadence=cadence, components=components, groups=groups, now=now
         )
+    return subscriber
+
+
+def welcome_back(subscriber: Subscriber | None, *, now: datetime) -> Subscriber | None:
+    """An address (or endpoint) already subscribed gets a "manage your subscription" mail, at
+    most every RESEND_AFTER, and nothing changes on a stranger's word; it is returned then,
+    None when it is to be (re)started."""
+    if subscriber is None or subscriber.state not in (
+        SubscriberState.ACTIVE,
+        SubscriberState.PAUSED,
+        SubscriberState.BOUNCING,
+    ):
+        return None
+    last = db.session.scalar(
+        sa.select(sa.func.max(Delivery.created_at)).where(
+            Delivery.subscriber_id == subscriber.id, Delivery.kind == DeliveryKind.MANAGE
+        )
+    )
+    if last is None or now - last >= RESEND_AFTER:
+        queue_mail(subscriber, DeliveryKind.MANAGE, f"manage:{int(now.timestamp())}", now=now)
     return subscriber
 
 
@@ -99,17 +117,23 @@ def start_subscription(
     components: Sequence[Component] = (),
     groups: Sequence[ComponentGroup] = (),
     now: datetime,
+    endpoint_url: str | None = None,
 ) -> Subscriber:
-    """Make a new (None) or returning address pending and queue its confirmation mail."""
+    """Make a new (None) or returning address (or webhook *endpoint_url*) pending and queue its
+    confirmation mail."""
     # Shared by the public form and the admin import, inside the caller's unit of work. The
     # import adds thousands at once, so nothing here flushes or queries for a new address.
     if subscriber is None:
-        subscriber = Subscriber(email=email, created_at=now, token_version=1)
+        kind = SubscriberKind.EMAIL if endpoint_url is None else SubscriberKind.WEBHOOK
+        subscriber = Subscriber(
+            email=email, created_at=now, token_version=1, kind=kind, endpoint_url=endpoint_url
+        )
         db.session.add(subscriber)
     elif subscriber.state is SubscriberState.UNSUBSCRIBED:
         subscriber.token_version += 1
         subscriber.confirmation_sent_at = None
         subscriber.created_at = now
+    subscriber.email = email
     subscriber.state = SubscriberState.PENDING
     subscriber.cadence = cadence
     subscriber.everything = not (components or groups)
@@ -153,8 +177,8 @@ def update_subscription(
     with unit_of_work("update_subscription", actor=actor, now=now) as now:
         if subscriber.state in (SubscriberState.UNSUBSCRIBED, SubscriberState.PENDING):
             raise InvalidInput("Confirm the subscription first.", field="cadence")
-        components, groups = _scope(component_ids, group_ids)
-        cadence = Cadence(cadence)
+        components, groups = read_scope(component_ids, group_ids)
+        cadence = Cadence(cadence) if subscriber.kind.has_cadence else Cadence.IMMEDIATE
         if cadence is not subscriber.cadence:
             subscriber.cadence = cadence
             subscriber.last_digest_at = now
@@ -215,7 +239,9 @@ def remove_subscriber(subscriber: Subscriber, *, actor: Actor, now: datetime | N
         for entry in entries:
             entry.object_label = "[erased]"
             entry.changes = {
-                key: ["[erased]" if value else value for value in pair] if key == "email" else pair
+                key: ["[erased]" if value else value for value in pair]
+                if key in ("email", "endpoint_url")
+                else pair
                 for key, pair in entry.changes.items()
             }
 

@@ -1,0 +1,1 @@
+"""Automation: what monitoring (integrations, built-in checks) does to components."""

@@ -1,0 +1,1 @@
+"""Outbound hooks: webhook subscribers (Statuspage's payloads) and chat channels."""

@@ -1,0 +1,1 @@
+"""What `/metrics` tells Prometheus: read at scrape time from the database, never stored."""

@@ -1,0 +1,1 @@
+"""Problem management (records.py) and customers' problem reports (reports.py): staff only."""

@@ -1,0 +1,2 @@
+"""Reports for staff: incident statistics, monthly uptime, and the SVG charts of both
+(docs/reports.md defines every figure)."""

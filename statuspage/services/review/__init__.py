@@ -1,0 +1,1 @@
+"""Post-incident review: postmortems (postmortems.py) and action items (action_items.py)."""
