@@ -5,6 +5,8 @@ from __future__ import annotations
 
 #: A postmortem's Markdown (a whole report, longer than one timeline entry).
 MAX_POSTMORTEM = 100_000
+#: The largest row id an integer column holds (PostgreSQL's `integer`).
+MAX_ROW_ID = 2_147_483_647
 #: Names and titles: components, groups, incidents, maintenance, tokens.
 MAX_NAME = 255
 #: Component and group descriptions, maintenance start and complete messages.

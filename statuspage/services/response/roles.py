@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from statuspage.enums import IncidentRole, ResponseEventKind
 from statuspage.extensions import db
+from statuspage.limits import MAX_ROW_ID
 from statuspage.models import Incident, IncidentResponder, User
 from statuspage.services.errors import IncidentClosed, InvalidInput
 from statuspage.services.response.events import record_response_event
@@ -191,7 +192,7 @@ def acknowledge_incident(
 def find_staff_user(value: int | str, *, field: str) -> User:
     """A staff user by id or email (the management API takes either)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        user = db.session.get(User, value)
+        user = db.session.get(User, value) if 0 < value <= MAX_ROW_ID else None
     elif isinstance(value, str) and value.strip():
         user = db.session.scalar(sa.select(User).where(User.email == value.strip().lower()))
     else:
