@@ -67,15 +67,17 @@ def time_tag(value: datetime | None, *, with_date: bool = True) -> Markup:
     )
 
 
-def relative_tag(value: datetime | None, before: str = "(", after: str = ")") -> Markup:
+def relative_tag(value: datetime | None, around: str = "(%)") -> Markup:
     """Where static/js/local-time.js writes "12 min ago" or "in 2 h" beside an absolute
-    time, refreshed each minute: hidden and empty in the HTML, so the page's bytes never
-    depend on the clock."""
+    time (*around* it, `%` standing for the phrase), refreshed each minute: hidden and empty
+    in the HTML, so the page's bytes never depend on the clock."""
     if value is None:
         return Markup("")
+    if around == "(%)":
+        return Markup('<span class="relative" data-relative="{}" hidden></span>').format(iso(value))
     return Markup(
-        '<span class="relative" hidden>{}<span data-relative="{}"></span>{}</span>'
-    ).format(before, iso(value), after)
+        '<span class="relative" data-relative="{}" data-around="{}" hidden></span>'
+    ).format(iso(value), around)
 
 
 def elapsed_tag(value: datetime, fallback: str = "ongoing") -> Markup:

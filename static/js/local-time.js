@@ -25,9 +25,9 @@
     for (var i = 0; i < nodes.length; i++) {
       var moment = Date.parse(nodes[i].getAttribute("data-relative"));
       if (isNaN(moment)) continue;
-      nodes[i].textContent = relative(now - moment);
-      var wrapper = nodes[i].closest(".relative");
-      if (wrapper) wrapper.hidden = false;
+      var around = nodes[i].getAttribute("data-around") || "(%)";
+      nodes[i].textContent = around.replace("%", relative(now - moment));
+      nodes[i].hidden = false;
     }
     var open = document.querySelectorAll("[data-elapsed]");
     for (var j = 0; j < open.length; j++) {

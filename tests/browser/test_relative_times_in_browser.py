@@ -72,7 +72,7 @@ def test_the_script_writes_the_relative_phrases(live_server: str, browser_page: 
         }"""
     )
     browser_page.wait_for_function(
-        "() => document.querySelector('[data-relative]').textContent === '3 h ago'",
+        "() => document.querySelector('[data-relative]').textContent === '(3 h ago)'",
         timeout=70_000,
     )
 

@@ -66,7 +66,7 @@ def test_open_incidents_are_sorted_by_priority_with_their_clocks(client, login_a
     opened = iso(big.started_at)
     assert "Update overdue" in item and " ago" not in item
     assert f'Last public update: <time datetime="{opened}"' in item
-    assert f'<span data-relative="{opened}"></span>' in item
+    assert f'<span class="relative" data-relative="{opened}" hidden></span>' in item
     for label in ("Acknowledge", "First public update", "Next public update", "Resolve"):
         assert label in item
     # Acknowledge was due 5 minutes in: overdue since then (sla-clocks.js says by how much).
