@@ -41,6 +41,9 @@ class Config:
     # Public page.
     HISTORY_DAYS_ON_PAGE = 7
     UPTIME_DAYS = 90
+    #: While a component is not operational, its uptime is counted to the last boundary of
+    #: this many minutes (and the pages showing uptime change that often): docs/architecture.md.
+    UPTIME_LIVE_MINUTES = 15
     UPCOMING_MAINTENANCE_DAYS = 14
     HISTORY_PAGE_SIZE = 20
     FEED_ITEMS = 50

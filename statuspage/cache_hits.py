@@ -5,6 +5,9 @@ has answered one through `http_cache.cached_response`, this WSGI layer keeps exa
 sent (status, headers and body) under (path, query, validator, gzip or not) and replays it to
 the next anonymous reader while the page version, read from the database on every request,
 is unchanged. A write is therefore visible on the very next request, as through Flask.
+The validator is made by `http_cache.make_validator` from the same facts Flask used (the
+page's time zone and whether it is live, learned with the answer for that page version), so
+both change their ETags at the same local midnight and uptime boundary.
 
 Only what Flask produced and marked is replayed: public, 200, GET, no cookie, no credentials,
 no conditional headers (Flask answers those with a 304). Whether the reader takes gzip is
@@ -30,6 +33,7 @@ from statuspage.http_cache import (
     make_cache_query,
     make_validator,
 )
+from statuspage.services.page_clock import ClockFacts
 from statuspage.services.site.page_state import read_page_state
 
 StartResponse = Callable[..., Any]
@@ -66,9 +70,11 @@ class CacheHitServer:
             if engine.dialect.name == "sqlite"
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
-        #: path -> (whether its validator includes the minute, the query arguments its view
-        #: reads), learned from Flask's answers.
+        #: path -> (the clock its body reads, the query arguments its view reads), learned
+        #: from Flask's answers.
         self.paths = BoundedLRU(max_entries=KNOWN_PATHS, max_bytes=KNOWN_PATHS * 1024)
+        #: (public page version, its clock facts), learned from Flask's latest answer.
+        self.facts: tuple[int, ClockFacts | None] = (0, None)
         #: The answers kept for replay: keys hold the page version, so an entry is never stale,
         #: only evicted (least recently used first) when the entries or bytes are at the bound.
         self.entries = BoundedLRU(
@@ -82,12 +88,16 @@ class CacheHitServer:
         known = self.paths.get(path)
         if wish is None or known is None:
             return self._through_flask(environ, start_response, wish)
-        time_sensitive, names = known
+        clock, names = known
         try:
             state = read_page_state(self.engine)
         except sa.exc.SQLAlchemyError:
             return self._through_flask(environ, start_response, wish)
-        validator, _ = make_validator(*state.public, time_sensitive=time_sensitive, now=utcnow())
+        version, facts = self.facts
+        if clock and (facts is None or version != state.public[0]):
+            environ[PAGE_STATE_KEY] = state  # a version whose facts Flask reads first
+            return self._through_flask(environ, start_response, wish)
+        validator, _ = make_validator(*state.public, clock=clock, now=utcnow(), facts=facts)
         query = make_cache_query(environ.get("QUERY_STRING", ""), names)
         hit = self.entries.get((path, query, validator, wish))
         if hit is None:
@@ -119,10 +129,12 @@ class CacheHitServer:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        validator, time_sensitive, names = mark
+        validator, clock, names, version, facts = mark
         path = environ.get("PATH_INFO", "")
-        if self.paths.get(path) != (time_sensitive, names):
-            self.paths.put(path, (time_sensitive, names))
+        if self.paths.get(path) != (clock, names):
+            self.paths.put(path, (clock, names))
+        if facts is not None and version >= self.facts[0]:
+            self.facts = (version, facts)
         key = (path, make_cache_query(environ.get("QUERY_STRING", ""), names), validator, wish)
         self.entries.put(key, (status, headers, body), len(body) + estimate_size(headers))
         return [body]

@@ -28,6 +28,7 @@ WHOLE_NUMBERS: dict[str, tuple[int, int]] = {
     "DIGEST_HOUR": (0, 23),
     "HISTORY_DAYS_ON_PAGE": (0, 366),
     "UPTIME_DAYS": (1, 366),
+    "UPTIME_LIVE_MINUTES": (1, 1440),
     "UPCOMING_MAINTENANCE_DAYS": (0, 366),
     "HISTORY_PAGE_SIZE": (1, 1000),
     "FEED_ITEMS": (1, 1000),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -41,9 +42,22 @@ def new_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
+#: A test's clock (`set_clock`); None reads the wall clock.
+_clock: Callable[[], datetime] | None = None
+
+
 def utcnow() -> datetime:
     """Aware UTC now; the only clock the package reads when a caller passes no `now`."""
+    if _clock is not None:
+        return _clock()
     return datetime.now(UTC)
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Tests only: make `utcnow` read *clock* (None: the wall clock again), so a test renders
+    a page at two moments of its choosing without touching the code that renders it."""
+    global _clock
+    _clock = clock
 
 
 def count_rows(result: sa.Result[*tuple[Any, ...]]) -> int:

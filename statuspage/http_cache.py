@@ -1,8 +1,10 @@
 """HTTP caching for every public page, feed and API response.
 
 Validators come from the page version that every write bumps (services/unit.py), not from
-hashing bodies: one indexed read tells whether anything changed. HTML pages also show times
-relative to now ("42 min ago"), so their validator adds the current minute. Rendered bodies are
+hashing bodies: one indexed read tells whether anything changed. Pages show absolute times
+only; what else a body reads of the clock is its `Clock` (services/page_clock.py: the local
+date, and while some component is not operational, the uptime's last boundary), and the
+validator carries exactly that, so an ETag changes only when the body can. Rendered bodies are
 kept per (audience, path, query, validator) in Flask-Caching (in-process, or Redis when
 STATUSPAGE_REDIS_URL is set), so a burst of identical requests renders once, and a write is
 visible on the very next request because the next request carries the new version. Each body
@@ -18,7 +20,7 @@ from functools import lru_cache, wraps
 from typing import ParamSpec
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Response, current_app, make_response, request
+from flask import Response, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.http import http_date, parse_accept_header, quote_etag
@@ -26,31 +28,63 @@ from werkzeug.http import http_date, parse_accept_header, quote_etag
 from statuspage.database import utcnow
 from statuspage.enums import Audience
 from statuspage.extensions import cache
+from statuspage.services.page.builders import read_clock_facts
+from statuspage.services.page_clock import (
+    Clock,
+    ClockFacts,
+    PageClock,
+    clock_token,
+    make_page_clock,
+)
 from statuspage.services.site.page_state import get_page_state, remember_page_state
 
 P = ParamSpec("P")
-#: WSGI environ key: (validator, time_sensitive, query_args) of a public answer `cache_hits`
-#: may replay.
+#: WSGI environ key: (validator, clock, query_args, public version, clock facts) of a public
+#: answer `cache_hits` may replay.
 HIT_MARK = "statuspage.cache_hit"
 #: WSGI environ key: the page state `cache_hits` read for a request it then passed to Flask.
 PAGE_STATE_KEY = "statuspage.page_state"
 
 
-def _validator(audience: Audience, *, time_sensitive: bool, now: datetime) -> tuple[str, datetime]:
+def _validator(
+    audience: Audience, *, clock: Clock, now: datetime
+) -> tuple[str, datetime, int, ClockFacts | None]:
     if PAGE_STATE_KEY in request.environ:
         remember_page_state(request.environ[PAGE_STATE_KEY])
     version, changed_at = get_page_state(audience)
-    return make_validator(version, changed_at, time_sensitive=time_sensitive, now=now)
+    facts = None if not clock else read_clock_facts(audience, with_sla=Clock.SLA in clock)
+    g.page_now, g.page_facts = now, facts  # the view's page clock reads the same
+    validator, last_modified = make_validator(
+        version, changed_at, clock=clock, now=now, facts=facts
+    )
+    return validator, last_modified, version, facts
 
 
 def make_validator(
-    version: int, changed_at: datetime, *, time_sensitive: bool, now: datetime
+    version: int,
+    changed_at: datetime,
+    *,
+    clock: Clock,
+    now: datetime,
+    facts: ClockFacts | None,
 ) -> tuple[str, datetime]:
-    """(ETag value, Last-Modified) of a response rendered at page *version*."""
-    if not time_sensitive:
+    """(ETag value, Last-Modified) of a response rendered at page *version*, at *now*."""
+    if not clock or facts is None:
         return f"v{version}", changed_at
-    minute = now.replace(second=0, microsecond=0)
-    return f"v{version}-m{int(minute.timestamp()) // 60}", max(changed_at, minute)
+    token, since = clock_token(clock, now, facts)
+    return f"v{version}{token}", max(changed_at, since) if since else changed_at
+
+
+def request_now() -> datetime:
+    """The instant this request's validator was made at (what its body may be rendered at)."""
+    now: datetime | None = g.get("page_now")
+    return now or utcnow()
+
+
+def request_clock(audience: Audience) -> PageClock:
+    """The page clock a view renders with: the instant and facts its validator was made of."""
+    facts: ClockFacts | None = g.get("page_facts")
+    return make_page_clock(request_now(), facts or read_clock_facts(audience))
 
 
 def _not_modified(validator: str, last_modified: datetime) -> str | None:
@@ -151,7 +185,7 @@ def _from_entry(entry: Entry, packed: bool) -> Response:
 def cached_response(
     *,
     audience: Audience = Audience.PUBLIC,
-    time_sensitive: bool = True,
+    clock: Clock = Clock.DAY,
     query_args: tuple[str, ...] = (),
     ignore_args: tuple[str, ...] = (),
     personal: bool = False,
@@ -160,6 +194,8 @@ def cached_response(
 
     *query_args* names every query argument the view reads: only those are in the cache key.
     *ignore_args* are read before the cache (a credential): such answers are never replayed.
+    *clock* is what the body reads of the clock besides its data (services/page_clock.py):
+    the validator carries exactly that.
 
     Internal responses are `Cache-Control: private`; whoever may read them is checked before
     this decorator runs, as the cached body is shared by every reader of that audience.
@@ -172,8 +208,8 @@ def cached_response(
     def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> Response:
-            validator, last_modified = _validator(
-                audience, time_sensitive=time_sensitive, now=utcnow()
+            validator, last_modified, version, facts = _validator(
+                audience, clock=clock, now=utcnow()
             )
             if personal:
                 validator = f"{validator}-u{current_user.id}"
@@ -190,7 +226,7 @@ def cached_response(
                 entry = _make_entry(rendered)
                 cache.set(key, entry, timeout=max(60, 4 * current_app.config["CACHE_SECONDS"]))
             if audience is Audience.PUBLIC and not ignore_args and request.method == "GET":
-                request.environ[HIT_MARK] = (validator, time_sensitive, query_args)
+                request.environ[HIT_MARK] = (validator, clock, query_args, version, facts)
             packed = entry[1] is not None and _wants_gzip()
             response = _from_entry(entry, packed)
             return _finish(

@@ -67,6 +67,25 @@ def time_tag(value: datetime | None, *, with_date: bool = True) -> Markup:
     )
 
 
+def relative_tag(value: datetime | None, around: str = "(%)") -> Markup:
+    """Where static/js/local-time.js writes "12 min ago" or "in 2 h" beside an absolute
+    time (*around* it, `%` standing for the phrase), refreshed each minute: hidden and empty
+    in the HTML, so the page's bytes never depend on the clock."""
+    if value is None:
+        return Markup("")
+    if around == "(%)":
+        return Markup('<span class="relative" data-relative="{}" hidden></span>').format(iso(value))
+    return Markup(
+        '<span class="relative" data-relative="{}" data-around="{}" hidden></span>'
+    ).format(iso(value), around)
+
+
+def elapsed_tag(value: datetime, fallback: str = "ongoing") -> Markup:
+    """How long something still open has lasted ("2 h 15 min so far"), written by the script;
+    *fallback* without it (the start is shown beside it)."""
+    return Markup('<span data-elapsed="{}">{}</span>').format(iso(value), fallback)
+
+
 def format_duration(value: timedelta) -> str:
     """ "2 h 15 min", "3 d 4 h", "under 1 min"."""
     minutes = int(value.total_seconds() // 60)
@@ -150,6 +169,8 @@ def register_template_helpers(app: Flask) -> None:
         day_heading=format_day_heading,
         iso=iso,
         time_tag=time_tag,
+        relative=relative_tag,
+        elapsed=elapsed_tag,
         duration=format_duration,
         minutes=format_minutes,
         impact_label=impact_label,

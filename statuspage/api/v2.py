@@ -21,6 +21,7 @@ from statuspage.params import int_arg
 from statuspage.security import token_reader_required
 from statuspage.services.page import builders as status_service
 from statuspage.services.page.history import get_notice_view
+from statuspage.services.page_clock import Clock
 from statuspage.services.site.page_state import get_page_state
 from statuspage.services.site.settings import get_site_settings
 
@@ -115,14 +116,14 @@ def _summary(audience: Audience) -> Response:
 
 
 @bp.get("/api/v2/summary.json")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def summary() -> Response:
     return _summary(PUBLIC)
 
 
 @bp.get("/internal/api/v2/summary.json")
 @token_reader_required(as_json=True)
-@cached_response(audience=Audience.INTERNAL, time_sensitive=False, ignore_args=("token",))
+@cached_response(audience=Audience.INTERNAL, clock=Clock.NONE, ignore_args=("token",))
 def internal_summary() -> Response:
     """The summary with internal components, incidents and maintenance, for staff scripts and
     dashboards: a feed token in ?token= or an API token as Bearer."""
@@ -130,7 +131,7 @@ def internal_summary() -> Response:
 
 
 @bp.get("/api/v2/status.json")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def status() -> Response:
     page = status_service.build_status_page(
         PUBLIC, now=utcnow(), with_uptime=False, with_history=False
@@ -139,7 +140,7 @@ def status() -> Response:
 
 
 @bp.get("/api/v2/components.json")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def components() -> Response:
     groups, leaves = status_service.visible_tree(PUBLIC)
     return _json(
@@ -151,19 +152,19 @@ def components() -> Response:
 
 
 @bp.get("/api/v2/incidents.json")
-@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
+@cached_response(clock=Clock.NONE, query_args=PAGING_ARGS)
 def incidents() -> Response:
     return _json({"page": _page(), "incidents": _incidents(None)})
 
 
 @bp.get("/api/v2/incidents/unresolved.json")
-@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
+@cached_response(clock=Clock.NONE, query_args=PAGING_ARGS)
 def unresolved_incidents() -> Response:
     return _json({"page": _page(), "incidents": _incidents(OPEN_INCIDENT)})
 
 
 @bp.get("/api/v2/scheduled-maintenances.json")
-@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
+@cached_response(clock=Clock.NONE, query_args=PAGING_ARGS)
 def scheduled_maintenances() -> Response:
     return _json(
         {"page": _page(), "scheduled_maintenances": _maintenances(None, newest_first=True)}
@@ -171,21 +172,21 @@ def scheduled_maintenances() -> Response:
 
 
 @bp.get("/api/v2/scheduled-maintenances/upcoming.json")
-@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
+@cached_response(clock=Clock.NONE, query_args=PAGING_ARGS)
 def upcoming_maintenances() -> Response:
     windows = _maintenances((M.SCHEDULED.value,), newest_first=False)
     return _json({"page": _page(), "scheduled_maintenances": windows})
 
 
 @bp.get("/api/v2/scheduled-maintenances/active.json")
-@cached_response(time_sensitive=False, query_args=PAGING_ARGS)
+@cached_response(clock=Clock.NONE, query_args=PAGING_ARGS)
 def active_maintenances() -> Response:
     windows = _maintenances((M.IN_PROGRESS.value, M.VERIFYING.value), newest_first=False)
     return _json({"page": _page(), "scheduled_maintenances": windows})
 
 
 @bp.get("/incidents/<id:incident_id>.json")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def incident(incident_id: str) -> Response:
     view = get_notice_view(incident_id, PUBLIC, Incident)
     if view is None:
@@ -194,7 +195,7 @@ def incident(incident_id: str) -> Response:
 
 
 @bp.get("/api/v2/openapi.json")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API (and the management API)."""
     spec = json.loads(OPENAPI.read_text())
@@ -203,7 +204,7 @@ def openapi() -> Response:
 
 
 @bp.get("/api")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def documentation() -> str:
     return render_template(
         "public/api.html",

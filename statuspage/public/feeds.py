@@ -12,6 +12,7 @@ from statuspage.http_cache import cached_response
 from statuspage.public.blueprint import bp
 from statuspage.security import token_reader_required
 from statuspage.services.page.history import build_notice_feed, list_calendar_windows
+from statuspage.services.page_clock import Clock
 from statuspage.services.site.settings import get_site_settings
 
 
@@ -42,14 +43,14 @@ def _feed(audience: Audience, fmt: feeds.FeedFormat, component_id: str | None = 
 
 
 @bp.get("/history.<any(atom, rss):fmt>")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def history_feed(fmt: feeds.FeedFormat) -> Response:
     return _feed(Audience.PUBLIC, fmt)
 
 
 @bp.get("/internal/history.<any(atom, rss):fmt>")
 @token_reader_required(as_json=False)
-@cached_response(audience=Audience.INTERNAL, time_sensitive=False, ignore_args=("token",))
+@cached_response(audience=Audience.INTERNAL, clock=Clock.NONE, ignore_args=("token",))
 def internal_history_feed(fmt: feeds.FeedFormat) -> Response:
     """The internal history for feed readers, which cannot sign in: a feed token in the URL or
     an API token; internal incidents and maintenance included, internal notes never."""
@@ -57,13 +58,13 @@ def internal_history_feed(fmt: feeds.FeedFormat) -> Response:
 
 
 @bp.get("/components/<id:component_id>/history.<any(atom, rss):fmt>")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def component_history_feed(component_id: str, fmt: feeds.FeedFormat) -> Response:
     return _feed(Audience.PUBLIC, fmt, component_id)
 
 
 @bp.get("/maintenance.ics")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def maintenance_calendar() -> Response:
     """Upcoming and recent windows, for calendar apps to subscribe to."""
     windows = list_calendar_windows(Audience.PUBLIC, now=utcnow())

@@ -10,9 +10,8 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from statuspage.database import utcnow
 from statuspage.enums import Audience, Role
-from statuspage.http_cache import cached_response
+from statuspage.http_cache import cached_response, request_clock, request_now
 from statuspage.models import Incident, Maintenance, Notice
 from statuspage.params import id_arg, int_arg, month_arg
 from statuspage.public.blueprint import bp
@@ -25,8 +24,14 @@ from statuspage.services.components.runbooks import (
 )
 from statuspage.services.page.builders import build_status_page, visible_tree
 from statuspage.services.page.history import Month, build_history, get_notice_view
+from statuspage.services.page_clock import Clock
 from statuspage.services.reports.charts import response_time_chart
-from statuspage.services.reports.uptime import build_monthly_uptime, last_months, uptime_json
+from statuspage.services.reports.uptime import (
+    MonthlyUptime,
+    build_monthly_uptime,
+    last_months,
+    uptime_json,
+)
 from statuspage.services.response.console import (
     Console,
     build_console,
@@ -42,26 +47,25 @@ def _index(
     console: Console | None = None,
     runbook_views: list[RunbookView] | None = None,
 ) -> str:
-    now = utcnow()
-    page = build_status_page(audience, now=now)
+    clock = request_clock(audience)
+    page = build_status_page(audience, now=request_now(), clock=clock)
     return render_template(
-        "public/index.html", page=page, now=now, console=console, runbook_views=runbook_views
+        "public/index.html", page=page, console=console, runbook_views=runbook_views
     )
 
 
 @bp.get("/")
-@cached_response()
+@cached_response(clock=Clock.UPTIME)
 def index() -> str:
     return _index(Audience.PUBLIC)
 
 
 @bp.get("/internal")
 @role_required(Role.VIEWER)
-@cached_response(audience=Audience.INTERNAL, personal=True)
+@cached_response(audience=Audience.INTERNAL, personal=True, clock=Clock.UPTIME | Clock.SLA)
 def internal_index() -> str:
-    return _index(
-        Audience.INTERNAL, build_console(current_user, utcnow()), runbooks_for_open_incidents()
-    )
+    console = build_console(current_user, request_now(), day=request_clock(Audience.INTERNAL).day)
+    return _index(Audience.INTERNAL, console, runbooks_for_open_incidents())
 
 
 def _notice(
@@ -70,16 +74,15 @@ def _notice(
     view = get_notice_view(notice_id, audience, kind)
     if view is None:
         abort(404)
-    now = utcnow()
     staff: dict[str, Any] = {}
     if response_panel:  # staff reading an incident: how it is being run
         incident = cast(Incident, view.notice)
         staff = {
-            "response": build_response_view(incident, now),
+            "response": build_response_view(incident, request_now()),
             "timeline": build_internal_timeline(incident),
             "runbook_views": runbooks_for(incident.components),
         }
-    return render_template("public/incident.html", view=view, now=now, audience=audience, **staff)
+    return render_template("public/incident.html", view=view, audience=audience, **staff)
 
 
 @bp.get("/incidents/<id:incident_id>")
@@ -90,7 +93,7 @@ def incident_detail(incident_id: str) -> str:
 
 @bp.get("/internal/incidents/<id:incident_id>")
 @role_required(Role.VIEWER)
-@cached_response(audience=Audience.INTERNAL)
+@cached_response(audience=Audience.INTERNAL, clock=Clock.DAY | Clock.SLA)
 def internal_incident_detail(incident_id: str) -> str:
     return _notice(incident_id, Audience.INTERNAL, Incident, response_panel=True)
 
@@ -135,8 +138,7 @@ def _history(
     *,
     by_path: bool,
 ) -> tuple[str, int]:
-    now = utcnow()
-    current = Month.of(now)
+    current = Month.of(request_clock(audience).day_start)
     history = build_history(
         audience,
         month=month or current,
@@ -149,7 +151,6 @@ def _history(
     return render_template(
         "public/history.html",
         history=history,
-        now=now,
         current=current,
         audience=audience,
         history_link=_history_link(audience, by_path=by_path),
@@ -158,7 +159,8 @@ def _history(
 
 def _history_query(audience: Audience) -> tuple[str, int]:
     """The history as the query string names it; a bare `/history` links by path."""
-    month, page = month_arg("month", Month.of(utcnow())), int_arg("page", 1)
+    current = Month.of(request_clock(audience).day_start)
+    month, page = month_arg("month", current), int_arg("page", 1)
     component_id = id_arg("component")
     by_path = not any(request.args.get(name) for name in HISTORY_ARGS)
     return _history(audience, month, page, component_id, by_path=by_path)
@@ -189,37 +191,43 @@ def internal_history() -> tuple[str, int]:
     return _history_query(Audience.INTERNAL)
 
 
+def _monthly_uptime() -> MonthlyUptime:
+    """The last 12 months, the current one counted as the page clock says."""
+    clock = request_clock(Audience.PUBLIC)
+    months = last_months(clock.day_start)
+    return build_monthly_uptime(
+        Audience.PUBLIC, months, now=clock.counted_to, period_end=clock.period_end
+    )
+
+
 @bp.get("/uptime")
-@cached_response()
+@cached_response(clock=Clock.UPTIME)
 def uptime_history() -> str:
     """Monthly uptime of every public component over the last 12 months."""
-    now = utcnow()
-    report = build_monthly_uptime(Audience.PUBLIC, last_months(now), now=now)
-    return render_template("public/uptime.html", report=report, now=now)
+    return render_template("public/uptime.html", report=_monthly_uptime())
 
 
 @bp.get("/uptime.json")
-@cached_response()
+@cached_response(clock=Clock.UPTIME)
 def uptime_history_json() -> Response:
     """The same figures as JSON."""
-    now = utcnow()
-    report = build_monthly_uptime(Audience.PUBLIC, last_months(now), now=now)
+    report = _monthly_uptime()
     body = {"months": [str(m) for m in report.months], "components": uptime_json(report)}
     return Response(json.dumps(body, separators=(",", ":")), content_type="application/json")
 
 
 @bp.get("/response-times")
-@cached_response()
+@cached_response(clock=Clock.CHART)
 def response_times() -> str:
     """The last day of response times of each public component that opted in (its checks'
-    mean: no check's name or target)."""
-    now = utcnow()
+    mean: no check's name or target), up to the last half hour that is over."""
+    end = request_clock(Audience.PUBLIC).chart_end
     tz = get_site_settings().tz
     charts = [
         (component, response_time_chart(chart, chart_id=f"rt-{component.id}", tz=tz))
-        for component, chart in build_public_charts(visible_tree(Audience.PUBLIC)[1], now=now)
+        for component, chart in build_public_charts(visible_tree(Audience.PUBLIC)[1], now=end)
     ]
-    return render_template("public/response_times.html", charts=charts, now=now)
+    return render_template("public/response_times.html", charts=charts)
 
 
 @bp.get("/healthz")
@@ -234,7 +242,7 @@ def favicon() -> Response:
 
 
 @bp.get("/brand.css")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def brand_css() -> Response:
     """The brand colour as CSS variables: a stylesheet, since the CSP forbids inline styles."""
     colour = get_site_settings().brand_colour
@@ -243,7 +251,7 @@ def brand_css() -> Response:
 
 
 @bp.get("/logo")
-@cached_response(time_sensitive=False)
+@cached_response(clock=Clock.NONE)
 def logo() -> Response:
     asset = settings_service.get_logo()
     if asset is None:

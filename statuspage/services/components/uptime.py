@@ -140,7 +140,6 @@ class DayBar:
         parts = [
             f"{status.label.lower()} {_minutes(minutes)}"
             for status, minutes in sorted(self.minutes.items(), key=lambda kv: kv[0].severity)
-            if minutes > 0
         ]
         text += " — " + (", ".join(parts) if parts else "no downtime")
         if self.related:
@@ -155,6 +154,8 @@ def _day_text(day: date) -> str:
 
 
 def _minutes(minutes: int) -> str:
+    if minutes < 1:
+        return "under 1 min"
     if minutes < 60:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
@@ -227,6 +228,10 @@ def _day_seconds(
             for day, secs in split_by_day(start, window_end, tz):
                 bucket = seconds[(component.id, day)]
                 bucket[current] = bucket.get(current, 0) + secs
+            if window_end <= start and start < local_midnight(last_day + timedelta(days=1), tz):
+                # Begun after the clock the page counts to: none of it counted yet, but the
+                # day it began in shows it.
+                seconds[(component.id, start.astimezone(tz).date())].setdefault(current, 0)
     return seconds
 
 
@@ -265,9 +270,11 @@ def build_uptime(
     now: datetime,
     days: int,
     related: dict[tuple[str, date], list[str]] | None = None,
+    period_end: datetime | None = None,
 ) -> dict[str, Uptime]:
     """90-day bars and uptime % of *audience*'s statuses for each component, from its day rows
-    and current status."""
+    and current status: open intervals counted up to *now*, the period running to
+    *period_end* (now when not given; the page's clock gives the end of today)."""
     tz = _tz()
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
@@ -275,7 +282,7 @@ def build_uptime(
     result: dict[str, Uptime] = {}
     for component in components:
         result[component.id] = _uptime_for(
-            component, seconds, first_day, today, now, tz, related or {}
+            component, seconds, first_day, today, period_end or now, tz, related or {}
         )
     return result
 
@@ -285,7 +292,7 @@ def _uptime_for(
     seconds: dict[tuple[str, date], dict[ComponentStatus, int]],
     first_day: date,
     today: date,
-    now: datetime,
+    period_end: datetime,
     tz: ZoneInfo,
     related: dict[tuple[str, date], list[str]],
 ) -> Uptime:
@@ -300,12 +307,12 @@ def _uptime_for(
             bars.append(DayBar(day=day, status=ComponentStatus.OPERATIONAL))  # a quiet day
         else:
             spent = seconds.get((component.id, day), {})
-            worst = ComponentStatus.worst(s for s, v in spent.items() if v > 0)
+            worst = ComponentStatus.worst(spent)
             bars.append(
                 DayBar(
                     day=day,
                     status=worst,
-                    minutes={s: round(v / 60) for s, v in spent.items() if v > 0},
+                    minutes={s: round(v / 60) for s, v in spent.items()},
                     related=related.get((component.id, day), []),
                 )
             )
@@ -313,7 +320,7 @@ def _uptime_for(
         day += timedelta(days=1)
     if start > today:
         return Uptime(bars=bars, percent=None)
-    period = (now - local_midnight(start, tz)).total_seconds()
+    period = (period_end - local_midnight(start, tz)).total_seconds()
     return Uptime(bars=bars, percent=uptime_percent(down_seconds, period))
 
 
@@ -361,9 +368,11 @@ def build_period_uptime(
     *,
     audience: Audience,
     now: datetime,
+    period_end: datetime | None = None,
 ) -> dict[str, list[PeriodUptime]]:
     """Uptime of each component over each (first day, last day) period, with the formula of
-    the bars, from one read of the day rows; a period still running ends now."""
+    the bars, from one read of the day rows; a period still running ends at *period_end*
+    (now when not given), its open intervals counted up to *now*."""
     tz = _tz()
     result: dict[str, list[PeriodUptime]] = {c.id: [] for c in components}
     if not periods:
@@ -374,7 +383,7 @@ def build_period_uptime(
     for component in components:
         for first_day, last_day in periods:
             start = counted_from(component, first_day, tz)
-            end = min(now, local_midnight(last_day + timedelta(days=1), tz))
+            end = min(period_end or now, local_midnight(last_day + timedelta(days=1), tz))
             period = int((end - local_midnight(start, tz)).total_seconds())
             if start > last_day or period <= 0:
                 result[component.id].append(PeriodUptime(first_day, last_day, None))

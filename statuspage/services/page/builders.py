@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from statuspage.enums import Audience, IncidentStatus, MaintenanceStatus
+from statuspage.enums import Audience, ComponentStatus, IncidentStatus, MaintenanceStatus
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -30,8 +30,11 @@ from statuspage.services.page.view_models import (
     build_items,
     build_notice_view,
 )
+from statuspage.services.page_clock import ClockFacts, PageClock
+from statuspage.services.response.console import open_sla_moments
+from statuspage.services.site.page_state import get_page_state
 from statuspage.services.site.settings import get_site_settings
-from statuspage.visibility import component_visible, group_visible, notice_visible_clause
+from statuspage.visibility import component_visible, group_visible, notice_visible_clause, sees
 
 #: Windows that never happened (yet) are not history.
 HIDDEN_FROM_HISTORY = (MaintenanceStatus.SCHEDULED.value, MaintenanceStatus.CANCELLED.value)
@@ -60,6 +63,42 @@ def visible_tree(audience: Audience) -> tuple[list[ComponentGroup], list[Compone
     return groups, sorted(leaves, key=lambda c: (c.position, c.name))
 
 
+def read_clock_facts(audience: Audience, *, with_sla: bool = False) -> ClockFacts:
+    """The time zone, whether some component *audience* can see is not operational (its
+    uptime then grows with the clock) and, *with_sla*, the warn and due instants of the open
+    SLA clocks: data, so read at most once per page version and process, like the settings."""
+    from flask import current_app
+
+    version, _ = get_page_state(audience)
+    memo = current_app.extensions.setdefault("clock_facts", {})
+    key = (audience, version, with_sla)
+    facts = memo.get(key)
+    if facts is None:
+        live = _any_not_operational(audience)
+        minutes = current_app.config["UPTIME_LIVE_MINUTES"]
+        moments = open_sla_moments() if with_sla else ()
+        facts = ClockFacts(get_site_settings().timezone, live, minutes, moments)
+        if len(memo) >= 8:
+            memo.clear()
+        memo[key] = facts
+    return facts
+
+
+def _any_not_operational(audience: Audience) -> bool:
+    """Whether some component *audience* can see is not operational (one query: the few such
+    components, with their group's visibility)."""
+    status = Component.status if audience is Audience.PUBLIC else Component.internal_status
+    rows = db.session.execute(
+        sa.select(Component.visibility, ComponentGroup.visibility, ComponentGroup.archived_at)
+        .outerjoin(ComponentGroup, ComponentGroup.id == Component.group_id)
+        .where(Component.archived_at.is_(None), status != ComponentStatus.OPERATIONAL)
+    )
+    return any(
+        sees(audience, own) and (group is None or (archived is None and sees(audience, group)))
+        for own, group, archived in rows
+    )
+
+
 def list_open_incidents(
     audience: Audience, visible_ids: set[str], *, with_notes: bool = True
 ) -> list[NoticeView]:
@@ -78,7 +117,8 @@ def list_open_incidents(
 def _related_notices(
     audience: Audience, since: datetime, now: datetime, visible_ids: set[str]
 ) -> dict[tuple[str, date], list[str]]:
-    """(component id, local day) -> names of the visible notices affecting it that day."""
+    """(component id, local day) -> names of the visible notices affecting it that day, up to
+    the day of *now*; windows that did not happen (yet) are not related to any day."""
     tz = get_site_settings().tz
     rows = db.session.execute(
         sa.select(Notice.name, Notice.started_at, Notice.resolved_at, NoticeComponent.component_id)
@@ -86,6 +126,7 @@ def _related_notices(
         .where(
             notice_visible_clause(audience, Notice),
             Notice.started_at <= now,
+            Notice.status_value.not_in(HIDDEN_FROM_HISTORY),
             sa.or_(Notice.resolved_at.is_(None), Notice.resolved_at >= since),
         )
         .order_by(Notice.started_at)
@@ -95,7 +136,7 @@ def _related_notices(
         if component_id not in visible_ids:
             continue
         day = max(started_at, since).astimezone(tz).date()
-        last = (resolved_at or now).astimezone(tz).date()
+        last = min(resolved_at or now, now).astimezone(tz).date()
         while day <= last:
             names = related.setdefault((component_id, day), [])
             if name not in names:
@@ -128,8 +169,11 @@ def list_upcoming_maintenance(
     now: datetime,
     days: int | None = None,
     with_notes: bool = True,
+    by_day: bool = False,
 ) -> list[NoticeView]:
-    """Windows still to start, soonest first; within *days* when given."""
+    """Windows still to start, soonest first; within *days* when given (*by_day*: starting
+    by the end of the local day *days* days after the day of *now*, so the list changes at
+    midnight, not by the minute)."""
     query = (
         sa.select(Maintenance)
         .where(
@@ -139,7 +183,11 @@ def list_upcoming_maintenance(
         .order_by(Maintenance.scheduled_for)
         .options(*notice_options())
     )
-    if days is not None:
+    if days is not None and by_day:
+        tz = get_site_settings().tz
+        last = now.astimezone(tz).date() + timedelta(days=days + 1)
+        query = query.where(Maintenance.scheduled_for < uptime_service.local_midnight(last, tz))
+    elif days is not None:
         query = query.where(Maintenance.scheduled_for <= now + timedelta(days=days))
     return [
         build_notice_view(m, audience, visible_ids, with_notes=with_notes)
@@ -154,12 +202,17 @@ def build_status_page(
     with_uptime: bool = True,
     with_history: bool = True,
     with_notes: bool = True,
+    clock: PageClock | None = None,
 ) -> StatusPage:
-    """Everything the status page shows for *audience*, in a fixed number of queries."""
+    """Everything the status page shows for *audience*, in a fixed number of queries.
+
+    With the page's *clock* (the HTML pages), what is shown depends on its day and, for the
+    uptime of a live page, on the instant it counts to, never on *now* itself."""
     from flask import current_app
 
     config = current_app.config
     settings = get_site_settings()
+    counted_to, period_end = (clock.counted_to, clock.period_end) if clock else (now, now)
     groups, components = visible_tree(audience)
     visible_ids = {c.id for c in components}
     open_incidents = list_open_incidents(audience, visible_ids, with_notes=with_notes)
@@ -167,15 +220,16 @@ def build_status_page(
     if with_uptime:
         days = config["UPTIME_DAYS"]
         since = uptime_service.local_midnight(
-            now.astimezone(settings.tz).date() - timedelta(days=days - 1), settings.tz
+            counted_to.astimezone(settings.tz).date() - timedelta(days=days - 1), settings.tz
         )
-        related = _related_notices(audience, since, now, visible_ids)
+        related = _related_notices(audience, since, clock.period_end if clock else now, visible_ids)
         uptimes = uptime_service.build_uptime(
             [c for c in components if c.showcase or (c.group_id and _group_showcase(groups, c))],
             audience=audience,
-            now=now,
+            now=counted_to,
             days=days,
             related=related,
+            period_end=period_end,
         )
     page = StatusPage(
         audience=audience,
@@ -190,18 +244,22 @@ def build_status_page(
         components=list(components),
         open_incidents=open_incidents,
     )
+    version, changed_at = get_page_state(audience)
+    page.updated_at = changed_at if version > 1 else None
     page.active_maintenance = list_active_maintenance(audience, visible_ids, with_notes=with_notes)
     page.upcoming_maintenance = list_upcoming_maintenance(
         audience,
         visible_ids,
-        now=now,
+        now=counted_to,
         days=config["UPCOMING_MAINTENANCE_DAYS"],
         with_notes=with_notes,
+        by_day=clock is not None,
     )
     if with_history:
         page.past_days = build_past_days(
             audience,
-            now=now,
+            now=clock.period_end if clock else now,
+            today=clock.day if clock else None,
             days=config["HISTORY_DAYS_ON_PAGE"],
             visible_ids=visible_ids,
             with_notes=with_notes,
@@ -220,11 +278,12 @@ def build_past_days(
     days: int,
     visible_ids: set[str],
     with_notes: bool = True,
+    today: date | None = None,
 ) -> list[DayOfIncidents]:
-    """Each of the last *days* local days, newest first, with the incidents and maintenance
-    windows that started then."""
+    """Each of the last *days* local days (up to *today*, the day of *now* when not given),
+    newest first, with the incidents and maintenance windows that started then (by *now*)."""
     tz = get_site_settings().tz
-    today = now.astimezone(tz).date()
+    today = today or now.astimezone(tz).date()
     first = today - timedelta(days=days - 1)
     since = uptime_service.local_midnight(first, tz)
     notices = db.session.scalars(

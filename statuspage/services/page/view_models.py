@@ -170,6 +170,8 @@ class StatusPage:
     active_maintenance: list[NoticeView] = field(default_factory=list)
     upcoming_maintenance: list[NoticeView] = field(default_factory=list)
     past_days: list[DayOfIncidents] = field(default_factory=list)
+    #: When what this audience sees last changed (None before the first change).
+    updated_at: datetime | None = None
 
     @property
     def components_in_page_order(self) -> list[Component]:

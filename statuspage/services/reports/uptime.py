@@ -60,6 +60,7 @@ def build_monthly_uptime(
     *,
     now: datetime,
     component_ids: tuple[str, ...] = (),
+    period_end: datetime | None = None,
 ) -> MonthlyUptime:
     """Uptime and downtime of every component *audience* may see (or the chosen ones among
     them), per month, from one read of the day rows."""
@@ -67,7 +68,11 @@ def build_monthly_uptime(
     if component_ids:
         components = [c for c in components if c.id in component_ids]
     figures = build_period_uptime(
-        components, [month_days(m) for m in months], audience=audience, now=now
+        components,
+        [month_days(m) for m in months],
+        audience=audience,
+        now=now,
+        period_end=period_end,
     )
     rows = [ComponentMonths(c, figures[c.id]) for c in components]
     return MonthlyUptime(audience, months, rows)

@@ -4,7 +4,7 @@ clocks), its internal timeline, and the console above /internal. Read-only, staf
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -28,6 +28,7 @@ from statuspage.models import (
     ResponseEvent,
     User,
 )
+from statuspage.services.page_clock import local_midnight
 from statuspage.services.response.clocks import SlaClock, incident_clocks, public_updates
 from statuspage.services.response.policy import ResponsePolicy, get_response_policy
 from statuspage.services.site.settings import get_site_settings
@@ -176,9 +177,9 @@ class Console:
     overdue_actions: list[ActionItem] = field(default_factory=list)
 
 
-#: How far ahead the console lists maintenance, and how far back automation events.
-MAINTENANCE_AHEAD = timedelta(hours=24)
-AUTOMATION_BACK = timedelta(hours=24)
+#: The console lists maintenance starting today and tomorrow, automation since yesterday.
+MAINTENANCE_DAYS = timedelta(days=2)
+AUTOMATION_DAYS = timedelta(days=1)
 AUTOMATION_SHOWN = 10
 
 
@@ -206,9 +207,28 @@ def build_open_responses(now: datetime) -> list[ResponseView]:
     )
 
 
-def build_console(user: User, now: datetime) -> Console:
+def open_sla_moments() -> tuple[datetime, ...]:
+    """Every warn and due instant of the open incidents' counting clocks, sorted: the only
+    moments a clock's state changes without a write (the staff pages' validators count them;
+    which clocks count does not depend on the time asked at)."""
+    policy = get_response_policy()
+    moments = {
+        moment
+        for incident in open_incidents()
+        for clock in incident_clocks(incident, policy, incident.started_at)
+        if clock.state.is_open
+        for moment in (clock.warn_at, clock.due_at)
+        if moment is not None
+    }
+    return tuple(sorted(moments))
+
+
+def build_console(user: User, now: datetime, *, day: date | None = None) -> Console:
     """The staff console: open incidents by priority with their clocks, what is assigned to
-    *user*, maintenance of the next day, and recent automation."""
+    *user*, maintenance still to start today and tomorrow, and automation since yesterday
+    (local days of *day*, the day of *now* when not given: the lists change at midnight)."""
+    tz = get_site_settings().tz
+    day = day or now.astimezone(tz).date()
     views = build_open_responses(now)
     mine = [view for view in views if user.id in {person.id for person in view.people}]
     soon = list(
@@ -216,8 +236,8 @@ def build_console(user: User, now: datetime) -> Console:
             sa.select(Maintenance)
             .where(
                 Maintenance.status_value == MaintenanceStatus.SCHEDULED.value,
-                Maintenance.scheduled_for >= now,
-                Maintenance.scheduled_for <= now + MAINTENANCE_AHEAD,
+                Maintenance.scheduled_for >= local_midnight(day, tz),
+                Maintenance.scheduled_for < local_midnight(day + MAINTENANCE_DAYS, tz),
             )
             .order_by(Maintenance.scheduled_for)
         )
@@ -228,17 +248,16 @@ def build_console(user: User, now: datetime) -> Console:
             .where(
                 ComponentStatusChange.cause == StatusCause.AUTOMATION,
                 ComponentStatusChange.audience == Audience.INTERNAL,
-                ComponentStatusChange.at >= now - AUTOMATION_BACK,
+                ComponentStatusChange.at >= local_midnight(day - AUTOMATION_DAYS, tz),
             )
             .order_by(ComponentStatusChange.at.desc())
             .limit(AUTOMATION_SHOWN)
         )
     )
-    today = now.astimezone(get_site_settings().tz).date()
     overdue = list(
         db.session.scalars(
             sa.select(ActionItem)
-            .where(ActionItem.overdue_clause(today))
+            .where(ActionItem.overdue_clause(day))
             .order_by(ActionItem.due_on, ActionItem.id)
             .options(selectinload(ActionItem.notice))
         )
