@@ -116,25 +116,33 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=50)
     parser.add_argument("--snapshots", action="store_true", help="a hard-linked build a publish")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="keep the database copy and the published folder here; a second run resumes "
+        "from them (`watch --resume`: no full publish)",
+    )
     args = parser.parse_args()
     source = data_set(args)
-    work = Path(tempfile.mkdtemp(prefix="publish_bench_"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="publish_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
     database = work / "bench.db"
-    shutil.copy(source, database)
+    resume = database.exists() and (work / "site").is_symlink()
+    if not resume:
+        shutil.copy(source, database)
     port = free_port()
     env = environment(f"sqlite:///{database}", port, None)
     env["STATUSPAGE_MAIL_BACKEND"] = "memory"
     site = work / "site"
     print("Making a staff user and a write token ...", flush=True)
     password = secrets.token_urlsafe(16)
-    subprocess.run(  # noqa: S603
+    subprocess.run(  # noqa: S603 (exists already on a resumed run: no check)
         [sys.executable, "-m", "flask", "users", "create", "--email", "bench@example.com"]
         + ["--role", "admin", "--password-stdin"],
         input=password + "\n",
         text=True,
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
     )
     token = run_flask(
@@ -147,6 +155,7 @@ def main() -> None:
     server = Gunicorn(env, port, work / "gunicorn.log", workers=2)
     watch_log = work / "watch.log"
     mode = ["--snapshots"] if args.snapshots else ["--in-place"]
+    mode += ["--resume"] if resume else []
     with open(watch_log, "w") as log_file:
         watcher = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "flask", "publish", "watch", "--to", str(site), *mode],
@@ -158,7 +167,7 @@ def main() -> None:
     try:
         server.wait_until_ready()
         print("Waiting for the watch's first (full) publish ...", flush=True)
-        while not watch_figures(watch_log)[0]:
+        while not resume and not watch_figures(watch_log)[0]:
             if watcher.poll() is not None:
                 raise SystemExit(watch_log.read_text())
             time.sleep(1)
@@ -168,7 +177,8 @@ def main() -> None:
         watcher.terminate()
         watcher.wait(timeout=600)
         server.stop()
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_updates(

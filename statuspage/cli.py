@@ -392,7 +392,14 @@ class StopNow(Exception):
     help="Each publish a new build of hard links, or pages renamed into the build in use "
     "(default: STATUSPAGE_PUBLISH_SNAPSHOTS, else in place).",
 )
-def watch(destination: Path | None, every: float | None, snapshots: bool | None) -> None:
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Carry on from the folder's state: no full rebuild first (not after a deploy).",
+)
+def watch(
+    destination: Path | None, every: float | None, snapshots: bool | None, resume: bool
+) -> None:
     """Keep the published folder up to date until Ctrl-C or SIGTERM: what each write changed
     within a second or so, everything at start and nightly (docs/deployment.md)."""
     config = current_app.config
@@ -405,6 +412,7 @@ def watch(destination: Path | None, every: float | None, snapshots: bool | None)
         target.absolute(),
         nightly_hour=config["PUBLISH_NIGHTLY_HOUR"],
         snapshots=bool(config["PUBLISH_SNAPSHOTS"] if snapshots is None else snapshots),
+        started=resume,
     )
     stop = threading.Event()
     interrupts: list[int] = []

@@ -126,6 +126,7 @@ def test_an_update_renders_its_incident_and_its_month_not_the_whole_history(
     assert f"/components/{web.id}/history.atom" in report.rendered
     assert f"/components/{api.id}/history.atom" not in report.rendered
     assert "/" in report.rendered and "/api/v2/summary.json" in report.rendered
+    assert "/uptime" not in report.rendered  # no component's status moved
     assert len(report.rendered) < len(full.rendered) / 3
     # A page it did not render is the same file (linked into a snapshot, not copied); a
     # rendered one a new file, put in place by a rename.
@@ -197,6 +198,7 @@ def test_a_component_status_renders_the_current_pages_and_a_new_logo_everything(
     assert report.kind == "incremental"
     assert f"/incidents/{incident.id}" not in report.rendered
     assert f"/components/{api.id}/history/" in report.rendered
+    assert {"/uptime", "/uptime.json"} <= set(report.rendered)
     assert '"major_outage"' in (site / "api/v2/components.json").read_text()
     configure.set_logo(b"GIF89a" + b"\x00" * 20, actor=ACTOR)
     everything = publish_changes(app, site, now=utcnow())

@@ -46,6 +46,8 @@ class Changes:
     full: str | None = None
     notices: set[str] = field(default_factory=set)
     components: set[str] = field(default_factory=set)
+    #: Whether a component's status moved (the uptime pages change only then, and with time).
+    statuses: bool = False
     #: (month, component or None) history pages whose entries changed.
     months: set[tuple[Month, str | None]] = field(default_factory=set)
     audit_id: int = 0
@@ -112,6 +114,7 @@ def _note_row(found: Changes, model: type[Any] | None, row: Any) -> None:
             found.full = f"{name} {row.object_label!r} was {row.operation}"
         elif model is Component:
             found.components.add(str(row.object_id))
+            found.statuses = found.statuses or bool(set(changes) & {"status", "status_since"})
         return
     columns = sa.inspect(model).columns.keys()
     notice_column = next((c for c in ("notice_id", "incident_id") if c in columns), None)

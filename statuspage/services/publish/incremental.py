@@ -41,6 +41,10 @@ from statuspage.services.publish.state import (
 
 #: Pages that show everything current: every publish that renders anything renders them.
 CURRENT_PATHS = frozenset({*FIXED_PATHS, MISSING_PATH, "/logo"})
+#: The uptime pages, the dearest to render (every component's months): rendered when a
+#: component's status moved; the minutes an outage adds as time passes wait for the next
+#: status change or the nightly rebuild.
+UPTIME_PATHS = frozenset({"/uptime", "/uptime.json"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class PassReport:
 def select_paths(paths: list[str], changes: Changes, previous: dict[str, str]) -> list[str]:
     """Of the site's *paths*, those to render: the current pages, what *changes* touched,
     and any the previous build did not have."""
-    wanted = set(CURRENT_PATHS)
+    wanted = set(CURRENT_PATHS if changes.statuses else CURRENT_PATHS - UPTIME_PATHS)
     for notice_id in changes.notices:
         for kind in (Incident, Maintenance):  # the id says nothing of its kind; either page
             wanted |= {

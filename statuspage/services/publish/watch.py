@@ -31,7 +31,8 @@ def last_nightly(now: datetime, hour: int) -> datetime:
 @dataclass
 class FolderPublisher:
     """Keeps one folder up to date; remembers the version it last published, so a look that
-    finds the version unchanged reads nothing else."""
+    finds the version unchanged reads nothing else. `started=True` (`watch --resume`) carries
+    on from the folder's state instead of rebuilding everything first."""
 
     target: Path
     nightly_hour: int = 3
