@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -88,8 +89,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def poll_until(url: str, text: str, *, timeout: float = 60) -> tuple[float, int]:
-    """Seconds until GET *url* contains *text*, and how many GETs it took."""
+def poll_until(
+    url: str, text: str, each: Callable[[], None], *, timeout: float = 60
+) -> tuple[float, int]:
+    """Seconds until GET *url* contains *text*, and how many GETs it took (*each* run
+    between them)."""
     session = requests.Session()
     started, looks = time.monotonic(), 0
     while time.monotonic() - started < timeout:
@@ -97,6 +101,7 @@ def poll_until(url: str, text: str, *, timeout: float = 60) -> tuple[float, int]
         response = session.get(url, timeout=5)
         if response.status_code == 200 and text in response.text:
             return time.monotonic() - started, looks
+        each()
         time.sleep(0.01)
     raise SystemExit(f"{url} did not show {text!r} within {timeout} s")
 
@@ -156,14 +161,30 @@ def main() -> None:
     watch_log = work / "watch.log"
     mode = ["--snapshots"] if args.snapshots else ["--in-place"]
     mode += ["--resume"] if resume else []
-    with open(watch_log, "w") as log_file:
-        watcher = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "flask", "publish", "watch", "--to", str(site), *mode],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    watch_log.write_text("")
+
+    def start_watch(extra: list[str]) -> subprocess.Popen[bytes]:
+        with open(watch_log, "a") as log_file:
+            return subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "flask", "publish", "watch", "--to", str(site)]
+                + mode
+                + extra,
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+
+    watcher = start_watch([])
+    restarts: list[int] = []
+
+    def keep_watching() -> None:
+        """A watch that died (see docs/benchmarks.md) is started again, resuming, and counted."""
+        nonlocal watcher
+        if watcher.poll() is not None:
+            restarts.append(watcher.returncode)
+            watcher = start_watch(["--resume"] if "--resume" not in mode else [])
+
     try:
         server.wait_until_ready()
         print("Waiting for the watch's first (full) publish ...", flush=True)
@@ -172,7 +193,8 @@ def main() -> None:
                 raise SystemExit(watch_log.read_text())
             time.sleep(1)
         with serve(site, work / "nginx") as nginx:
-            run_updates(args, nginx, port, token, targets, watch_log, site)
+            run_updates(args, nginx, port, token, targets, watch_log, site, keep_watching)
+        print(f"Watch restarts (exit codes): {restarts or 'none'}")
     finally:
         watcher.terminate()
         watcher.wait(timeout=600)
@@ -189,6 +211,7 @@ def run_updates(
     targets: list[str],
     watch_log: Path,
     site: Path,
+    keep_watching: Callable[[], None],
 ) -> None:
     rng = random.Random(args.seed)
     headers = {"Authorization": f"Bearer {token}"}
@@ -204,10 +227,10 @@ def run_updates(
         )
         if response.status_code != 201:
             raise SystemExit(f"{response.status_code}: {response.text}")
-        seconds, count = poll_until(f"{nginx}/incidents/{incident}", body)
+        seconds, count = poll_until(f"{nginx}/incidents/{incident}", body, keep_watching)
         latencies.append(seconds)
         looks.append(count)
-        baseline, _ = poll_until(f"{nginx}/incidents/{incident}", body)  # unchanged now
+        baseline, _ = poll_until(f"{nginx}/incidents/{incident}", body, lambda: None)
         baselines.append(baseline)
         time.sleep(rng.uniform(0.1, 1.0))  # writes at no fixed phase of the watch's looks
     time.sleep(2)
