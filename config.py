@@ -49,6 +49,15 @@ class Config:
     FEED_ITEMS = 50
     # `flask publish --to s3://...`: an S3-compatible store's endpoint (None: AWS itself).
     PUBLISH_S3_ENDPOINT_URL: str | None = None
+    # Continuous publishing (docs/deployment.md): the folder (the symlink nginx serves) the
+    # scheduler's `publish` job keeps up to date, looking at the page version every
+    # PUBLISH_POLL_SECONDS and rebuilding everything daily at PUBLISH_NIGHTLY_HOUR (UTC).
+    # None: no `publish` job. PUBLISH_SNAPSHOTS: each incremental publish is a new build of
+    # hard links swapped in at once, rather than its pages renamed into the build in use.
+    PUBLISH_DIR: str | None = None
+    PUBLISH_POLL_SECONDS = 0.5
+    PUBLISH_NIGHTLY_HOUR = 3
+    PUBLISH_SNAPSHOTS = False
     CACHE_SECONDS = 15
     REDIS_URL: str | None = None
     # Each worker's rendered bodies (without Redis) and its replayed answers: bounded in entries

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import cast
@@ -31,6 +33,7 @@ from statuspage.services.notices import due_work
 from statuspage.services.outbox import delivery, events
 from statuspage.services.publish.nginx import build_nginx_config
 from statuspage.services.publish.publisher import publish_site
+from statuspage.services.publish.watch import FolderPublisher, watch_folder
 from statuspage.services.response import escalation
 from statuspage.services.subscribers import digests
 from statuspage.services.unit import CLI, Actor
@@ -367,6 +370,72 @@ def publish_cli(ctx: click.Context, destination: str | None) -> None:
 def nginx_config(root: Path, listen: str) -> None:
     """Print the nginx server block (include it inside http { }) serving the published folder."""
     click.echo(build_nginx_config(root, listen), nl=False)
+
+
+class StopNow(Exception):
+    """A second Ctrl-C: stop without waiting for the publish under way."""
+
+
+@publish_cli.command("watch")
+@click.option(
+    "--to",
+    "destination",
+    type=click.Path(path_type=Path),
+    help="The folder (default: STATUSPAGE_PUBLISH_DIR).",
+)
+@click.option(
+    "--every", type=click.FloatRange(0.05, 60), help="Seconds between looks (default 0.5)."
+)
+@click.option(
+    "--snapshots/--in-place",
+    default=None,
+    help="Each publish a new build of hard links, or pages renamed into the build in use "
+    "(default: STATUSPAGE_PUBLISH_SNAPSHOTS, else in place).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Carry on from the folder's state: no full rebuild first (not after a deploy).",
+)
+def watch(
+    destination: Path | None, every: float | None, snapshots: bool | None, resume: bool
+) -> None:
+    """Keep the published folder up to date until Ctrl-C or SIGTERM: what each write changed
+    within a second or so, everything at start and nightly (docs/deployment.md)."""
+    config = current_app.config
+    target = destination or (Path(config["PUBLISH_DIR"]) if config["PUBLISH_DIR"] else None)
+    if target is None:
+        raise click.UsageError("Say where: --to DIR, or set STATUSPAGE_PUBLISH_DIR.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    publisher = FolderPublisher(
+        target.absolute(),
+        nightly_hour=config["PUBLISH_NIGHTLY_HOUR"],
+        snapshots=bool(config["PUBLISH_SNAPSHOTS"] if snapshots is None else snapshots),
+        started=resume,
+    )
+    stop = threading.Event()
+    interrupts: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        interrupts.append(signum)
+        if stop.is_set() and signum == signal.SIGINT and interrupts.count(signal.SIGINT) > 1:
+            raise StopNow
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    click.echo(f"Publishing to {target}; Ctrl-C stops (a second one without waiting).", err=True)
+    try:
+        watch_folder(
+            app, publisher, every=every or config["PUBLISH_POLL_SECONDS"], stop=stop, clock=utcnow
+        )
+    except StopNow:
+        click.echo("Stopped during a publish; the site in use is unchanged.", err=True)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    click.echo("Stopped.", err=True)
 
 
 def register_commands(app: Flask) -> None:

@@ -7,7 +7,9 @@ naming the setting and what it should be.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +37,7 @@ WHOLE_NUMBERS: dict[str, tuple[int, int]] = {
     "CACHE_SECONDS": (0, 86_400),
     "SCHEDULER_TICK_SECONDS": (1, 3600),
     "SCHEDULER_STALE_SECONDS": (1, 86_400),
+    "PUBLISH_NIGHTLY_HOUR": (0, 23),
 }
 RATE_LIMITS = ("SUBSCRIBE_RATE_LIMIT", "SUBSCRIBE_ADDRESS_RATE_LIMIT", "LOGIN_RATE_LIMIT")
 
@@ -45,6 +48,21 @@ class ConfigError(RuntimeError):
 
 def _name(key: str) -> str:
     return f"STATUSPAGE_{key}"
+
+
+def _publish_dir_problem(value: Any) -> str | None:
+    """What is wrong with STATUSPAGE_PUBLISH_DIR (unset is fine: no continuous publishing)."""
+    if value is None or value == "":
+        return None
+    named = f"{_name('PUBLISH_DIR')}={value!r}"
+    if not isinstance(value, str) or not os.path.isabs(value):
+        return f"{named} must be an absolute path, e.g. /srv/statuspage/site."
+    path = Path(value)
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"{named}: its folder {path.parent} must exist and be writable by the app."
+    if path.exists() and not path.is_symlink():
+        return f"{named} exists and is not a published site's link; name a path to create."
+    return None
 
 
 def _problems(config: Mapping[str, Any]) -> list[str]:
@@ -85,6 +103,15 @@ def _problems(config: Mapping[str, Any]) -> list[str]:
             valid = False
         if not valid:
             problems.append(f"{_name(key)}={config.get(key)!r} must be a rate like '10 per hour'.")
+    poll = config.get("PUBLISH_POLL_SECONDS")
+    if isinstance(poll, bool) or not isinstance(poll, int | float) or not 0 < poll <= 60:
+        problems.append(
+            f"{_name('PUBLISH_POLL_SECONDS')}={poll!r} must be a number of seconds above 0, "
+            "at most 60."
+        )
+    publish_dir = _publish_dir_problem(config.get("PUBLISH_DIR"))
+    if publish_dir:
+        problems.append(publish_dir)
     try:
         parse_networks(config.get("METRICS_ALLOW"))
     except (ValueError, TypeError) as error:

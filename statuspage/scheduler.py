@@ -11,6 +11,7 @@ import signal
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -29,6 +30,7 @@ from statuspage.services.hooks import sender as hooks
 from statuspage.services.notices import due_work
 from statuspage.services.outbox import delivery, events
 from statuspage.services.problems import reports as problem_reports
+from statuspage.services.publish.watch import FolderPublisher, log_report
 from statuspage.services.response import escalation
 from statuspage.services.site import heartbeat as site
 from statuspage.services.subscribers import digests
@@ -43,6 +45,20 @@ ESCALATION_SECONDS = 60
 AUTOMATION_SECONDS = 15
 #: Check results older than 90 days are pruned once a day.
 PRUNE_CHECKS_SECONDS = 24 * 60 * 60
+
+
+class SkippedLooks(logging.Filter):
+    """The publish job looks twice a second; a publish that takes longer (the first, a full
+    rebuild) skips looks, as it should: not a warning each half second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+        return not (
+            "maximum number of running instances" in str(record.msg) and job.startswith("publish ")
+        )
+
+
+SKIPPED_LOOKS = SkippedLooks()
 
 
 def in_app_context(app: Flask, job: Callable[..., Any], *args: Any) -> Callable[[], None]:
@@ -69,7 +85,7 @@ def build_scheduler(app: Flask, *, name: str = "scheduler") -> BlockingScheduler
     )
     tick = app.config["SCHEDULER_TICK_SECONDS"]
     #: Every job: its id, what it runs, and how many seconds apart.
-    jobs: list[tuple[str, Callable[[], None], int]] = [
+    jobs: list[tuple[str, Callable[[], None], float]] = [
         ("heartbeat", in_app_context(app, site.record_heartbeat, name), tick),
         ("tick", in_app_context(app, run_tick), tick),
         ("escalation", in_app_context(app, run_escalation), min(tick, ESCALATION_SECONDS)),
@@ -79,11 +95,27 @@ def build_scheduler(app: Flask, *, name: str = "scheduler") -> BlockingScheduler
         ("mail", in_app_context(app, run_mail, app.extensions["mailer"]), max(2, tick // 2)),
         ("hooks", in_app_context(app, run_hooks), max(2, tick // 2)),
     ]
+    if app.config["PUBLISH_DIR"]:
+        publisher = FolderPublisher(
+            Path(app.config["PUBLISH_DIR"]),
+            nightly_hour=app.config["PUBLISH_NIGHTLY_HOUR"],
+            snapshots=bool(app.config["PUBLISH_SNAPSHOTS"]),
+        )
+        job = in_app_context(app, run_publish, app, publisher)
+        jobs.append(("publish", job, app.config["PUBLISH_POLL_SECONDS"]))
+        logging.getLogger("apscheduler.scheduler").addFilter(SKIPPED_LOOKS)
     for job_id, job, seconds in jobs:
         scheduler.add_job(
             job, "interval", seconds=seconds, id=job_id, name=job_id, next_run_time=_now()
         )
     return scheduler
+
+
+def run_publish(app: Flask, publisher: FolderPublisher) -> None:
+    """Publish what the writes since the last look changed into STATUSPAGE_PUBLISH_DIR (the
+    first run, and the first after the nightly hour, everything)."""
+    started = time.monotonic()
+    log_report(publisher.step(app, _now()), time.monotonic() - started)
 
 
 def run_hooks() -> None:

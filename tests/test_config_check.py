@@ -25,6 +25,10 @@ from tests.conftest import make_app
         ("FEED_ITEMS", "many"),
         ("LOGIN_RATE_LIMIT", "lots"),
         ("PAGE_NAME", " "),
+        ("PUBLISH_DIR", "site"),
+        ("PUBLISH_DIR", "/no/such/folder/site"),
+        ("PUBLISH_POLL_SECONDS", 0),
+        ("PUBLISH_NIGHTLY_HOUR", 24),
     ],
 )
 def test_a_bad_setting_stops_the_app_naming_it(setting, value):
@@ -50,3 +54,17 @@ def test_every_problem_is_named_at_once():
 def test_good_settings_start(client):
     assert make_app(TIMEZONE="Europe/Paris", BASE_URL="https://status.example.com/").name
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_publish_folder_must_be_a_path_the_app_can_create(tmp_path):
+    """An absolute path in a writable folder, not someone's real folder: the message says so."""
+    real = tmp_path / "files"
+    real.mkdir()
+    with pytest.raises(ConfigError, match="exists and is not a published site's link"):
+        make_app(PUBLISH_DIR=str(real))
+    with pytest.raises(ConfigError, match="must be an absolute path"):
+        make_app(PUBLISH_DIR="srv/site")
+    with pytest.raises(ConfigError, match="must exist and be writable"):
+        make_app(PUBLISH_DIR=str(tmp_path / "missing" / "site"))
+    assert make_app(PUBLISH_DIR=str(tmp_path / "site")).config["PUBLISH_DIR"]
+    assert make_app(PUBLISH_DIR=None).name

@@ -45,6 +45,17 @@ def test_the_scheduler_runs_heartbeat_tick_mail_escalation_and_automation_often_
         assert job.trigger.interval <= timedelta(seconds=limits.get(name, 15))
 
 
+def test_the_publish_job_is_there_only_with_a_publish_folder(app, tmp_path):
+    """Without STATUSPAGE_PUBLISH_DIR the job set is the one above; with it, `publish` looks
+    at least every second (a write is on the published site within 2 s)."""
+    without = {job.id for job in build_scheduler(app).get_jobs()}
+    assert "publish" not in without
+    app.config["PUBLISH_DIR"] = str(tmp_path / "site")
+    jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
+    assert set(jobs) == without | {"publish"}
+    assert jobs["publish"].trigger.interval <= timedelta(seconds=1)
+
+
 PROBE = """
 import sys, threading
 import wsgi

@@ -112,16 +112,21 @@ def _history_paths(per_page: int, current: Month) -> list[str]:
 
 def site_paths(app: Flask, *, current: Month) -> list[str]:
     """Every URL of the public site, static files aside."""
-    notices = db.session.scalars(
-        sa.select(Notice).where(notice_visible_clause(Audience.PUBLIC, Notice))
-    )
-    incidents = db.session.scalars(
-        sa.select(Incident).where(notice_visible_clause(Audience.PUBLIC, Incident))
-    )
+    kinds = {m.polymorphic_identity: m.class_ for m in Notice.__mapper__.self_and_descendants}
+    notices = [  # ids and kinds only: an incremental publish lists every path each time
+        (kinds[kind], notice_id)
+        for notice_id, kind in db.session.execute(
+            sa.select(Notice.id, Notice.type).where(notice_visible_clause(Audience.PUBLIC, Notice))
+        )
+    ]
     _, components = visible_tree(Audience.PUBLIC)
     paths = [*FIXED_PATHS, MISSING_PATH]
-    paths += sorted(notice.public_path for notice in notices)
-    paths += sorted(f"{incident.public_path}.json" for incident in incidents)  # its v2 JSON
+    paths += sorted(f"/{kind.path_segment}/{notice_id}" for kind, notice_id in notices)
+    paths += sorted(  # an incident's v2 JSON
+        f"/{kind.path_segment}/{notice_id}.json"
+        for kind, notice_id in notices
+        if issubclass(kind, Incident)
+    )
     paths += [f"/components/{c.id}/history.{fmt}" for c in components for fmt in ("atom", "rss")]
     if get_site_settings().logo_stamp:
         paths.append("/logo")
