@@ -4,14 +4,7 @@
   "use strict";
   var rows = document.querySelectorAll("[data-sla-clocks] tr[data-due]");
   if (!rows.length) return;
-  function span(ms) {
-    var minutes = Math.floor(Math.abs(ms) / 60000);
-    if (minutes < 1) return "under 1 min";
-    var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
-    if (days) return days + " d" + (hours ? " " + hours + " h" : "");
-    if (hours) return hours + " h" + (mins ? " " + mins + " min" : "");
-    return mins + " min";
-  }
+  var span = window.statuspage.span; // static/js/local-time.js, loaded first
   var labels = { running: "Running", due_soon: "Due soon", breached: "Breached" };
   function tick() {
     var now = Date.now();
