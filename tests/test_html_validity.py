@@ -23,7 +23,7 @@ from tests.conftest import ACTOR, Client, DemoPage
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-STYLESHEET = ROOT / "static" / "css" / "statuspage.css"
+STYLESHEETS = ROOT / "static" / "css"
 CANARY = (
     '<!doctype html><html lang="en"><head><title>canary</title></head>'
     '<body><main><p id="a">one</p><p id="a">two</p></main></body></html>'
@@ -150,11 +150,12 @@ def test_public_pages_and_stylesheet_have_no_validation_errors(
     assert 'class="console"' in (tmp_path / "internal.html").read_text()
     month = (tmp_path / "history-month.html").read_text()
     assert 'class="history-item"' in month, "the month chosen should list incidents"
-    stylesheet = tmp_path / "statuspage.css"
-    with client.get("/static/css/statuspage.css") as response:
-        stylesheet.write_bytes(response.data)
-    assert stylesheet.read_bytes() == STYLESHEET.read_bytes()
-    files.append(stylesheet)
+    for sheet in ("statuspage.css", "staff.css"):
+        stylesheet = tmp_path / sheet
+        with client.get(f"/static/css/{sheet}") as response:
+            stylesheet.write_bytes(response.data)
+        assert stylesheet.read_bytes() == (STYLESHEETS / sheet).read_bytes()
+        files.append(stylesheet)
     # A page with known errors in the same call proves the checker really read the files.
     canary = tmp_path / "canary.html"
     canary.write_text(CANARY)
