@@ -157,9 +157,8 @@ def _insert_ignoring_duplicates(select: sa.Select, columns: list[str]) -> int:
 def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
     """Expand new events into deliveries, one transaction per event; returns deliveries made."""
     now = now or utcnow()
-    max_age = timedelta(hours=float(current_app.config["MAIL_EVENT_MAX_AGE_HOURS"]))
+    _expire_stale_events(now)
     made = 0
-    expired: list[str] = []
     pending = db.session.scalars(
         sa.select(NotificationEvent.id)
         .where(NotificationEvent.fanned_out_at.is_(None))
@@ -176,13 +175,6 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
             db.session.rollback()
             continue
         event = db.session.get_one(NotificationEvent, event_id)
-        if event.created_at < now - max_age:
-            # News nobody fanned out in time (no scheduler ran): mailing it now would only
-            # flood inboxes with what is long over. Logged, and marked on the event.
-            event.expired_at = now
-            expired.append(event.key)
-            db.session.commit()
-            continue
         count = 0
         if event.audience is Audience.PUBLIC:  # subscribers hear only what the public may
             count = _insert_ignoring_duplicates(_recipients(event, now), _DELIVERY_COLUMNS)
@@ -190,16 +182,37 @@ def fan_out_events(*, now: datetime | None = None, limit: int = 20) -> int:
         event.recipients = count
         db.session.commit()
         made += count
-    if expired:  # one line a pass: a backlog (a first start after seeding) is no flood of logs
+    return made
+
+
+def _expire_stale_events(now: datetime) -> None:
+    """News nobody fanned out in time (no scheduler ran): mailing it now would only flood
+    inboxes with what is long over. Marked in one statement and logged in one line, so a
+    backlog (a first start after seeding) is neither mailed nor a flood of logs."""
+    max_age = timedelta(hours=float(current_app.config["MAIL_EVENT_MAX_AGE_HOURS"]))
+    expired = (
+        db.session.execute(
+            sa.update(NotificationEvent)
+            .where(
+                NotificationEvent.fanned_out_at.is_(None),
+                NotificationEvent.created_at < now - max_age,
+            )
+            .values(fanned_out_at=now, expired_at=now)
+            .returning(NotificationEvent.key)
+        )
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    if expired:
         more = f" and {len(expired) - 5} more" if len(expired) > 5 else ""
         logger.warning(
             "%d notification event(s) older than %s not mailed: %s%s",
             len(expired),
             max_age,
-            ", ".join(expired[:5]),
+            ", ".join(sorted(expired)[:5]),
             more,
         )
-    return made
 
 
 def _recipients(event: NotificationEvent, now: datetime) -> sa.Select:
