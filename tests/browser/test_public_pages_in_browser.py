@@ -218,24 +218,55 @@ def test_group_opens_and_closes_with_a_click(
 def test_day_bars_are_also_told_in_words(
     live_server: str, browser_page: Page, demo_page: DemoPage
 ) -> None:
-    """Status is never colour alone: every coloured day is listed in text, reachable by keyboard."""
+    """Status is never colour alone: every coloured day is listed in text, reachable by keyboard,
+    and the day a pointer or the arrow keys pick says the same label."""
     browser_page.goto(live_server + "/")
     uptimes = browser_page.locator(".uptime")
     assert uptimes.count() >= 10
     listed_some = False
     for index in range(uptimes.count()):
         uptime = uptimes.nth(index)
-        assert uptime.locator("ol.bars").get_attribute("aria-label").startswith("Daily status of")
-        marked = uptime.locator("ol.bars > li[class]").evaluate_all(
-            "els => els.map(e => [e.className, e.title])"
+        bars = uptime.locator("svg.bars")
+        assert bars.get_attribute("aria-label").startswith("Daily status of")
+        assert bars.get_attribute("role") == "slider" and bars.get_attribute("tabindex") == "0"
+        # Each day's class as drawn: the colour of the path segment over it.
+        drawn = bars.evaluate(
+            """svg => { const days = [];
+              for (const path of svg.querySelectorAll('path'))
+                for (const [, x, w] of path.getAttribute('d').matchAll(/M(\\d+) \\.5h(\\d+)/g))
+                  for (let d = +x; d < +x + +w; d++) days[d] = path.getAttribute('class');
+              return days; }"""
         )
-        issues = [title for css, title in marked if css != "n"]
-        words = uptime.locator(".uptime-days li").all_text_contents()
-        assert [w for w in words if "no data" not in w] == issues
-        if any(css == "n" for css, _ in marked):
-            assert any("no data" in w for w in words), words
-        listed_some = listed_some or bool(issues)
-    assert listed_some, "the demo page should have days with issues"
+        assert len(drawn) == 90 and None not in drawn
+        coloured = {str(day) for day, css in enumerate(drawn) if css not in ("o", "n")}
+        words = dict(
+            uptime.locator(".uptime-days li[data-i]").evaluate_all(
+                "els => els.map(e => [e.dataset.i, e.textContent])"
+            )
+        )
+        assert coloured <= set(words)
+        if "n" in drawn:
+            assert "no data" in uptime.locator(".uptime-days li[data-n]").text_content()
+        shown = sorted(coloured, key=int)[:2] if bars.is_visible() else []  # groups open or not
+        for day in shown:  # the slider reads the listed words
+            bars.focus()
+            browser_page.keyboard.press("Home")
+            for _ in range(int(day)):
+                browser_page.keyboard.press("ArrowRight")
+            assert bars.get_attribute("aria-valuetext") == words[day]
+            assert uptime.locator(".bar-tip").text_content() == words[day]
+        listed_some = listed_some or bool(shown)
+    assert listed_some, "the demo page should have days with issues in view"
+
+    bars = browser_page.locator("svg.bars").first
+    bars.focus()
+    browser_page.keyboard.press("End")
+    assert bars.get_attribute("aria-valuenow") == "90"
+    box = bars.bounding_box()
+    browser_page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2)  # the oldest day
+    tip = browser_page.locator(".bar-tip").first
+    assert tip.is_visible() and re.fullmatch(r"\d{1,2} \w{3} 20\d\d — .+", tip.text_content())
+    assert bars.get_attribute("aria-valuenow") == "1"
 
     first = browser_page.locator(".uptime-days").first
     first.locator("summary").focus()

@@ -116,3 +116,27 @@ def test_group_uptime_is_the_mean_of_its_children(app, make_component):
     group = uptime.mean_uptime(results.values())
     assert group.percent == pytest.approx(75.0)  # mean of 50 % and 100 %
     assert group.bars[-1].status is S.MAJOR_OUTAGE
+
+
+def test_the_bars_are_one_path_segment_per_run_of_days_of_one_class():
+    """What the SVG draws: days 0-1 before service, a partial outage on day 3, a quiet day with
+    a related notice on day 5, a major outage over days 6-7; everything else operational."""
+    S = ComponentStatus
+    first = date(2026, 9, 1)
+    statuses = [None, None, S.OPERATIONAL, S.PARTIAL_OUTAGE, S.OPERATIONAL, S.OPERATIONAL]
+    statuses += [S.MAJOR_OUTAGE, S.MAJOR_OUTAGE] + [S.OPERATIONAL] * 82
+    bars = [
+        uptime.DayBar(day=first + timedelta(days=i), status=s, related=["Hunt"] if i == 5 else [])
+        for i, s in enumerate(statuses)
+    ]
+    result = uptime.Uptime(bars=bars, percent=99.0)
+    assert result.runs == [
+        ("n", "M0 .5h2"),
+        ("o", "M2 .5h1M4 .5h2M8 .5h82"),
+        ("p", "M3 .5h1"),
+        ("m", "M6 .5h2"),
+    ]
+    assert sum(int(seg.split("h")[1]) for _, d in result.runs for seg in d.split("M")[1:]) == 90
+    assert [index for index, _ in result.listed_bars] == [3, 5, 6, 7]
+    assert result.listed_bars[1][1].label == "6 Sep 2026 — no downtime — related: Hunt"
+    assert [bar.day for bar in result.issue_bars] == [first + timedelta(days=d) for d in (3, 6, 7)]

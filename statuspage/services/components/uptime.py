@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -175,6 +176,26 @@ class Uptime:
     @cached_property
     def no_data_bars(self) -> list[DayBar]:
         return [bar for bar in self.bars if bar.status is None]
+
+    @cached_property
+    def listed_bars(self) -> list[tuple[int, DayBar]]:
+        """(index, bar) of the days told in words under the bars: those with issues, and quiet
+        days with a related notice (the only days whose label says more than the colour)."""
+        return [
+            (index, bar)
+            for index, bar in enumerate(self.bars)
+            if bar.status is not None and (bar.css or bar.related)
+        ]
+
+    @cached_property
+    def runs(self) -> list[tuple[str, str]]:
+        """(class, SVG path) per bar class, "o" for operational: a run of days in one class
+        is one segment, so 90 days cost a few dozen bytes instead of an element each."""
+        paths: dict[str, list[str]] = {}
+        for css, days in groupby(enumerate(self.bars), key=lambda item: item[1].css or "o"):
+            first, *rest = days
+            paths.setdefault(css, []).append(f"M{first[0]} .5h{1 + len(rest)}")
+        return [(css, "".join(parts)) for css, parts in paths.items()]
 
     @property
     def summary(self) -> str:
