@@ -5,7 +5,9 @@ fixed number of queries however long the history."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -35,6 +37,9 @@ from statuspage.services.response.console import open_sla_moments
 from statuspage.services.site.page_state import get_page_state
 from statuspage.services.site.settings import get_site_settings
 from statuspage.visibility import component_visible, group_visible, notice_visible_clause, sees
+
+#: The column itself: `Maintenance.scheduled_for` in a query would limit it to maintenance rows.
+SCHEDULED_FOR = Maintenance.__table__.c.scheduled_for
 
 #: Windows that never happened (yet) are not history.
 HIDDEN_FROM_HISTORY = (MaintenanceStatus.SCHEDULED.value, MaintenanceStatus.CANCELLED.value)
@@ -99,19 +104,118 @@ def _any_not_operational(audience: Audience) -> bool:
     )
 
 
-def list_open_incidents(
-    audience: Audience, visible_ids: set[str], *, with_notes: bool = True
+def _open_incident_clause() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Notice.type == Incident.__mapper__.polymorphic_identity,
+        Notice.status_value != IncidentStatus.RESOLVED.value,
+    )
+
+
+def _active_maintenance_clause() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Notice.type == Maintenance.__mapper__.polymorphic_identity,
+        Notice.status_value.in_(
+            [MaintenanceStatus.IN_PROGRESS.value, MaintenanceStatus.VERIFYING.value]
+        ),
+    )
+
+
+def _upcoming_maintenance_clause(
+    now: datetime, days: int | None, *, by_day: bool
+) -> sa.ColumnElement[bool]:
+    """Windows still to start; within *days* when given (*by_day*: starting by the end of
+    the local day *days* days after the day of *now*, so the list changes at midnight, not by
+    the minute)."""
+    clause = sa.and_(
+        Notice.type == Maintenance.__mapper__.polymorphic_identity,
+        Notice.status_value == MaintenanceStatus.SCHEDULED.value,
+    )
+    if days is not None and by_day:
+        tz = get_site_settings().tz
+        last = now.astimezone(tz).date() + timedelta(days=days + 1)
+        clause = sa.and_(clause, SCHEDULED_FOR < uptime_service.local_midnight(last, tz))
+    elif days is not None:
+        clause = sa.and_(clause, SCHEDULED_FOR <= now + timedelta(days=days))
+    return clause
+
+
+def _past_clause(since: datetime, now: datetime) -> sa.ColumnElement[bool]:
+    """Notices that started in [since, now] and happened (a window that never did is not
+    history)."""
+    return sa.and_(
+        Notice.started_at >= since,
+        Notice.started_at <= now,
+        Notice.status_value.not_in(HIDDEN_FROM_HISTORY),
+    )
+
+
+def list_upcoming_maintenance(
+    audience: Audience,
+    visible_ids: set[str],
+    *,
+    now: datetime,
+    days: int | None = None,
+    with_notes: bool = True,
+    by_day: bool = False,
 ) -> list[NoticeView]:
-    incidents = db.session.scalars(
-        sa.select(Incident)
+    """Windows still to start, soonest first (see `_upcoming_maintenance_clause`)."""
+    query = (
+        sa.select(Maintenance)
         .where(
-            notice_visible_clause(audience, Incident),
-            Incident.status_value != IncidentStatus.RESOLVED.value,
+            notice_visible_clause(audience, Maintenance),
+            _upcoming_maintenance_clause(now, days, by_day=by_day),
         )
-        .order_by(Incident.started_at.desc())
+        .order_by(Maintenance.scheduled_for)
+        .options(*notice_options())
+    )
+    return [
+        build_notice_view(m, audience, visible_ids, with_notes=with_notes)
+        for m in db.session.scalars(query)
+    ]
+
+
+@dataclass
+class PageNotices:
+    """The notices of the status page, read together: one query and its eager loads, not
+    one set per section."""
+
+    open_incidents: list[Notice] = field(default_factory=list)
+    active_maintenance: list[Notice] = field(default_factory=list)
+    upcoming_maintenance: list[Notice] = field(default_factory=list)
+    #: Newest first, started in the window of past days.
+    past: list[Notice] = field(default_factory=list)
+
+
+def load_page_notices(
+    audience: Audience,
+    *,
+    upcoming: sa.ColumnElement[bool],
+    past: sa.ColumnElement[bool] | None,
+) -> PageNotices:
+    """Every notice a section of the page shows, each row labelled by the database with the
+    sections it belongs to (so the sections' rules are written once, in SQL)."""
+    sections = {
+        "open_incidents": _open_incident_clause(),
+        "active_maintenance": _active_maintenance_clause(),
+        "upcoming_maintenance": upcoming,
+    }
+    if past is not None:
+        sections["past"] = past
+    labels = [sa.case((clause, True), else_=False).label(name) for name, clause in sections.items()]
+    rows = db.session.execute(
+        sa.select(Notice, *labels)
+        .where(notice_visible_clause(audience, Notice), sa.or_(*sections.values()))
+        .order_by(Notice.started_at.desc(), Notice.id)
         .options(*notice_options())
     ).all()
-    return [build_notice_view(i, audience, visible_ids, with_notes=with_notes) for i in incidents]
+    found = PageNotices()
+    for row in rows:
+        for name in sections:
+            if getattr(row, name):
+                getattr(found, name).append(row[0])
+    for windows in (found.active_maintenance, found.upcoming_maintenance):
+        windows.sort(key=lambda m: cast(Maintenance, m).scheduled_for or m.started_at)
+    return found
 
 
 def _related_notices(
@@ -145,56 +249,6 @@ def _related_notices(
     return related
 
 
-def list_active_maintenance(
-    audience: Audience, visible_ids: set[str], *, with_notes: bool = True
-) -> list[NoticeView]:
-    windows = db.session.scalars(
-        sa.select(Maintenance)
-        .where(
-            notice_visible_clause(audience, Maintenance),
-            Maintenance.status_value.in_(
-                [MaintenanceStatus.IN_PROGRESS.value, MaintenanceStatus.VERIFYING.value]
-            ),
-        )
-        .order_by(Maintenance.scheduled_for)
-        .options(*notice_options())
-    ).all()
-    return [build_notice_view(m, audience, visible_ids, with_notes=with_notes) for m in windows]
-
-
-def list_upcoming_maintenance(
-    audience: Audience,
-    visible_ids: set[str],
-    *,
-    now: datetime,
-    days: int | None = None,
-    with_notes: bool = True,
-    by_day: bool = False,
-) -> list[NoticeView]:
-    """Windows still to start, soonest first; within *days* when given (*by_day*: starting
-    by the end of the local day *days* days after the day of *now*, so the list changes at
-    midnight, not by the minute)."""
-    query = (
-        sa.select(Maintenance)
-        .where(
-            notice_visible_clause(audience, Maintenance),
-            Maintenance.status_value == MaintenanceStatus.SCHEDULED.value,
-        )
-        .order_by(Maintenance.scheduled_for)
-        .options(*notice_options())
-    )
-    if days is not None and by_day:
-        tz = get_site_settings().tz
-        last = now.astimezone(tz).date() + timedelta(days=days + 1)
-        query = query.where(Maintenance.scheduled_for < uptime_service.local_midnight(last, tz))
-    elif days is not None:
-        query = query.where(Maintenance.scheduled_for <= now + timedelta(days=days))
-    return [
-        build_notice_view(m, audience, visible_ids, with_notes=with_notes)
-        for m in db.session.scalars(query)
-    ]
-
-
 def build_status_page(
     audience: Audience,
     *,
@@ -215,14 +269,30 @@ def build_status_page(
     counted_to, period_end = (clock.counted_to, clock.period_end) if clock else (now, now)
     groups, components = visible_tree(audience)
     visible_ids = {c.id for c in components}
-    open_incidents = list_open_incidents(audience, visible_ids, with_notes=with_notes)
+    history_now = clock.period_end if clock else now
+    today = clock.day if clock else history_now.astimezone(settings.tz).date()
+    history_days = config["HISTORY_DAYS_ON_PAGE"]
+    notices = load_page_notices(
+        audience,
+        upcoming=_upcoming_maintenance_clause(
+            counted_to, config["UPCOMING_MAINTENANCE_DAYS"], by_day=clock is not None
+        ),
+        past=_past_clause(_first_past_midnight(today, history_days), history_now)
+        if with_history
+        else None,
+    )
+
+    def views(found: list[Notice]) -> list[NoticeView]:
+        return [build_notice_view(n, audience, visible_ids, with_notes=with_notes) for n in found]
+
+    open_incidents = views(notices.open_incidents)
     uptimes = None
     if with_uptime:
         days = config["UPTIME_DAYS"]
         since = uptime_service.local_midnight(
             counted_to.astimezone(settings.tz).date() - timedelta(days=days - 1), settings.tz
         )
-        related = _related_notices(audience, since, clock.period_end if clock else now, visible_ids)
+        related = _related_notices(audience, since, history_now, visible_ids)
         uptimes = uptime_service.build_uptime(
             [c for c in components if c.showcase or (c.group_id and _group_showcase(groups, c))],
             audience=audience,
@@ -246,24 +316,10 @@ def build_status_page(
     )
     version, changed_at = get_page_state(audience)
     page.updated_at = changed_at if version > 1 else None
-    page.active_maintenance = list_active_maintenance(audience, visible_ids, with_notes=with_notes)
-    page.upcoming_maintenance = list_upcoming_maintenance(
-        audience,
-        visible_ids,
-        now=counted_to,
-        days=config["UPCOMING_MAINTENANCE_DAYS"],
-        with_notes=with_notes,
-        by_day=clock is not None,
-    )
+    page.active_maintenance = views(notices.active_maintenance)
+    page.upcoming_maintenance = views(notices.upcoming_maintenance)
     if with_history:
-        page.past_days = build_past_days(
-            audience,
-            now=clock.period_end if clock else now,
-            today=clock.day if clock else None,
-            days=config["HISTORY_DAYS_ON_PAGE"],
-            visible_ids=visible_ids,
-            with_notes=with_notes,
-        )
+        page.past_days = group_past_days(views(notices.past), today=today, days=history_days)
     return page
 
 
@@ -271,39 +327,21 @@ def _group_showcase(groups: Sequence[ComponentGroup], component: Component) -> b
     return any(g.id == component.group_id and g.showcase for g in groups)
 
 
-def build_past_days(
-    audience: Audience,
-    *,
-    now: datetime,
-    days: int,
-    visible_ids: set[str],
-    with_notes: bool = True,
-    today: date | None = None,
-) -> list[DayOfIncidents]:
-    """Each of the last *days* local days (up to *today*, the day of *now* when not given),
-    newest first, with the incidents and maintenance windows that started then (by *now*)."""
+def _first_past_midnight(today: date, days: int) -> datetime:
     tz = get_site_settings().tz
-    today = today or now.astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    since = uptime_service.local_midnight(first, tz)
-    notices = db.session.scalars(
-        sa.select(Notice)
-        .where(
-            notice_visible_clause(audience, Notice),
-            Notice.started_at >= since,
-            Notice.started_at <= now,
-            Notice.status_value.not_in(HIDDEN_FROM_HISTORY),
-        )
-        .order_by(Notice.started_at.desc())
-        .options(*notice_options())
-    ).all()
+    return uptime_service.local_midnight(today - timedelta(days=days - 1), tz)
+
+
+def group_past_days(notices: list[NoticeView], *, today: date, days: int) -> list[DayOfIncidents]:
+    """Each of the last *days* local days up to *today*, newest first, with the *notices*
+    (newest first) that started then."""
+    tz = get_site_settings().tz
     by_day: dict[date, list[NoticeView]] = {today - timedelta(days=i): [] for i in range(days)}
-    for notice in notices:
-        day = notice.started_at.astimezone(tz).date()
+    for view in notices:
+        day = view.notice.started_at.astimezone(tz).date()
         if day in by_day:
-            view = build_notice_view(notice, audience, visible_ids, with_notes=with_notes)
             by_day[day].append(view)
-    return [DayOfIncidents(day=day, notices=views) for day, views in by_day.items()]
+    return [DayOfIncidents(day=day, notices=found) for day, found in by_day.items()]
 
 
 def list_notices(
