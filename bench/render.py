@@ -119,7 +119,8 @@ def main() -> int:
                 args.runs,
                 before=lambda: empty_caches(app),
             )
-            print(f"{path:<24} {ms:>10.2f} {ms / baseline:>9.1f} {size / 1000:>9.1f} {packed / 1000:>8.1f}")
+            ratio = ms / baseline
+            print(f"{path:<24} {ms:>10.2f} {ratio:>9.1f} {size / 1000:>9.1f} {packed / 1000:>8.1f}")
     return 0
 
 
