@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from statuspage.enums import ComponentStatus, Impact, Indicator, Role
 from statuspage.services.site.settings import get_site_settings
+
+if TYPE_CHECKING:
+    from statuspage.services.components.uptime import Uptime
 
 
 def _tz() -> Any:
@@ -31,7 +35,9 @@ def format_datetime(value: datetime | None, *, with_date: bool = True) -> str:
     if value is None:
         return ""
     moment = local(value)
-    time_text = f"{moment:%H:%M} {zone_label(value)}"
+    name = moment.tzname() or ""
+    zone = name if name and name[0] not in "+-" else f"UTC{name}"
+    time_text = f"{moment:%H:%M} {zone}"
     if not with_date:
         return time_text
     return f"{moment.day} {moment:%b %Y}, {time_text}"
@@ -61,10 +67,9 @@ def time_tag(value: datetime | None, *, with_date: bool = True) -> Markup:
     reader's zone and keeps this text as the tooltip."""
     if value is None:
         return Markup("")
-    text = format_datetime(value, with_date=with_date)
-    return Markup('<time datetime="{}" data-local="{}">{}</time>').format(
-        iso(value), "datetime" if with_date else "time", text
-    )
+    text = escape(format_datetime(value, with_date=with_date))
+    kind = "datetime" if with_date else "time"
+    return Markup(f'<time datetime="{iso(value)}" data-local="{kind}">{text}</time>')  # noqa: S704  # nosec B704 - escaped
 
 
 def relative_tag(value: datetime | None, around: str = "(%)") -> Markup:
@@ -116,7 +121,13 @@ def relative_time(value: datetime, now: datetime) -> str:
 
 def status_icon(status: ComponentStatus | Indicator | str, label: str | None = None) -> Markup:
     """An inline SVG icon (shape differs per status, so colour is never the only signal)."""
-    key = _ICON_FOR.get(str(status), "ok")
+    return _status_icon(str(status), label)
+
+
+@lru_cache(maxsize=256)
+def _status_icon(status: str, label: str | None) -> Markup:
+    """The same few icons, hundreds of times a page: each built once."""
+    key = _ICON_FOR.get(status, "ok")
     svg = Markup('<svg class="icon icon-{}" viewBox="0 0 16 16" width="16" height="16" ')
     opening = svg.format(key)
     if label:
@@ -148,6 +159,41 @@ _ICON_PATHS = {  # constant markup, never user input
 }
 
 
+def uptime_bars(uptime: Uptime, name: str) -> Markup:
+    """One component's day bars: an SVG with a path per status (`Uptime.runs`), the legend,
+    and the days told in words (what static/js/uptime-bars.js reads each day's label from).
+    Written here rather than as a macro: a page has hundreds of them."""
+    count = len(uptime.bars)
+    who = escape(name)
+    paths = "".join(f'<path class="{css}" d="{d}"/>' for css, d in uptime.runs)
+    parts = [
+        '<div class="uptime">\n'
+        f'  <svg class="bars" viewBox="0 0 {count} 1" preserveAspectRatio="none" role="img" '
+        f'aria-label="Daily status of {who}, oldest first" '
+        f'data-first="{uptime.bars[0].day.isoformat()}">{paths}</svg>\n'
+        f'  <p class="uptime-legend"><span>{count} days ago</span><span class="uptime-percent">'
+        f"{escape(uptime.summary)}</span><span>Today</span></p>\n"
+    ]
+    issues, no_data, listed = uptime.issue_bars, uptime.no_data_bars, uptime.listed_bars
+    if listed or no_data:
+        many = len(issues)
+        heading = f"{many} day{'s' if many != 1 else ''} with issues" if issues else "No issues"
+        parts.append(
+            '  <details class="uptime-days">\n'
+            f'    <summary>{heading}<span class="visually-hidden"> for {who} in the last '
+            f"{count} days</span></summary>\n    <ul>\n"
+        )
+        if no_data:
+            parts.append(
+                f'<li data-n="{len(no_data)}">{format_date(no_data[0].day)} – '
+                f"{format_date(no_data[-1].day)}: no data, not in service yet</li>"
+            )
+        parts.extend(f'<li data-i="{i}">{escape(bar.label)}</li>' for i, bar in listed)
+        parts.append("    </ul>\n  </details>\n")
+    parts.append("</div>")
+    return Markup("".join(parts))  # noqa: S704  # nosec B704 - every value is escaped or generated
+
+
 def impact_label(impact: Impact | str) -> str:
     return Impact(impact).label
 
@@ -177,6 +223,7 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         status_icon=status_icon,
+        uptime_bars=uptime_bars,
         relative_time=relative_time,
         notice_url=notice_url,
         ComponentStatus=ComponentStatus,

@@ -117,20 +117,21 @@ def rebuild_uptime() -> int:
     return count
 
 
-@dataclass
+@dataclass(frozen=True)
 class DayBar:
+    """One day of one component's bars; frozen, as quiet days share one bar per day."""
+
     day: date
     #: None for a day outside the component's history (before its start date).
     status: ComponentStatus | None
     minutes: dict[ComponentStatus, int] = field(default_factory=dict)
     related: list[str] = field(default_factory=list)
+    #: One-letter class (bars are many; operational needs none): set once, read 90 times a row.
+    css: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def css(self) -> str:
-        """One-letter class (bars are many; operational needs none)."""
-        if self.status is None:
-            return "n"
-        return _BAR_CLASS.get(self.status, "")
+    def __post_init__(self) -> None:
+        css = "n" if self.status is None else _BAR_CLASS.get(self.status, "")
+        object.__setattr__(self, "css", css)
 
     @property
     def label(self) -> str:
@@ -192,9 +193,11 @@ class Uptime:
         """(class, SVG path) per bar class, "o" for operational: a run of days in one class
         is one segment, so 90 days cost a few dozen bytes instead of an element each."""
         paths: dict[str, list[str]] = {}
-        for css, days in groupby(enumerate(self.bars), key=lambda item: item[1].css or "o"):
-            first, *rest = days
-            paths.setdefault(css, []).append(f"M{first[0]} .5h{1 + len(rest)}")
+        start = 0
+        for css, days in groupby([bar.css or "o" for bar in self.bars]):  # C-speed runs
+            length = sum(1 for _ in days)
+            paths.setdefault(css, []).append(f"M{start} .5h{length}")
+            start += length
         return [(css, "".join(parts)) for css, parts in paths.items()]
 
     @property
@@ -226,18 +229,29 @@ def _day_seconds(
     seconds: dict[tuple[str, date], dict[ComponentStatus, int]] = defaultdict(dict)
     ids = [c.id for c in components]
     if ids:
-        rows = db.session.scalars(
-            sa.select(ComponentDay).where(
+        rows = db.session.execute(  # plain rows: hundreds of components make thousands
+            sa.select(
+                ComponentDay.component_id,
+                ComponentDay.day,
+                ComponentDay.degraded_seconds,
+                ComponentDay.partial_seconds,
+                ComponentDay.major_seconds,
+                ComponentDay.maintenance_seconds,
+            ).where(
                 ComponentDay.component_id.in_(ids),
                 ComponentDay.audience == audience,
                 ComponentDay.day >= first_day,
                 ComponentDay.day <= last_day,
             )
         )
-        for row in rows:
-            bucket = seconds[(row.component_id, row.day)]
-            for status, column in DAY_COLUMNS.items():
-                value = getattr(row, column)
+        for component_id, day, degraded, partial, major, maintenance in rows:
+            bucket = seconds[(component_id, day)]
+            for status, value in (
+                (ComponentStatus.DEGRADED_PERFORMANCE, degraded),
+                (ComponentStatus.PARTIAL_OUTAGE, partial),
+                (ComponentStatus.MAJOR_OUTAGE, major),
+                (ComponentStatus.UNDER_MAINTENANCE, maintenance),
+            ):
                 if value:
                     bucket[status] = bucket.get(status, 0) + value
     window_start = local_midnight(first_day, tz)
@@ -300,47 +314,75 @@ def build_uptime(
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
     seconds = _day_seconds(components, audience, first_day, today, now, tz)
-    result: dict[str, Uptime] = {}
-    for component in components:
-        result[component.id] = _uptime_for(
-            component, seconds, first_day, today, period_end or now, tz, related or {}
+    window = _BarWindow(first_day, days)
+    busy: dict[str, dict[date, dict[ComponentStatus, int]]] = defaultdict(dict)
+    for (component_id, day), spent in seconds.items():
+        busy[component_id][day] = spent
+    notes: dict[str, dict[date, list[str]]] = defaultdict(dict)
+    for (component_id, day), names in (related or {}).items():
+        notes[component_id][day] = names
+    return {
+        component.id: _uptime_for(
+            component,
+            window,
+            busy.get(component.id, {}),
+            notes.get(component.id, {}),
+            period_end or now,
+            tz,
         )
-    return result
+        for component in components
+    }
+
+
+class _BarWindow:
+    """The days of the bars, with the bars every component shares: quiet days and days
+    before service are the same for all (only a component's busy days are its own)."""
+
+    def __init__(self, first_day: date, days: int) -> None:
+        self.first_day = first_day
+        self.days = [first_day + timedelta(days=i) for i in range(days)]
+        self.today = self.days[-1]
+        self.quiet = [_quiet_bar(day) for day in self.days]
+        self.no_data = [_no_data_bar(day) for day in self.days]
+
+
+@lru_cache(maxsize=4096)
+def _quiet_bar(day: date) -> DayBar:
+    return DayBar(day=day, status=ComponentStatus.OPERATIONAL)
+
+
+@lru_cache(maxsize=4096)
+def _no_data_bar(day: date) -> DayBar:
+    return DayBar(day=day, status=None)
 
 
 def _uptime_for(
     component: Component,
-    seconds: dict[tuple[str, date], dict[ComponentStatus, int]],
-    first_day: date,
-    today: date,
+    window: _BarWindow,
+    busy: dict[date, dict[ComponentStatus, int]],
+    notes: dict[date, list[str]],
     period_end: datetime,
     tz: ZoneInfo,
-    related: dict[tuple[str, date], list[str]],
 ) -> Uptime:
-    start = counted_from(component, first_day, tz)
-    bars = []
+    """One component's bars: the shared quiet bars, with its own busy days (time out of
+    operational, or a related notice) put in; Python work in the busy days, not in 90."""
+    start = counted_from(component, window.first_day, tz)
+    if start > window.today:
+        return Uptime(bars=list(window.no_data), percent=None)
+    before = (start - window.first_day).days
+    bars = window.no_data[:before] + window.quiet[before:]
     down_seconds = 0.0
-    day = first_day
-    while day <= today:
-        if day < start:
-            bars.append(DayBar(day=day, status=None))
-        elif (component.id, day) not in seconds and (component.id, day) not in related:
-            bars.append(DayBar(day=day, status=ComponentStatus.OPERATIONAL))  # a quiet day
-        else:
-            spent = seconds.get((component.id, day), {})
-            worst = ComponentStatus.worst(spent)
-            bars.append(
-                DayBar(
-                    day=day,
-                    status=worst,
-                    minutes={s: round(v / 60) for s, v in spent.items()},
-                    related=related.get((component.id, day), []),
-                )
-            )
-            down_seconds += weighted_down_seconds(spent)
-        day += timedelta(days=1)
-    if start > today:
-        return Uptime(bars=bars, percent=None)
+    for day in sorted(busy.keys() | notes.keys()):
+        if day < start or day > window.today:
+            continue
+        spent = busy.get(day, {})
+        bars[(day - window.first_day).days] = DayBar(
+            day=day,
+            status=ComponentStatus.worst(spent),
+            minutes={s: round(v / 60) for s, v in spent.items()},
+            related=notes.get(day, []),
+        )
+        down_seconds += weighted_down_seconds(spent)
     period = (period_end - local_midnight(start, tz)).total_seconds()
     return Uptime(bars=bars, percent=uptime_percent(down_seconds, period))
 
@@ -427,11 +469,14 @@ def build_period_uptime(
     return result
 
 
-def mean_uptime(children: Iterable[Uptime]) -> Uptime | None:
-    """A group's bars (each day's worst child) and uptime (the children's mean)."""
+def mean_uptime(children: Iterable[Uptime], *, with_bars: bool = True) -> Uptime | None:
+    """A group's bars (each day's worst child; left out unless *with_bars*, as the page
+    shows a group's percentage only) and uptime (the children's mean)."""
     children = [c for c in children if c.bars]
     if not children:
         return None
+    if not with_bars:
+        return Uptime(bars=[], percent=_mean_percent(children))
     bars = []
     for day_bars in zip(*(c.bars for c in children), strict=True):
         known = [b for b in day_bars if b.status is not None]
@@ -452,8 +497,12 @@ def mean_uptime(children: Iterable[Uptime]) -> Uptime | None:
                 related=related,
             )
         )
+    return Uptime(bars=bars, percent=_mean_percent(children))
+
+
+def _mean_percent(children: Sequence[Uptime]) -> float | None:
     percents = [c.percent for c in children if c.percent is not None]
-    return Uptime(bars=bars, percent=sum(percents) / len(percents) if percents else None)
+    return sum(percents) / len(percents) if percents else None
 
 
 def rebuild_component_uptime(

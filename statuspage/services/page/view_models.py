@@ -212,7 +212,8 @@ def build_items(
         group_uptime = None
         if uptimes and group.showcase:
             group_uptime = uptime_service.mean_uptime(
-                uptimes[c.component.id] for c in members if c.component.id in uptimes
+                (uptimes[c.component.id] for c in members if c.component.id in uptimes),
+                with_bars=False,
             )
         top.append(GroupView(group, members, group_uptime))
 
