@@ -13,7 +13,9 @@ from statuspage.enums import ComponentStatus, Impact, Indicator, Role
 from statuspage.services.site.settings import get_site_settings
 
 if TYPE_CHECKING:
-    from statuspage.services.components.uptime import Uptime
+    from collections.abc import Iterable
+
+    from statuspage.services.components.uptime import DayBar, Uptime
 
 
 def _tz() -> Any:
@@ -159,10 +161,12 @@ _ICON_PATHS = {  # constant markup, never user input
 }
 
 
-def uptime_bars(uptime: Uptime, name: str) -> Markup:
+def uptime_bars(uptime: Uptime, name: str, notices: dict[str, int]) -> Markup:
     """One component's day bars: an SVG with a path per status (`Uptime.runs`), the legend,
-    and the days told in words (what static/js/uptime-bars.js reads each day's label from).
-    Written here rather than as a macro: a page has hundreds of them."""
+    and the days with issues: in words by worst status, and each day's label as a compact
+    code (`DayBar.code`; *notices* numbers the related notices' names for the page) that
+    static/js/uptime-bars.js spells out as a list and as the bars' slider text. Written here
+    rather than as a macro: a page has hundreds of them."""
     count = len(uptime.bars)
     who = escape(name)
     paths = "".join(f'<path class="{css}" d="{d}"/>' for css, d in uptime.runs)
@@ -178,8 +182,9 @@ def uptime_bars(uptime: Uptime, name: str) -> Markup:
     if listed or no_data:
         many = len(issues)
         heading = f"{many} day{'s' if many != 1 else ''} with issues" if issues else "No issues"
+        codes = ";".join(bar.code(index, notices) for index, bar in listed)
         parts.append(
-            '  <details class="uptime-days">\n'
+            f'  <details class="uptime-days" data-days="{codes}">\n'
             f'    <summary>{heading}<span class="visually-hidden"> for {who} in the last '
             f"{count} days</span></summary>\n    <ul>\n"
         )
@@ -188,10 +193,30 @@ def uptime_bars(uptime: Uptime, name: str) -> Markup:
                 f'<li data-n="{len(no_data)}">{format_date(no_data[0].day)} – '
                 f"{format_date(no_data[-1].day)}: no data, not in service yet</li>"
             )
-        parts.extend(f'<li data-i="{i}">{escape(bar.label)}</li>' for i, bar in listed)
+        for heading, days in _days_by_worst_status(bar for _, bar in listed):
+            parts.append(f'<li class="by-status">{heading}: {", ".join(days)}</li>')
         parts.append("    </ul>\n  </details>\n")
     parts.append("</div>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - every value is escaped or generated
+
+
+def _days_by_worst_status(bars: Iterable[DayBar]) -> list[tuple[str, list[str]]]:
+    """ "Major outage: 3 Nov 2026, 5 Nov 2026": each listed day under its worst status, the
+    worst first; quiet days with a related notice last."""
+    by_status: dict[ComponentStatus, list[str]] = {}
+    for bar in bars:
+        if bar.status is not None:
+            by_status.setdefault(bar.status, []).append(format_date(bar.day))
+    ordered = sorted(by_status.items(), key=lambda kv: -kv[0].severity)
+    return [
+        (
+            "No downtime, a related notice"
+            if status is ComponentStatus.OPERATIONAL
+            else status.label,
+            days,
+        )
+        for status, days in ordered
+    ]
 
 
 def impact_label(impact: Impact | str) -> str:

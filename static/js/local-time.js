@@ -14,7 +14,8 @@
     return mins + " min";
   }
   // The one shared helper: sla-clocks.js, loaded after this script, words its spans the same.
-  window.statuspage = { span: span };
+  window.statuspage = window.statuspage || {};
+  window.statuspage.span = span;
 
   function relative(ms) {
     if (Math.abs(ms) < 60000) return "just now";

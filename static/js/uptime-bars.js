@@ -1,11 +1,14 @@
 // Optional: point at or arrow through a component's day bars and read each day's label. The
-// bars are one SVG with a path per status; the list under them already says every day with
-// issues in words, so the page is complete without this script. Each SVG becomes a slider
-// (one tab stop; arrows, Home, End, Page Up/Down) whose value text is the picked day's label.
+// bars are one SVG with a path per status; the list under them names, without this script,
+// every day with issues under its worst status. Each day's full label (minutes per status,
+// related notices) is a compact code in the list's data-days ("12d114m132r3,7", see
+// DayBar.code): this script spells the codes out as the list, when it is opened, and as the
+// text of a slider (one tab stop; arrows, Home, End, Page Up/Down) each SVG becomes.
 (function () {
   "use strict";
 
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var WORDS = { d: "degraded performance", p: "partial outage", m: "major outage", u: "under maintenance" };
   var SVG = "http://www.w3.org/2000/svg";
 
   function dayText(first, index) {
@@ -13,7 +16,38 @@
     return day.getUTCDate() + " " + MONTHS[day.getUTCMonth()] + " " + day.getUTCFullYear();
   }
 
-  // The class of each day, read back from the paths' "M<first day> .5h<days>" segments.
+  function minutesText(minutes) {
+    if (minutes < 1) return "under 1 min";
+    if (minutes < 60) return minutes + " min";
+    var hours = Math.floor(minutes / 60), rest = minutes % 60;
+    return hours + " h" + (rest ? " " + rest + " min" : "");
+  }
+
+  // [day index, label] of one code; *first* is the bars' first day (ms), *names* the page's
+  // related notices.
+  function spell(code, first, names) {
+    var found = /^(\d+)((?:[dpmu]\d+)*)(?:r([\d,]+))?$/.exec(code);
+    if (!found) return null;
+    var index = +found[1], parts = [], spent = found[2].match(/[dpmu]\d+/g) || [];
+    for (var i = 0; i < spent.length; i++) {
+      parts.push(WORDS[spent[i][0]] + " " + minutesText(+spent[i].slice(1)));
+    }
+    var text = dayText(first, index) + " — " + (parts.length ? parts.join(", ") : "no downtime");
+    if (found[3]) {
+      var related = found[3].split(",").map(function (n) { return names[+n]; });
+      text += " — related: " + related.join(", ");
+    }
+    return [index, text];
+  }
+
+  function dayLabel(code, firstDay, names) {
+    var spelled = spell(code, Date.parse(firstDay + "T00:00:00Z"), names || []);
+    return spelled && spelled[1];
+  }
+  window.statuspage = window.statuspage || {};
+  window.statuspage.dayLabel = dayLabel;
+
+  // The day classes as drawn, read back from the paths' "M<first day> .5h<days>" segments.
   function classes(svg, count) {
     var codes = new Array(count);
     var paths = svg.querySelectorAll("path");
@@ -28,6 +62,19 @@
     return codes;
   }
 
+  // The list under the bars, day by day, in place of the days grouped by worst status.
+  function listDays(details, told) {
+    var list = details.querySelector("ul");
+    var grouped = list.querySelectorAll(".by-status");
+    for (var g = 0; g < grouped.length; g++) list.removeChild(grouped[g]);
+    Object.keys(told).sort(function (a, b) { return a - b; }).forEach(function (index) {
+      var item = document.createElement("li");
+      item.setAttribute("data-i", index);
+      item.textContent = told[index];
+      list.appendChild(item);
+    });
+  }
+
   function enhance(svg) {
     var box = svg.parentNode;
     var count = svg.viewBox.baseVal.width;
@@ -35,8 +82,20 @@
     if (!count || isNaN(first)) return;
     var codes = classes(svg, count);
     var told = {};
-    var items = box.querySelectorAll(".uptime-days li[data-i]");
-    for (var i = 0; i < items.length; i++) told[items[i].getAttribute("data-i")] = items[i].textContent;
+    var details = box.querySelector(".uptime-days[data-days]");
+    if (details) {
+      var table = document.getElementById("uptime-notices");
+      var names = table ? JSON.parse(table.textContent) : [];
+      var entries = details.getAttribute("data-days").split(";");
+      for (var e = 0; e < entries.length; e++) {
+        var spelled = spell(entries[e], first, names);
+        if (spelled) told[spelled[0]] = spelled[1];
+      }
+      var listed = false;
+      details.addEventListener("toggle", function () {
+        if (details.open && !listed) { listed = true; listDays(details, told); }
+      });
+    }
 
     function label(index) {
       if (told[index]) return told[index];

@@ -4,14 +4,15 @@ no JavaScript, the optional local-time script, a clean console, the collapsible 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page
 
-from statuspage.enums import Audience
+from statuspage.enums import Audience, ComponentStatus
+from statuspage.services.components.uptime import DayBar
 from statuspage.services.page.builders import build_status_page
 from tests.browser.conftest import AXE_JS, CHROMIUM
 from tests.conftest import DemoPage
@@ -239,14 +240,22 @@ def test_day_bars_are_also_told_in_words(
         )
         assert len(drawn) == 90 and None not in drawn
         coloured = {str(day) for day, css in enumerate(drawn) if css not in ("o", "n")}
+        worst = uptime.locator(".uptime-days li.by-status").all_text_contents()
+        assert bool(worst) == bool(coloured)
+        if "n" in drawn:
+            assert "no data" in uptime.locator(".uptime-days li[data-n]").text_content()
+        if coloured:  # opened, the list says each day's label
+            uptime.locator(".uptime-days").evaluate("details => { details.open = true; }")
+            uptime.locator(".uptime-days li[data-i]").first.wait_for(state="attached")
+            assert uptime.locator(".uptime-days li.by-status").count() == 0
         words = dict(
             uptime.locator(".uptime-days li[data-i]").evaluate_all(
                 "els => els.map(e => [e.dataset.i, e.textContent])"
             )
         )
         assert coloured <= set(words)
-        if "n" in drawn:
-            assert "no data" in uptime.locator(".uptime-days li[data-n]").text_content()
+        for day in coloured:
+            assert re.fullmatch(r"\d{1,2} \w{3} 20\d\d — .+", words[day]), words[day]
         shown = sorted(coloured, key=int)[:2] if bars.is_visible() else []  # groups open or not
         for day in shown:  # the slider reads the listed words
             bars.focus()
@@ -268,8 +277,46 @@ def test_day_bars_are_also_told_in_words(
     assert tip.is_visible() and re.fullmatch(r"\d{1,2} \w{3} 20\d\d — .+", tip.text_content())
     assert bars.get_attribute("aria-valuenow") == "1"
 
+    browser_page.reload()
     first = browser_page.locator(".uptime-days").first
     first.locator("summary").focus()
     browser_page.keyboard.press("Enter")
     assert first.get_attribute("open") is not None
     assert first.locator("li").first.is_visible()
+
+
+def test_the_script_spells_each_days_code_as_the_server_words_its_label(
+    live_server: str, browser_page: Page
+) -> None:
+    """The compact codes under the bars (`DayBar.code`) read in the browser exactly as
+    `DayBar.label` reads on the server: minutes, hours, a whole day, notices, no data."""
+    S = ComponentStatus
+    first = date(2026, 10, 30)  # across the end of DST in Europe: the days are calendar days
+    cases = [
+        DayBar(day=first, status=S.MAJOR_OUTAGE, minutes={S.MAJOR_OUTAGE: 0}),
+        DayBar(
+            day=first + timedelta(days=1),
+            status=S.DEGRADED_PERFORMANCE,
+            minutes={S.DEGRADED_PERFORMANCE: 59, S.UNDER_MAINTENANCE: 60},
+        ),
+        DayBar(
+            day=first + timedelta(days=2),
+            status=S.PARTIAL_OUTAGE,
+            minutes={S.PARTIAL_OUTAGE: 1440, S.MAJOR_OUTAGE: 61},
+            related=["A & <b>", "B"],
+        ),
+        DayBar(day=first + timedelta(days=61), status=S.OPERATIONAL, related=["B"]),
+        DayBar(
+            day=first + timedelta(days=89),
+            status=S.UNDER_MAINTENANCE,
+            minutes={S.UNDER_MAINTENANCE: 135},
+        ),
+    ]
+    notices: dict[str, int] = {}
+    codes = [bar.code((bar.day - first).days, notices) for bar in cases]
+    browser_page.goto(live_server + "/")
+    spelled = browser_page.evaluate(
+        "([codes, first, names]) => codes.map(c => window.statuspage.dayLabel(c, first, names))",
+        [codes, first.isoformat(), list(notices)],
+    )
+    assert spelled == [bar.label for bar in cases]

@@ -140,3 +140,29 @@ def test_the_bars_are_one_path_segment_per_run_of_days_of_one_class():
     assert [index for index, _ in result.listed_bars] == [3, 5, 6, 7]
     assert result.listed_bars[1][1].label == "6 Sep 2026 — no downtime — related: Hunt"
     assert [bar.day for bar in result.issue_bars] == [first + timedelta(days=d) for d in (3, 6, 7)]
+
+
+def test_a_days_code_carries_its_label_in_a_few_bytes():
+    """What static/js/uptime-bars.js spells out (tests/browser: the same words as `label`)."""
+    S = ComponentStatus
+    bar = uptime.DayBar(
+        day=date(2026, 11, 12),
+        status=S.MAJOR_OUTAGE,
+        minutes={S.MAJOR_OUTAGE: 132, S.DEGRADED_PERFORMANCE: 114},
+        related=["API unavailable", "Slow sign-in"],
+    )
+    notices = {"Slow sign-in": 0}
+    assert bar.code(8, notices) == "8d114m132r1,0"  # the label's order: by severity
+    assert notices == {"Slow sign-in": 0, "API unavailable": 1}  # names numbered once a page
+    assert bar.label == (
+        "12 Nov 2026 — degraded performance 1 h 54 min, major outage 2 h 12 min"
+        " — related: API unavailable, Slow sign-in"
+    )
+    quiet = uptime.DayBar(day=date(2026, 11, 13), status=S.OPERATIONAL, related=["Slow sign-in"])
+    assert quiet.code(9, notices) == "9r0"
+    assert (
+        uptime.DayBar(
+            day=date(2026, 11, 14), status=S.MAJOR_OUTAGE, minutes={S.MAJOR_OUTAGE: 0}
+        ).code(10, notices)
+        == "10m0"
+    )

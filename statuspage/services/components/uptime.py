@@ -26,6 +26,7 @@ from statuspage.services.site.settings import get_site_settings
 
 PARTIAL_OUTAGE_WEIGHT = 0.3
 
+#: The bars' class of each status, also its letter in a day's compact code (`DayBar.code`).
 _BAR_CLASS = {
     ComponentStatus.DEGRADED_PERFORMANCE: "d",
     ComponentStatus.PARTIAL_OUTAGE: "p",
@@ -146,6 +147,19 @@ class DayBar:
         text += " — " + (", ".join(parts) if parts else "no downtime")
         if self.related:
             text += " — related: " + ", ".join(self.related)
+        return text
+
+    def code(self, index: int, notices: dict[str, int]) -> str:
+        """The label in a few bytes, "12d114m132r3,7": day index, minutes per status (letters
+        of `_BAR_CLASS`, in the label's order) and related notices by their number in
+        *notices* (which grows as names first appear); static/js/uptime-bars.js spells it."""
+        text = str(index) + "".join(
+            f"{_BAR_CLASS[status]}{minutes}"
+            for status, minutes in sorted(self.minutes.items(), key=lambda kv: kv[0].severity)
+            if status in _BAR_CLASS
+        )
+        if self.related:
+            text += "r" + ",".join(str(notices.setdefault(n, len(notices))) for n in self.related)
         return text
 
 
