@@ -139,9 +139,20 @@ def run_command(command: list[str], env: dict[str, str]) -> str:
 class Gunicorn:
     """gunicorn in a session of its own, stopped (master and workers) whatever happens."""
 
-    def __init__(self, env: dict[str, str], port: int, log: Path, workers: int) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int,
+        log: Path,
+        workers: int,
+        *,
+        app: str = "wsgi:app",
+        ready_path: str = HEALTHZ,
+        cwd: Path = ROOT,
+    ) -> None:
         self.port = port
         self.log = log
+        self.ready_path = ready_path
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -156,9 +167,9 @@ class Gunicorn:
                 str(log),
                 "--graceful-timeout",
                 "5",
-                "wsgi:app",
+                app,
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
         )
@@ -169,13 +180,27 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited:\n{self.read_log_tail()}")
             try:
-                status, _ = fetch(self.port, HEALTHZ)
+                status, _ = fetch(self.port, self.ready_path)
                 if status == 200:
                     return
             except OSError:
                 pass
             time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer {HEALTHZ} within {timeout:.0f} s")
+        raise SystemExit(f"gunicorn did not answer {self.ready_path} within {timeout:.0f} s")
+
+    def worker_rss_mb(self) -> list[float]:
+        """Each worker's resident memory (from /proc: the master's children)."""
+        found = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+            except OSError:
+                continue
+            if fields.get("PPid", "").strip() == str(self.process.pid):
+                found.append(int(fields["VmRSS"].split()[0]) / 1024)
+        return sorted(found)
 
     def read_log_tail(self) -> str:
         try:

@@ -34,7 +34,7 @@ from statuspage.http_cache import (
     make_validator,
 )
 from statuspage.services.page_clock import ClockFacts
-from statuspage.services.site.page_state import read_page_state
+from statuspage.services.site.page_state import PageStateReader
 
 StartResponse = Callable[..., Any]
 #: Paths whose kind of answer (time-sensitive or not, which query arguments) a process learns.
@@ -70,6 +70,7 @@ class CacheHitServer:
             if engine.dialect.name == "sqlite"
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+        self.page_state = PageStateReader(self.engine, engine)
         #: path -> (the clock its body reads, the query arguments its view reads), learned
         #: from Flask's answers.
         self.paths = BoundedLRU(max_entries=KNOWN_PATHS, max_bytes=KNOWN_PATHS * 1024)
@@ -90,7 +91,7 @@ class CacheHitServer:
             return self._through_flask(environ, start_response, wish)
         clock, names = known
         try:
-            state = read_page_state(self.engine)
+            state = self.page_state.read()
         except sa.exc.SQLAlchemyError:
             return self._through_flask(environ, start_response, wish)
         version, facts = self.facts

@@ -36,11 +36,18 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def serve(root: Path, prefix: Path) -> Iterator[str]:
-    """nginx in the foreground (daemon off), everything it writes under *prefix*; its URL."""
+def serve(root: Path, prefix: Path, *, bare: bool = False) -> Iterator[str]:
+    """nginx in the foreground (daemon off), everything it writes under *prefix*; its URL.
+    *bare*: a plain `root` server instead of the generated config (a benchmark's baseline)."""
     port = free_port()
     prefix.mkdir(parents=True, exist_ok=True)
-    (prefix / "statuspage.conf").write_text(build_nginx_config(root, f"127.0.0.1:{port}"))
+    listen = f"127.0.0.1:{port}"
+    server = (
+        f"server {{\n  listen {listen};\n  root {root};\n}}\n"
+        if bare
+        else build_nginx_config(root, listen)
+    )
+    (prefix / "statuspage.conf").write_text(server)
     temp = {name: prefix / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the tmp folder
     (prefix / "nginx.conf").write_text(

@@ -29,6 +29,7 @@ from statuspage.services.page.view_models import (
     DayOfIncidents,
     NoticeView,
     StatusPage,
+    build_brief_notice_view,
     build_items,
     build_notice_view,
 )
@@ -192,15 +193,15 @@ def load_page_notices(
     upcoming: sa.ColumnElement[bool],
     past: sa.ColumnElement[bool] | None,
 ) -> PageNotices:
-    """Every notice a section of the page shows, each row labelled by the database with the
-    sections it belongs to (so the sections' rules are written once, in SQL)."""
+    """Every notice a section of the page shows: the current ones in one query, each row
+    labelled by the database with the sections it belongs to (so the sections' rules are
+    written once, in SQL), with their timelines; the past days' in another, with their
+    updates only (the page lists their names and update texts)."""
     sections = {
         "open_incidents": _open_incident_clause(),
         "active_maintenance": _active_maintenance_clause(),
         "upcoming_maintenance": upcoming,
     }
-    if past is not None:
-        sections["past"] = past
     labels = [sa.case((clause, True), else_=False).label(name) for name, clause in sections.items()]
     rows = db.session.execute(
         sa.select(Notice, *labels)
@@ -215,6 +216,15 @@ def load_page_notices(
                 getattr(found, name).append(row[0])
     for windows in (found.active_maintenance, found.upcoming_maintenance):
         windows.sort(key=lambda m: cast(Maintenance, m).scheduled_for or m.started_at)
+    if past is not None:
+        found.past = list(
+            db.session.scalars(
+                sa.select(Notice)
+                .where(notice_visible_clause(audience, Notice), past)
+                .order_by(Notice.started_at.desc(), Notice.id)
+                .options(selectinload(Notice.updates))
+            )
+        )
     return found
 
 
@@ -319,7 +329,8 @@ def build_status_page(
     page.active_maintenance = views(notices.active_maintenance)
     page.upcoming_maintenance = views(notices.upcoming_maintenance)
     if with_history:
-        page.past_days = group_past_days(views(notices.past), today=today, days=history_days)
+        briefs = [build_brief_notice_view(n, audience, with_notes=with_notes) for n in notices.past]
+        page.past_days = group_past_days(briefs, today=today, days=history_days)
     return page
 
 

@@ -106,6 +106,19 @@ def build_notice_view(
     )
 
 
+def build_brief_notice_view(
+    notice: Notice, audience: Audience, *, with_notes: bool = True
+) -> NoticeView:
+    """A notice for a list that shows its name and its updates' texts only (the page's past
+    days): no affected components, no component changes, so none of them are read."""
+    updates = [
+        UpdateView(update=u, changes=[])
+        for u in notice.updates
+        if update_visible(u, audience, with_notes=with_notes)
+    ]
+    return NoticeView(notice=notice, updates=updates, components=[], audience=audience)
+
+
 def build_update_view(update: IncidentUpdate, audience: Audience) -> UpdateView:
     """One update (published or not) with the component changes *audience* may see: what the
     management API answers after posting it."""
