@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from icalendar import Calendar, Event
+if TYPE_CHECKING:
+    from icalendar import Event
 
 from statuspage.enums import Audience, MaintenanceStatus
 from statuspage.feeds import tag_host
@@ -50,6 +51,10 @@ def build_event(view: NoticeView, *, audience: Audience, host: str) -> Event:
     assert window.scheduled_for is not None and window.scheduled_until is not None
     url = notice_url(window, audience, external=True)
     cancelled = window.status is MaintenanceStatus.CANCELLED
+    from icalendar import (
+        Event,  # imported when used: a web worker never needs it (bench/read_side.py, RSS)
+    )
+
     event = Event()
     event.add("uid", f"{window.id}@{host}")
     # DTSTAMP: when the event last changed for its readers, never the time of the request.
@@ -70,6 +75,8 @@ def build_calendar(
 ) -> bytes:
     """The whole calendar for *windows* (already filtered for *audience*)."""
     host = tag_host(settings)
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", f"-//{settings.page_name}//Status page maintenance//EN")

@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from statuspage.enums import CheckKind, DnsRecordType
 from statuspage.limits import CHECK_MAX_BODY_BYTES, MAX_CHECK_DETAIL
@@ -91,6 +93,8 @@ def probe_http(target: ProbeTarget, options: ProbeOptions) -> ProbeResult:
     verify: ssl.SSLContext | bool = (
         ssl.create_default_context(cafile=options.ca_bundle) if options.ca_bundle else True
     )
+    import httpx  # imported when used: a web worker never needs it (bench/read_side.py, RSS)
+
     started = time.perf_counter()
     cert_days: int | None = None
     try:

@@ -15,11 +15,13 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import sqlalchemy as sa
 from flask import current_app
+
+if TYPE_CHECKING:
+    import httpx
 
 from statuspage.database import count_rows, utcnow
 from statuspage.enums import Audience, DeliveryKind, DeliveryState, SubscriberState
@@ -154,6 +156,8 @@ def _encode(payload: Json) -> bytes:
 def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> None:
     """One POST; raises Outcome unless the receiver answered 2xx. The body of the answer is
     never read (a receiver could send gigabytes)."""
+    import httpx  # imported when used: a web worker never needs it (bench/read_side.py, RSS)
+
     try:
         check_endpoint(url)
     except InvalidInput as error:
@@ -189,6 +193,8 @@ def deliver_hooks(
         return report
     shared = _Batch(clock)
     timeout = float(current_app.config["WEBHOOK_TIMEOUT"])
+    import httpx  # imported when used: a web worker never needs it (bench/read_side.py, RSS)
+
     with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
         for delivery_id in candidates:
             if not _claim(delivery_id, now=clock(), worker=worker):

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3  # type: ignore[import-untyped]
-
 from statuspage.services.publish.nginx import ASSET_CACHE_CONTROL, PAGE_CACHE_CONTROL
 from statuspage.services.publish.site import PublishedFile, PublishError
 from statuspage.services.publish.writer import compressible, gzip_body
@@ -47,6 +45,8 @@ class UploadReport:
 def s3_client(endpoint_url: str | None) -> Any:
     """A client for AWS or any S3-compatible store; credentials from the usual AWS
     environment variables and files."""
+    import boto3  # type: ignore[import-untyped]  # imported when used: a web worker never needs it (bench/read_side.py, RSS)
+
     return boto3.client("s3", endpoint_url=endpoint_url or None)
 
 
