@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Flag
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 #: The response-time chart's step: 24 hours in 48 points.
@@ -92,6 +93,15 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 def make_page_clock(now: datetime, facts: ClockFacts) -> PageClock:
     """The page clock at *now*: a function of the local date and the boundaries only."""
+    return _page_clock(int(now.timestamp()) // 60, facts)
+
+
+@lru_cache(maxsize=64)
+def _page_clock(minute: int, facts: ClockFacts) -> PageClock:
+    """The clock of a whole minute: every boundary (local midnight, the uptime and chart
+    steps) falls on a minute, so every instant of one has the same clock; a cache hit asks
+    for it on every request."""
+    now = datetime.fromtimestamp(minute * 60, UTC)
     tz = ZoneInfo(facts.timezone)
     day = now.astimezone(tz).date()
     start = _midnight(day, tz)

@@ -60,6 +60,9 @@ server {{
     location / {{
         try_files $uri $uri.html $uri/index.html =404;
     }}
+    location = / {{
+        try_files /index.html =404;
+    }}
     location = /history {{
         try_files $statuspage_history_file =404;
     }}
