@@ -60,7 +60,7 @@ def set_clock(clock: Callable[[], datetime] | None) -> None:
     _clock = clock
 
 
-def count_rows(result: sa.Result[*tuple[Any, ...]]) -> int:
+def count_rows(result: sa.Result[Any]) -> int:
     """The rows an UPDATE, DELETE or INSERT matched: Session.execute is typed as if every
     statement were a SELECT, but a DML statement's result is a CursorResult, which counts."""
     if not isinstance(result, sa.CursorResult):

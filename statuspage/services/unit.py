@@ -125,12 +125,12 @@ def _label(obj: object) -> str:
 
 
 def _identity(obj: object) -> str:
-    keys = inspect(obj).mapper.primary_key_from_instance(obj)
+    keys = sa.inspect(obj, raiseerr=True).mapper.primary_key_from_instance(obj)
     return "/".join(str(k) for k in keys)
 
 
 def _changes(obj: object, operation: str) -> dict[str, list[Any]]:
-    state = inspect(obj)
+    state = sa.inspect(obj, raiseerr=True)
     excluded: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     changes: dict[str, list[Any]] = {}
     for column_attr in state.mapper.column_attrs:

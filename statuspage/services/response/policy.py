@@ -116,9 +116,8 @@ def forget_response_policy() -> None:
 
 
 def load_response_policy() -> ResponsePolicy:
-    stored: dict[str, Any] = dict(
-        db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(KEYS))).all()
-    )
+    rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(KEYS)))
+    stored: dict[str, Any] = {key: value for key, value in rows}
     return ResponsePolicy(
         matrix=read_matrix(stored.get(MATRIX_KEY)),
         sla=read_sla(stored.get(SLA_KEY)),

@@ -108,7 +108,7 @@ def export_subscribers_csv() -> str:
     scopes: dict[int, list[str]] = defaultdict(list)
     # (An association table's columns are untyped, so each query says what its rows hold.)
     groups = cast(
-        "sa.Result[int, str]",
+        "sa.Result[tuple[int, str]]",
         db.session.execute(
             sa.select(subscriber_group.c.subscriber_id, ComponentGroup.name)
             .join(ComponentGroup, ComponentGroup.id == subscriber_group.c.group_id)
@@ -119,7 +119,7 @@ def export_subscribers_csv() -> str:
         scopes[subscriber_id].append(f"{name} (group)")
     parent = aliased(ComponentGroup)
     components = cast(
-        "sa.Result[int, str | None, str]",
+        "sa.Result[tuple[int, str | None, str]]",
         db.session.execute(
             sa.select(subscriber_component.c.subscriber_id, parent.name, Component.name)
             .join(Component, Component.id == subscriber_component.c.component_id)
