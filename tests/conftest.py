@@ -44,6 +44,9 @@ from statuspage.services.notices import incidents
 from statuspage.services.unit import Actor
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    # The driver the app uses (psycopg 3), as `create_app` names it for the same URL.
+    TEST_DATABASE_URL = "postgresql+psycopg://" + TEST_DATABASE_URL.split("://", 1)[1]
 PASSWORD = "correct-horse-battery-staple-42"
 ACTOR = Actor(user_id=None, label="test", via=Via.CLI)
 
