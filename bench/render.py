@@ -28,21 +28,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench" / "baselines"))
+
+from hello_world import app as hello_world  # noqa: E402 - the baseline bench/read_side.py serves
 
 DEFAULT_PATHS = ["/", "/history", "/api/v2/summary.json", "/history.atom"]
-
-
-def hello_world_app() -> Any:
-    """The baseline: the smallest Flask answer, through the same test client."""
-    from flask import Flask
-
-    app = Flask("hello")
-
-    @app.get("/")
-    def hello() -> str:
-        return "Hello, World!"
-
-    return app
 
 
 def median_ms(call: Any, runs: int, before: Any = None) -> float:
@@ -105,7 +95,7 @@ def main() -> int:
                 profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             return 0
-        hello = hello_world_app().test_client()
+        hello = hello_world.test_client()
         baseline = median_ms(lambda: hello.get("/"), args.runs * 5)
         print(f"{'path':<24} {'median ms':>10} {'x hello':>9} {'HTML KB':>9} {'gzip KB':>8}")
         print(f"{'hello world':<24} {baseline:>10.2f} {1.0:>9.1f} {'':>9} {'':>8}")

@@ -92,8 +92,7 @@ def build_notice_view(
 
     updates = [
         UpdateView(update=u, changes=[c for c in u.changes if shown(c.component)])
-        for u in notice.updates
-        if update_visible(u, audience, with_notes=with_notes)
+        for u in _visible_updates(notice, audience, with_notes)
     ]
     components = [link.component for link in notice.affected if shown(link.component)]
     postmortem = notice.postmortem if postmortem_visible(notice.postmortem, audience) else None
@@ -112,11 +111,13 @@ def build_brief_notice_view(
     """A notice for a list that shows its name and its updates' texts only (the page's past
     days): no affected components, no component changes, so none of them are read."""
     updates = [
-        UpdateView(update=u, changes=[])
-        for u in notice.updates
-        if update_visible(u, audience, with_notes=with_notes)
+        UpdateView(update=u, changes=[]) for u in _visible_updates(notice, audience, with_notes)
     ]
     return NoticeView(notice=notice, updates=updates, components=[], audience=audience)
+
+
+def _visible_updates(notice: Notice, audience: Audience, with_notes: bool) -> list[IncidentUpdate]:
+    return [u for u in notice.updates if update_visible(u, audience, with_notes=with_notes)]
 
 
 def build_update_view(update: IncidentUpdate, audience: Audience) -> UpdateView:
