@@ -128,15 +128,32 @@ def status_icon(status: ComponentStatus | Indicator | str, label: str | None = N
 
 @lru_cache(maxsize=256)
 def _status_icon(status: str, label: str | None) -> Markup:
-    """The same few icons, hundreds of times a page: each built once."""
+    """The same few icons, hundreds of times a page: each a reference to the page's sprite."""
     key = _ICON_FOR.get(status, "ok")
-    svg = Markup('<svg class="icon icon-{}" viewBox="0 0 16 16" width="16" height="16" ')
-    opening = svg.format(key)
+    svg = Markup('<svg class="icon icon-{}" width="16" height="16" ').format(key)
     if label:
-        opening += Markup('focusable="false" role="img"><title>{}</title>').format(label)
+        svg += Markup('focusable="false" role="img"><title>{}</title>').format(label)
     else:
-        opening += Markup('focusable="false" aria-hidden="true">')
-    return opening + _ICON_PATHS[key] + Markup("</svg>")
+        svg += Markup('focusable="false" aria-hidden="true">')
+    return svg + Markup('<use href="#icon-{}"/></svg>').format(key)
+
+
+@lru_cache(maxsize=1)
+def icon_sprite() -> Markup:
+    """The status icons' shapes, written once per page and referenced by every icon."""
+    symbols = Markup("").join(
+        Markup('<symbol id="icon-{}" viewBox="0 0 16 16">').format(key)
+        + paths
+        + Markup("</symbol>")
+        for key, paths in _ICON_PATHS.items()
+    )
+    return (
+        Markup(
+            '<svg class="icon-sprite" width="0" height="0" aria-hidden="true" focusable="false">'
+        )
+        + symbols
+        + Markup("</svg>")
+    )
 
 
 _ICON_FOR = {
@@ -248,6 +265,7 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         status_icon=status_icon,
+        icon_sprite=icon_sprite,
         uptime_bars=uptime_bars,
         relative_time=relative_time,
         notice_url=notice_url,

@@ -3,12 +3,14 @@ no JavaScript, the optional local-time script, a clean console, the collapsible 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page
 
 from statuspage.enums import Audience, ComponentStatus
@@ -192,6 +194,89 @@ def test_no_console_errors(
             assert response.ok, f"{href}: HTTP {response.status}"
             assert response.headers["content-type"].startswith("image/")
     assert not console_errors, console_errors
+
+
+def _shares(png: bytes, palette: list[tuple[int, int, int]]) -> list[float]:
+    """The share of a screenshot's pixels nearest to each colour of *palette* (antialiased
+    edges fall to the nearer side, so two drawings of one shape agree within a few percent)."""
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = list(image.convert("RGB").getcolors(maxcolors=image.width * image.height) or [])
+    counts = [0] * len(palette)
+    for n, colour in pixels:
+        nearest = min(
+            range(len(palette)),
+            key=lambda i: sum((a - b) ** 2 for a, b in zip(colour, palette[i], strict=True)),
+        )
+        counts[nearest] += n
+    total = sum(counts)
+    return [count / total for count in counts]
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    red, green, blue = (int(n) for n in re.findall(r"\d+", css)[:3])
+    return red, green, blue
+
+
+#: Beside an icon, the same shape drawn standalone with its intended colours as attributes.
+DRAW_REFERENCE = """([icon, glyph]) => {
+    const key = [...icon.classList].find(c => c.startsWith('icon-')).slice(5);
+    const symbol = document.getElementById('icon-' + key);
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 16 16');
+    svg.setAttribute('class', 'reference');
+    const box = icon.getBoundingClientRect();
+    svg.style.cssText = `position:fixed;left:0;top:0;width:${box.width}px;height:${box.height}px`;
+    for (const part of symbol.children) {
+        const copy = part.cloneNode();
+        const isGlyph = copy.getAttribute('class') === 'glyph';
+        copy.removeAttribute('class');
+        copy.setAttribute('fill', isGlyph ? 'none' : getComputedStyle(icon).color);
+        if (isGlyph) {
+            Object.entries({stroke: glyph, 'stroke-width': 2, 'stroke-linecap': 'round',
+                            'stroke-linejoin': 'round'}).forEach(([k, v]) => copy.setAttribute(k, v));
+        }
+        svg.append(copy);
+    }
+    const backdrop = document.createElement('div');
+    backdrop.className = 'reference';
+    backdrop.style.cssText = `position:fixed;left:0;top:0;width:${box.width}px;height:${box.height}px;background:${getComputedStyle(icon.closest('.banner') || document.body).backgroundColor}`;
+    document.body.append(backdrop, svg);
+}"""
+
+
+def test_status_icons_draw_the_sprites_shapes_in_their_colours(
+    live_server: str, browser_page: Page, demo_page: DemoPage
+) -> None:
+    """Each icon is a reference to the page's one sprite: it must draw the same pixels as its
+    shape drawn standalone in the intended colours (the status colour, the glyph white on a
+    badge and in the banner's colour on the banner), never an empty box or a lost glyph."""
+    browser_page.goto(live_server + "/")
+    assert browser_page.locator("svg.icon-sprite symbol").count() == 5
+    for selector, glyph_from in [
+        (".banner .icon", ".banner"),
+        (".status-partial_outage .icon", None),
+        (".status-operational .icon", None),
+    ]:
+        icon = browser_page.locator(selector).first
+        icon.evaluate("e => { e.style.width = e.style.height = '96px'; }")  # whole pixels
+        glyph = "rgb(255, 255, 255)"
+        if glyph_from:
+            glyph = browser_page.eval_on_selector(
+                glyph_from, "e => getComputedStyle(e).backgroundColor"
+            )
+        shape = icon.evaluate("e => getComputedStyle(e).color")
+        backdrop = browser_page.eval_on_selector(
+            glyph_from or "body", "e => getComputedStyle(e).backgroundColor"
+        )
+        palette = [_rgb(shape), _rgb(glyph), _rgb(backdrop)]
+        drawn = _shares(icon.screenshot(), palette)
+        browser_page.evaluate(DRAW_REFERENCE, [icon.element_handle(), glyph])
+        expected = _shares(browser_page.locator("svg.reference").screenshot(), palette)
+        browser_page.evaluate("document.querySelectorAll('.reference').forEach(e => e.remove())")
+        assert drawn[0] > 0.1, (selector, "no shape drawn", drawn)
+        for got, want in zip(drawn, expected, strict=True):
+            assert abs(got - want) < 0.04, (selector, palette, drawn, expected)
 
 
 def test_group_opens_and_closes_with_a_click(
