@@ -29,7 +29,6 @@ from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +44,7 @@ from statuspage.enums import (  # noqa: E402
 from statuspage.extensions import db  # noqa: E402
 from statuspage.models import Component, ComponentGroup, Incident, Maintenance  # noqa: E402
 from statuspage.models.subscriber import Subscriber  # noqa: E402
+from statuspage.schema import upgrade_schema  # noqa: E402
 from statuspage.services.components import tree as component_service  # noqa: E402
 from statuspage.services.notices import incidents as incident_service  # noqa: E402
 from statuspage.services.notices import maintenance as maintenance_service  # noqa: E402
@@ -781,7 +781,7 @@ def main() -> None:
         }
     )
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade_schema()
         if not demo.database_is_empty():
             if not args.force:
                 raise SystemExit("The database is not empty; use --force to replace it.")

@@ -52,14 +52,13 @@ def prepare_app(database_url: str | None, workdir: Path) -> Any:
     os.environ["STATUSPAGE_SQLALCHEMY_DATABASE_URI"] = database_url or (
         f"sqlite:///{workdir / 'demo.db'}"
     )
-    from flask_migrate import upgrade
-
     from statuspage import create_app, demo
     from statuspage.models import Component
+    from statuspage.schema import upgrade_schema
 
     app = create_app()
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade_schema()
         from statuspage.extensions import db
 
         if database_url is None and db.session.query(Component).count() == 0:

@@ -107,10 +107,9 @@ def _local_secret_key(instance: Path) -> str:
 
 def _register_extensions(app: Flask) -> None:
     from statuspage import models
-    from statuspage.extensions import cache, csrf, db, limiter, login_manager, migrate
+    from statuspage.extensions import cache, csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)

@@ -23,6 +23,7 @@ from statuspage.enums import IncidentPolicy, IntegrationKind, Role, TokenScope, 
 from statuspage.extensions import db
 from statuspage.limits import MAX_DAMPING_MINUTES
 from statuspage.models import ApiToken
+from statuspage.schema import migrations_cli
 from statuspage.services.accounts import api_tokens
 from statuspage.services.accounts import users as user_service
 from statuspage.services.automation import integrations as integration_service
@@ -439,6 +440,7 @@ def watch(
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(migrations_cli)
     app.cli.add_command(checks_cli)
     app.cli.add_command(publish_cli)
     app.cli.add_command(mail_cli)

@@ -122,7 +122,7 @@ def _schema() -> None:
     """On PostgreSQL: drop everything and build the schema with the migrations, once."""
     if not is_postgres():
         return
-    import flask_migrate
+    from statuspage.schema import upgrade_schema
 
     _create_worker_database()
 
@@ -133,7 +133,7 @@ def _schema() -> None:
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
-        flask_migrate.upgrade()
+        upgrade_schema()
         # The migrations' seed rows (the default response templates): every test starts from
         # empty tables on both databases, and asks for `default_templates` when it needs them.
         _empty_tables()

@@ -12,14 +12,14 @@ from tests.conftest import is_postgres, make_app
     is_postgres(), reason="on PostgreSQL the whole suite runs on the migrated schema"
 )
 def test_upgrade_on_a_fresh_sqlite_file_matches_the_models(tmp_path):
-    import flask_migrate
+    from statuspage.schema import downgrade_schema, upgrade_schema
 
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}")
     with app.app_context():
-        flask_migrate.upgrade()
+        upgrade_schema()
         _assert_no_difference()
         _assert_the_default_templates()
-        flask_migrate.downgrade(revision="base")
+        downgrade_schema("base")
         db.engine.dispose()
 
 
