@@ -130,11 +130,11 @@ def status_icon(status: ComponentStatus | Indicator | str, label: str | None = N
 def _status_icon(status: str, label: str | None) -> Markup:
     """The same few icons, hundreds of times a page: each a reference to the page's sprite."""
     key = _ICON_FOR.get(status, "ok")
-    svg = Markup('<svg class="icon icon-{}" width="16" height="16" ').format(key)
+    svg = Markup('<svg class="icon" width="16" height="16" ')
     if label:
-        svg += Markup('focusable="false" role="img"><title>{}</title>').format(label)
+        svg += Markup('role="img"><title>{}</title>').format(label)
     else:
-        svg += Markup('focusable="false" aria-hidden="true">')
+        svg += Markup('aria-hidden="true">')
     return svg + Markup('<use href="#icon-{}"/></svg>').format(key)
 
 
@@ -148,9 +148,7 @@ def icon_sprite() -> Markup:
         for key, paths in _ICON_PATHS.items()
     )
     return (
-        Markup(
-            '<svg class="icon-sprite" width="0" height="0" aria-hidden="true" focusable="false">'
-        )
+        Markup('<svg class="icon-sprite" width="0" height="0" aria-hidden="true">')
         + symbols
         + Markup("</svg>")
     )
@@ -188,12 +186,12 @@ def uptime_bars(uptime: Uptime, name: str, notices: dict[str, int]) -> Markup:
     who = escape(name)
     paths = "".join(f'<path class="{css}" d="{d}"/>' for css, d in uptime.runs)
     parts = [
-        '<div class="uptime">\n'
-        f'  <svg class="bars" viewBox="0 0 {count} 1" preserveAspectRatio="none" role="img" '
+        '<div class="uptime">'
+        f'<svg class="bars" viewBox="0 0 {count} 1" preserveAspectRatio="none" role="img" '
         f'aria-label="Daily status of {who}, oldest first" '
-        f'data-first="{uptime.bars[0].day.isoformat()}">{paths}</svg>\n'
-        f'  <p class="uptime-legend"><span>{count} days ago</span><span class="uptime-percent">'
-        f"{escape(uptime.summary)}</span><span>Today</span></p>\n"
+        f'data-first="{uptime.bars[0].day.isoformat()}">{paths}</svg>'
+        f'<p class="uptime-legend"><span>{count} days ago</span><span class="uptime-percent">'
+        f"{escape(uptime.summary)}</span><span>Today</span></p>"
     ]
     issues, no_data, listed = uptime.issue_bars, uptime.no_data_bars, uptime.listed_bars
     if listed or no_data:
@@ -201,9 +199,9 @@ def uptime_bars(uptime: Uptime, name: str, notices: dict[str, int]) -> Markup:
         heading = f"{many} day{'s' if many != 1 else ''} with issues" if issues else "No issues"
         codes = ";".join(bar.code(index, notices) for index, bar in listed)
         parts.append(
-            f'  <details class="uptime-days" data-days="{codes}">\n'
-            f'    <summary>{heading}<span class="visually-hidden"> for {who} in the last '
-            f"{count} days</span></summary>\n    <ul>\n"
+            f'<details class="uptime-days" data-days="{codes}">'
+            f'<summary>{heading}<span class="visually-hidden"> for {who} in the last '
+            f"{count} days</span></summary><ul>"
         )
         if no_data:
             parts.append(
@@ -212,7 +210,7 @@ def uptime_bars(uptime: Uptime, name: str, notices: dict[str, int]) -> Markup:
             )
         for heading, days in _days_by_worst_status(bar for _, bar in listed):
             parts.append(f'<li class="by-status">{heading}: {", ".join(days)}</li>')
-        parts.append("    </ul>\n  </details>\n")
+        parts.append("</ul></details>")
     parts.append("</div>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - every value is escaped or generated
 

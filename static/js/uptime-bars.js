@@ -75,7 +75,7 @@
     });
   }
 
-  function enhance(svg) {
+  function enhance(svg, names) {
     var box = svg.parentNode;
     var count = svg.viewBox.baseVal.width;
     var first = Date.parse(svg.getAttribute("data-first") + "T00:00:00Z");
@@ -84,8 +84,6 @@
     var told = {};
     var details = box.querySelector(".uptime-days[data-days]");
     if (details) {
-      var table = document.getElementById("uptime-notices");
-      var names = table ? JSON.parse(table.textContent) : [];
       var entries = details.getAttribute("data-days").split(";");
       for (var e = 0; e < entries.length; e++) {
         var spelled = spell(entries[e], first, names);
@@ -164,7 +162,10 @@
 
   function start() {
     var bars = document.querySelectorAll("svg.bars[data-first]");
-    for (var i = 0; i < bars.length; i++) enhance(bars[i]);
+    // The page's related notices, read once for all its components (hundreds on a big page).
+    var table = document.getElementById("uptime-notices");
+    var names = table ? JSON.parse(table.textContent) : [];
+    for (var i = 0; i < bars.length; i++) enhance(bars[i], names);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -219,7 +219,7 @@ def _rgb(css: str) -> tuple[int, int, int]:
 
 #: Beside an icon, the same shape drawn standalone with its intended colours as attributes.
 DRAW_REFERENCE = """([icon, glyph]) => {
-    const key = [...icon.classList].find(c => c.startsWith('icon-')).slice(5);
+    const key = icon.querySelector('use').getAttribute('href').slice('#icon-'.length);
     const symbol = document.getElementById('icon-' + key);
     const ns = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(ns, 'svg');
