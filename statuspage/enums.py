@@ -26,6 +26,11 @@ class ComponentStatus(StrEnum):
     def is_outage(self) -> bool:
         return self in (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE)
 
+    @property
+    def colour(self) -> str:
+        """The status colour of the page's stylesheet (white text on it passes WCAG AA)."""
+        return _COMPONENT_COLOURS[self]
+
     @classmethod
     def worst(cls, statuses: Iterable[ComponentStatus]) -> ComponentStatus:
         """The most severe of *statuses*, operational when there are none."""
@@ -38,6 +43,13 @@ _COMPONENT_LABELS = {
     ComponentStatus.PARTIAL_OUTAGE: "Partial outage",
     ComponentStatus.MAJOR_OUTAGE: "Major outage",
     ComponentStatus.UNDER_MAINTENANCE: "Under maintenance",
+}
+_COMPONENT_COLOURS = {  # static/css/statuspage.css: --ok, --degraded, --partial, --major, --maint
+    ComponentStatus.OPERATIONAL: "#1a7f37",
+    ComponentStatus.DEGRADED_PERFORMANCE: "#8a5a00",
+    ComponentStatus.PARTIAL_OUTAGE: "#b35900",
+    ComponentStatus.MAJOR_OUTAGE: "#c9182b",
+    ComponentStatus.UNDER_MAINTENANCE: "#0b62c4",
 }
 _COMPONENT_SEVERITY = {
     ComponentStatus.OPERATIONAL: 0,
@@ -134,6 +146,20 @@ class Indicator(StrEnum):
     @property
     def severity(self) -> int:
         return list(Indicator).index(self)
+
+    @property
+    def colour(self) -> str:
+        """The banner's colour for this indicator (the page's `.indicator-*` rules)."""
+        return _INDICATOR_STATUS[self].colour
+
+
+_INDICATOR_STATUS = {
+    Indicator.NONE: ComponentStatus.OPERATIONAL,
+    Indicator.MAINTENANCE: ComponentStatus.UNDER_MAINTENANCE,
+    Indicator.MINOR: ComponentStatus.DEGRADED_PERFORMANCE,
+    Indicator.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
+    Indicator.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
+}
 
 
 class Visibility(StrEnum):

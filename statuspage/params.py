@@ -1,4 +1,5 @@
-"""Query-string numbers, months and ids, read one way: ASCII digits only, ranges checked.
+"""Query-string numbers, months, ids, choices and short texts, read one way: ASCII digits
+only, ranges checked, texts never cut.
 
 Every view reads its numeric and date query parameters here, so `?page=²` (``"²".isdigit()``
 is true, ``int("²")`` raises), `?page=99999999999999999999` or `?month=9999-12` (whose "next
@@ -68,6 +69,29 @@ def month_arg(name: str, default: Month) -> Month:
     if value is None:
         abort(400, f"{name} must be a month YYYY-MM from {FIRST_MONTH} to {LAST_MONTH}.")
     return value
+
+
+def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    """?name=one of *choices*, None when absent or empty; 400 naming the choices otherwise."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if raw not in choices:
+        abort(400, f"{name} must be one of {', '.join(choices)}.")
+    return raw
+
+
+def text_arg(name: str, max_length: int) -> str | None:
+    """?name=text (which may be empty), None when absent; 400 when longer than *max_length*
+    characters (never cut) or holding control characters."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if len(raw) > max_length:
+        abort(400, f"{name} must be at most {max_length} characters ({len(raw)} given).")
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in raw):
+        abort(400, f"{name} must not contain control characters.")
+    return raw
 
 
 def id_arg(name: str) -> str | None:

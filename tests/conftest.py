@@ -551,7 +551,6 @@ def route_objects(
         "token": make_token(subscriber, "manage"),
         "token_id": api_token.id,
         "integration_id": integration.id,
-        "fmt": "atom",
         "month": f"{now:%Y-%m}",
         "page": 1,
         **_problem_objects(component, now),
