@@ -1,4 +1,5 @@
-"""Atom and RSS history feeds in Statuspage's shape, built with feedgen.
+"""The history feeds: Atom and RSS in Statuspage's shape (built with feedgen), and JSON Feed
+1.1 (https://www.jsonfeed.org/version/1.1/) with the same items, ids and HTML.
 
 The functions here take NoticeViews the read services already filtered for one audience and
 never query: what a feed shows is decided in services/history.py, how it looks is decided here.
@@ -8,6 +9,7 @@ Every date comes from the data (never "now"), so two renders of one page version
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
@@ -23,11 +25,13 @@ from statuspage.services.page.view_models import NoticeView, UpdateView
 from statuspage.services.site.settings import SiteSettings
 from statuspage.templating import local, notice_url, zone_label
 
-FeedFormat = Literal["atom", "rss"]
+FeedFormat = Literal["atom", "rss", "json"]
 CONTENT_TYPES: dict[str, str] = {
     "atom": "application/atom+xml; charset=utf-8",
     "rss": "application/rss+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
 }
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 #: Statuspage labels an update that did not change the status this way.
 REPEAT_LABEL = "Update"
 NOTE_LABEL = "Internal note"
@@ -189,10 +193,12 @@ def build_feed(
     """
     host = tag_host(settings)
     self_url = settings.absolute_url(self_path)
+    if fmt == "json":
+        return _json_feed(notices, audience, settings, title, self_url, page_url, host)
     fg = FeedGenerator()
     fg.id(f"tag:{host},2005:{self_path.rsplit('.', 1)[0]}")
     fg.title(title)
-    fg.subtitle(f"Incidents and maintenance reported on the {settings.page_name} status page")
+    fg.subtitle(_description(settings))
     fg.author({"name": settings.page_name, "uri": settings.absolute_url("/")})
     fg.generator(GENERATOR)
     fg.language("en")
@@ -212,3 +218,42 @@ def build_feed(
     if fmt == "rss":
         return fg.rss_str(pretty=False)
     return fg.atom_str(pretty=False)
+
+
+def _description(settings: SiteSettings) -> str:
+    return f"Incidents and maintenance reported on the {settings.page_name} status page"
+
+
+def _json_feed(
+    notices: Sequence[NoticeView],
+    audience: Audience,
+    settings: SiteSettings,
+    title: str,
+    self_url: str,
+    page_url: str,
+    host: str,
+) -> bytes:
+    """The JSON Feed of *notices*: each item the Atom entry's id, link, title, dates and
+    HTML (JSON Feed has no feed-level date: readers order by the items')."""
+    items = [
+        {
+            "id": entry_id(view.notice, host),
+            "url": notice_url(view.notice, audience, external=True),
+            "title": view.notice.name,
+            "content_html": render_entry_html(view),
+            "date_published": _whole_second(view.notice.announced_at).isoformat(),
+            "date_modified": entry_updated(view).isoformat(),
+        }
+        for view in notices
+    ]
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": title,
+        "home_page_url": page_url,
+        "feed_url": self_url,
+        "description": _description(settings),
+        "authors": [{"name": settings.page_name, "url": settings.absolute_url("/")}],
+        "language": "en",
+        "items": items,
+    }
+    return json.dumps(feed, ensure_ascii=False).encode()

@@ -321,9 +321,9 @@ def test_component_feeds_404_for_unknown_or_hidden_components(client, page):
     archived = components.create_component(name="Old", actor=ACTOR)
     components.archive_component(archived, actor=ACTOR)
     for component_id in (page.hidden.id, archived.id, "zzzzzzzzzzzz", "nope"):
-        for fmt in ("atom", "rss"):
+        for fmt in ("atom", "rss", "json"):
             assert client.get(f"/components/{component_id}/history.{fmt}").status_code == 404
-    assert client.get("/history.json").status_code == 404
+    assert client.get("/history.xml").status_code == 404
 
 
 @pytest.mark.config(FEED_ITEMS=3)

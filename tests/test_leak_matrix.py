@@ -510,7 +510,12 @@ def argument_values(world: dict[str, Any]) -> dict[str, list[Any]]:
     """Every value worth trying for each URL argument, hidden things' ids included."""
     scoped = world["readers"]["instant_grouped"]
     return {
-        "fmt": ["atom", "rss"],
+        "fmt": {
+            "public.history_feed": ["atom", "rss", "json"],
+            "public.component_history_feed": ["atom", "rss", "json"],
+            "public.page_badge": ["svg", "json"],
+            "public.component_badge": ["svg", "json"],
+        },
         "component_id": world["component_ids"],
         "incident_id": world["incident_ids"],
         "maintenance_id": world["maintenance_ids"],

@@ -1,4 +1,5 @@
-"""Public feeds: history as Atom and RSS (whole page and per component), maintenance as iCal."""
+"""Public feeds: history as Atom, RSS and JSON Feed (whole page and per component), maintenance
+as iCal."""
 
 from __future__ import annotations
 
@@ -42,13 +43,13 @@ def _feed(audience: Audience, fmt: feeds.FeedFormat, component_id: str | None = 
     return Response(body, content_type=feeds.CONTENT_TYPES[fmt])
 
 
-@bp.get("/history.<any(atom, rss):fmt>")
+@bp.get("/history.<any(atom, rss, json):fmt>")
 @cached_response(clock=Clock.NONE)
 def history_feed(fmt: feeds.FeedFormat) -> Response:
     return _feed(Audience.PUBLIC, fmt)
 
 
-@bp.get("/internal/history.<any(atom, rss):fmt>")
+@bp.get("/internal/history.<any(atom, rss, json):fmt>")
 @token_reader_required(as_json=False)
 @cached_response(audience=Audience.INTERNAL, clock=Clock.NONE, ignore_args=("token",))
 def internal_history_feed(fmt: feeds.FeedFormat) -> Response:
@@ -57,7 +58,7 @@ def internal_history_feed(fmt: feeds.FeedFormat) -> Response:
     return _feed(Audience.INTERNAL, fmt)
 
 
-@bp.get("/components/<id:component_id>/history.<any(atom, rss):fmt>")
+@bp.get("/components/<id:component_id>/history.<any(atom, rss, json):fmt>")
 @cached_response(clock=Clock.NONE)
 def component_history_feed(component_id: str, fmt: feeds.FeedFormat) -> Response:
     return _feed(Audience.PUBLIC, fmt, component_id)

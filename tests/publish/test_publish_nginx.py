@@ -34,6 +34,9 @@ def outage(app, client, demo_page, published, tmp_path):
             f"/incidents/{demo_page.open_incident_id}",
             "/api/v2/summary.json",
             "/history.atom",
+            "/history.json",
+            "/badge.svg",
+            "/badge.json",
             "/history",
             f"/history?month={demo_page.past_month}",
         ]
@@ -85,6 +88,17 @@ def test_the_page_survives_the_outage(outage, demo_page, published, monkeypatch,
     assert [(e.id, e.title, e.summary) for e in parsed.entries] == [
         (e.id, e.title, e.summary) for e in was.entries
     ]
+    json_feed = requests.get(url + "/history.json", timeout=5)
+    assert json_feed.headers["Content-Type"] == "application/feed+json; charset=utf-8"
+    assert json_feed.headers["Access-Control-Allow-Origin"] == "*"
+    assert json_feed.content == before["/history.json"].data
+    assert [i["id"] for i in json_feed.json()["items"]] == [e.id for e in parsed.entries]
+    badge = requests.get(url + "/badge.svg", timeout=5)
+    assert badge.headers["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert badge.content == before["/badge.svg"].data
+    endpoint = requests.get(url + "/badge.json", timeout=5)
+    assert endpoint.json() == before["/badge.json"].get_json()
+    assert endpoint.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_nginx_serves_gzip_cors_and_the_404_page(outage, published):

@@ -41,6 +41,9 @@ def test_the_demo_site_is_published_whole_with_gzip_beside_each_file(
         f"incidents/{open_id}.json",
         "history.atom",
         "history.rss",
+        "history.json",
+        "badge.svg",
+        "badge.json",
         "maintenance.ics",
         "uptime.html",
         "subscribe.html",
@@ -63,6 +66,8 @@ def test_the_demo_site_is_published_whole_with_gzip_beside_each_file(
         if not component["group"]:
             assert f"components/{component['id']}/history.atom" in site
             assert f"components/{component['id']}/history/index.html" in site
+            assert f"components/{component['id']}/badge.svg" in site
+            assert f"components/{component['id']}/badge.json" in site
     maintenance = [n for n in site if n.startswith("maintenance/") and n.endswith(".html")]
     assert maintenance, "the demo's maintenance windows are published"
     # The app's own bytes: what a reader of the live app gets now.
@@ -70,6 +75,7 @@ def test_the_demo_site_is_published_whole_with_gzip_beside_each_file(
         ("/api/v2/summary.json", "api/v2/summary.json"),
         ("/history.atom", "history.atom"),
         ("/maintenance.ics", "maintenance.ics"),
+        ("/badge.svg", "badge.svg"),
         (f"/incidents/{open_id}.json", f"incidents/{open_id}.json"),
     ]:
         assert client.get(path).data == site[name], path

@@ -25,6 +25,7 @@ from statuspage.services.page.history import Month
 from statuspage.services.publish import writer
 from statuspage.services.publish.changes import Changes, find_changes, read_marks
 from statuspage.services.publish.site import (
+    COMPONENT_FILES,
     FIXED_PATHS,
     MISSING_PATH,
     PublishedFile,
@@ -82,8 +83,8 @@ def select_paths(paths: list[str], changes: Changes, previous: dict[str, str]) -
                 f"/{kind.path_segment}/{notice_id}.json",
             }
     for component_id in changes.components:
-        base = f"/components/{component_id}/history"
-        wanted |= {f"{base}/", f"{base}.atom", f"{base}.rss"}
+        base = f"/components/{component_id}"
+        wanted |= {f"{base}/history/", *(f"{base}/{name}" for name in COMPONENT_FILES)}
     prefixes = tuple(
         f"/history/{month}/" if component is None else f"/components/{component}/history/{month}/"
         for month, component in changes.months

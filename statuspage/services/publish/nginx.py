@@ -33,7 +33,8 @@ server {{
     index index.html;
     charset utf-8;
     charset_types text/html text/css text/calendar application/json application/atom+xml
-                  application/rss+xml application/javascript image/svg+xml;
+                  application/rss+xml application/feed+json application/javascript
+                  image/svg+xml;
     types {{
         text/html                 html;
         text/css                  css;
@@ -67,6 +68,20 @@ server {{
         try_files $statuspage_history_file =404;
     }}
     location /api/v2/ {{
+        add_header Cache-Control "{page_cache}" always;
+        add_header X-Content-Type-Options nosniff always;
+        add_header Access-Control-Allow-Origin "*" always;
+        try_files $uri =404;
+    }}
+    location ~ ^/(components/[^/]+/)?history\\.json$ {{
+        types {{ }}
+        default_type application/feed+json;
+        add_header Cache-Control "{page_cache}" always;
+        add_header X-Content-Type-Options nosniff always;
+        add_header Access-Control-Allow-Origin "*" always;
+        try_files $uri =404;
+    }}
+    location ~ ^/(components/[^/]+/)?badge\\.json$ {{
         add_header Cache-Control "{page_cache}" always;
         add_header X-Content-Type-Options nosniff always;
         add_header Access-Control-Allow-Origin "*" always;

@@ -45,14 +45,19 @@ FIXED_PATHS = (
     "/history",
     "/history.atom",
     "/history.rss",
+    "/history.json",
     "/maintenance.ics",
     "/uptime",
     "/uptime.json",
     "/api",
     "/subscribe",
     "/brand.css",
+    "/badge.svg",
+    "/badge.json",
     *API_PATHS,
 )
+#: What the site has for each public component besides its history months.
+COMPONENT_FILES = ("history.atom", "history.rss", "history.json", "badge.svg", "badge.json")
 #: A path no route answers: its answer is the site's 404 page.
 MISSING_PATH = "/404"
 NOT_FOUND_FILE = "404.html"
@@ -127,7 +132,7 @@ def site_paths(app: Flask, *, current: Month) -> list[str]:
         for kind, notice_id in notices
         if issubclass(kind, Incident)
     )
-    paths += [f"/components/{c.id}/history.{fmt}" for c in components for fmt in ("atom", "rss")]
+    paths += [f"/components/{c.id}/{name}" for c in components for name in COMPONENT_FILES]
     if get_site_settings().logo_stamp:
         paths.append("/logo")
     return paths + _history_paths(app.config["HISTORY_PAGE_SIZE"], current)
