@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import gzip
 import os
 import pstats
@@ -83,7 +82,6 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = prepare_app(args.database_url, Path(tmp))
-        gc.freeze()  # as wsgi.py does once the app is built
         client = app.test_client()
         headers = {"Accept-Encoding": "gzip"}
         if args.profile:

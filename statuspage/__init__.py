@@ -7,13 +7,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-# SQLAlchemy's compiled (Cython) extensions corrupt the heap when a worker renders the large
-# status page repeatedly (a segfault within 20 to 60 renders of bench/render.py on the large
-# set, with 2.0.58 and 2.1.x; none in 150 renders on the pure-Python paths, which are as fast
-# here: docs/benchmarks.md). Set before SQLAlchemy is first imported; an operator can opt back
-# in with DISABLE_SQLALCHEMY_CEXT_RUNTIME="".
-os.environ.setdefault("DISABLE_SQLALCHEMY_CEXT_RUNTIME", "1")
-
 from flask import Flask
 from werkzeug.routing import BaseConverter
 

@@ -21,10 +21,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
-# As statuspage/__init__.py does, before SQLAlchemy is first imported: its pure-Python paths.
-os.environ.setdefault("DISABLE_SQLALCHEMY_CEXT_RUNTIME", "1")
-
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
