@@ -140,6 +140,8 @@ def test_digest_readers_find_the_postmortem_in_their_digest(
 def test_an_overdue_action_items_owner_is_mailed_exactly_once(
     app, smtp_server, send_all, make_incident, make_user, now
 ):
+    if (now + timedelta(hours=1)).date() != now.date():
+        now -= timedelta(hours=2)  # the hour after must be the same day ("Due today" stays due)
     owner = make_user(Role.EDITOR, name="Olive Owner", email="olive@example.com")
     owner_id = owner.id
     incident = make_incident(name="Queue stalled", now=now)
